@@ -1,0 +1,344 @@
+/*
+ * config.c - the settings table, their parsing and the YAML configuration file.
+ *
+ * One table lists every key with its type, bounds and where it lands in aw_config_t; --set, the
+ * YAML file and --list-settings all go through it, so a new setting is one line. Sizes take k,
+ * kb, m, mb, g, gb suffixes (powers of 1024); durations take us, ms, s, m, h (default seconds).
+ * libyaml parses the file: a real YAML parser is safer than a hand-written subset, and Suricata
+ * users expect YAML.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "error.h"
+
+enum config_type { CONFIG_BOOL, CONFIG_U32, CONFIG_U16, CONFIG_INT, CONFIG_SIZE, CONFIG_DURATION };
+
+typedef struct config_key {
+	const char *key;
+	enum config_type type;
+	size_t offset;
+	uint64_t min, max;
+	const char *help;
+} config_key_t;
+
+#define CFG(field) offsetof(aw_config_t, field)
+#define CONFIG_TB (1ull << 40)
+#define CONFIG_DAY (86400ull * 1000000)
+
+static const config_key_t config_keys[] = {
+	{"flow.memcap", CONFIG_SIZE, CFG(flow.memcap), 1 << 20, CONFIG_TB,
+	 "memory for flows; past it the least recently active flow is evicted"},
+	{"flow.hash-size", CONFIG_U32, CFG(flow.hash_size), 1024, 1u << 26, "flow hash buckets"},
+	{"flow.timeout.tcp.new", CONFIG_DURATION, CFG(flow.timeout_us[0][FLOW_CLASS_NEW]), 1,
+	 CONFIG_DAY, "TCP flow without a complete handshake"},
+	{"flow.timeout.tcp.established", CONFIG_DURATION,
+	 CFG(flow.timeout_us[0][FLOW_CLASS_ESTABLISHED]), 1, CONFIG_DAY, "established TCP flow"},
+	{"flow.timeout.tcp.closed", CONFIG_DURATION, CFG(flow.timeout_us[0][FLOW_CLASS_CLOSED]), 1,
+	 CONFIG_DAY, "TCP flow after FIN both ways or RST"},
+	{"flow.timeout.udp.new", CONFIG_DURATION, CFG(flow.timeout_us[1][FLOW_CLASS_NEW]), 1,
+	 CONFIG_DAY, "UDP flow seen one way"},
+	{"flow.timeout.udp.established", CONFIG_DURATION,
+	 CFG(flow.timeout_us[1][FLOW_CLASS_ESTABLISHED]), 1, CONFIG_DAY, "UDP flow seen both ways"},
+	{"stream.memcap", CONFIG_SIZE, CFG(tcp.memcap), 1 << 16, CONFIG_TB,
+	 "memory for out-of-order TCP data; past it segments are skipped as gaps"},
+	{"stream.depth", CONFIG_SIZE, CFG(tcp.depth), 0, CONFIG_TB,
+	 "bytes reassembled per direction (0 = all)"},
+	{"stream.hold-bytes", CONFIG_SIZE, CFG(tcp.max_hold_bytes), 1024, 1u << 30,
+	 "out-of-order bytes held behind a hole before it is declared a gap"},
+	{"stream.hold-timeout", CONFIG_DURATION, CFG(tcp.hold_timeout_us), 1000, CONFIG_DAY,
+	 "packet time a hole may stay open before it is declared a gap"},
+	{"stream.midstream", CONFIG_BOOL, CFG(tcp.midstream), 0, 1,
+	 "pick up connections whose handshake was not captured"},
+	{"defrag.memcap", CONFIG_SIZE, CFG(decode.defrag_memcap), 1 << 16, CONFIG_TB,
+	 "memory for IP fragments in progress"},
+	{"defrag.max-trackers", CONFIG_U32, CFG(decode.defrag_max_trackers), 1, 1u << 24,
+	 "datagrams being reassembled at once"},
+	{"defrag.max-frags", CONFIG_U32, CFG(decode.defrag_max_frags), 2, 8192,
+	 "fragments per datagram"},
+	{"defrag.timeout", CONFIG_DURATION, CFG(decode.defrag_timeout_us), 1000, 3600ull * 1000000,
+	 "an incomplete datagram is dropped after this"},
+	{"decoder.checksum-validation", CONFIG_BOOL, CFG(decode.validate_checksums), 0, 1,
+	 "drop packets with bad IPv4/TCP/UDP checksums (off: mirrors carry offloaded sums)"},
+	{"decoder.vxlan-port", CONFIG_U16, CFG(decode.vxlan_port), 0, 65535,
+	 "UDP port of VXLAN (0 = off)"},
+	{"decoder.geneve-port", CONFIG_U16, CFG(decode.geneve_port), 0, 65535,
+	 "UDP port of GENEVE (0 = off)"},
+	{"eve.max-event-size", CONFIG_SIZE, CFG(output.max_event_bytes), 4096, 1u << 30,
+	 "largest EVE line; larger events are dropped and counted"},
+	{"eve.community-id", CONFIG_BOOL, CFG(output.community_id), 0, 1, "write community_id"},
+	{"eve.community-id-seed", CONFIG_U16, CFG(output.community_id_seed), 0, 65535,
+	 "Community ID seed"},
+	{"stats.interval", CONFIG_DURATION, CFG(stats_interval_us), 0, CONFIG_DAY,
+	 "packet time between stats events (0 = only at exit)"},
+	{"capture.buffer-size", CONFIG_SIZE, CFG(capture.buffer_mb), 1, 1u << 30,
+	 "kernel capture buffer (live capture)"},
+	{"capture.snaplen", CONFIG_INT, CFG(capture.snaplen), 64, 262144, "bytes kept per packet"},
+	{"capture.promisc", CONFIG_BOOL, CFG(capture.promisc), 0, 1, "promiscuous mode"},
+	{"l7.max-packets", CONFIG_U32, CFG(l7_max_packets), 1, 1000,
+	 "packets with payload given to nDPI per flow before it gives up"},
+};
+
+void config_default(aw_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	capture_config_default(&cfg->capture);
+	decode_config_default(&cfg->decode);
+	flow_config_default(&cfg->flow);
+	tcp_config_default(&cfg->tcp);
+	output_config_default(&cfg->output);
+	cfg->l7_max_packets = 8;
+	cfg->stats_interval_us = 60ull * 1000000;
+	cfg->progress = -1;
+}
+
+/* Parses a number with an optional unit from units[] (name, multiplier). */
+static int config_parse_scaled(const char *v, const char *const *names, const uint64_t *mult,
+			       uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+	int i;
+
+	while (isspace((unsigned char)*v))
+		v++;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	for (i = 0; names[i]; i++) {
+		if (strcasecmp(end, names[i]) == 0) {
+			if (mult[i] && n > UINT64_MAX / mult[i])
+				return -1;
+			*out = n * mult[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int config_parse_value(const config_key_t *k, const char *v, uint64_t *out)
+{
+	static const char *const size_names[] = {"",   "b",   "k", "kb", "kib", "m",
+						 "mb", "mib", "g", "gb", "gib", NULL};
+	static const uint64_t size_mult[] = {1,		 1,	     1ull << 10, 1ull << 10,
+					     1ull << 10, 1ull << 20, 1ull << 20, 1ull << 20,
+					     1ull << 30, 1ull << 30, 1ull << 30};
+	static const char *const dur_names[] = {"", "us", "ms", "s", "m", "min", "h", NULL};
+	static const uint64_t dur_mult[] = {1000000,  1,	1000,	      1000000,
+					    60000000, 60000000, 3600000000ull};
+
+	switch (k->type) {
+	case CONFIG_BOOL:
+		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
+		    !strcasecmp(v, "on"))
+			*out = 1;
+		else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+			 !strcasecmp(v, "off"))
+			*out = 0;
+		else
+			return -1;
+		return 0;
+	case CONFIG_SIZE:
+		if (k->offset == CFG(capture.buffer_mb)) {
+			if (config_parse_scaled(v, size_names, size_mult, out) < 0)
+				return -1;
+			/* Plain numbers are MiB for the capture buffer. */
+			*out = strpbrk(v, "bBkKmMgG") ? *out >> 20 : *out;
+			return 0;
+		}
+		return config_parse_scaled(v, size_names, size_mult, out);
+	case CONFIG_DURATION:
+		return config_parse_scaled(v, dur_names, dur_mult, out);
+	default: {
+		static const char *const plain[] = {"", NULL};
+		static const uint64_t one[] = {1};
+
+		return config_parse_scaled(v, plain, one, out);
+	}
+	}
+}
+
+static void config_store(aw_config_t *cfg, const config_key_t *k, uint64_t v)
+{
+	char *base = (char *)cfg + k->offset;
+
+	switch (k->type) {
+	case CONFIG_U16:
+		*(uint16_t *)(void *)base = (uint16_t)v;
+		break;
+	case CONFIG_U32:
+		*(uint32_t *)(void *)base = (uint32_t)v;
+		break;
+	case CONFIG_BOOL:
+	case CONFIG_INT:
+		*(int *)(void *)base = (int)v;
+		break;
+	case CONFIG_SIZE:
+		if (k->offset == CFG(capture.buffer_mb))
+			*(int *)(void *)base = (int)v;
+		else if (k->offset == CFG(tcp.max_hold_bytes))
+			*(uint32_t *)(void *)base = (uint32_t)v;
+		else if (k->offset == CFG(output.max_event_bytes))
+			*(size_t *)(void *)base = (size_t)v;
+		else
+			*(uint64_t *)(void *)base = v;
+		break;
+	case CONFIG_DURATION:
+		if (k->offset == CFG(decode.defrag_timeout_us))
+			*(uint32_t *)(void *)base = (uint32_t)v;
+		else
+			*(uint64_t *)(void *)base = v;
+		break;
+	}
+}
+
+int config_set(aw_config_t *cfg, const char *key, const char *value, char *errbuf)
+{
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		const config_key_t *k = &config_keys[i];
+
+		if (strcmp(k->key, key) != 0)
+			continue;
+		if (config_parse_value(k, value, &v) < 0) {
+			snprintf(errbuf, CONFIG_ERRBUF_SIZE, "setting %s: cannot parse '%s'", key,
+				 value);
+			return AW_ECONFIG;
+		}
+		if (v < k->min || v > k->max) {
+			snprintf(errbuf, CONFIG_ERRBUF_SIZE, "setting %s: '%s' is out of range",
+				 key, value);
+			return AW_ECONFIG;
+		}
+		config_store(cfg, k, v);
+		return 0;
+	}
+	snprintf(errbuf, CONFIG_ERRBUF_SIZE, "unknown setting '%s' (see --list-settings)", key);
+	return AW_ECONFIG;
+}
+
+void config_print_settings(FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		fprintf(fp, "  %-32s %s\n", config_keys[i].key, config_keys[i].help);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* YAML file: nested mappings of scalars flatten to dotted keys. */
+
+#define CONFIG_MAX_DEPTH 8
+
+static int config_yaml_error(const yaml_parser_t *p, const char *path, char *errbuf)
+{
+	snprintf(errbuf, CONFIG_ERRBUF_SIZE, "%s:%zu: %s", path, p->problem_mark.line + 1,
+		 p->problem ? p->problem : "YAML error");
+	return AW_ECONFIG;
+}
+
+static int config_yaml_scalar(aw_config_t *cfg, char prefix[][128], int depth, int *want_key,
+			      const char *val, const char *path, size_t line, char *errbuf)
+{
+	char key[1024];
+	size_t klen = 0;
+	int i, rc;
+
+	if (*want_key) {
+		if (depth < 1 || depth > CONFIG_MAX_DEPTH)
+			return AW_ECONFIG;
+		snprintf(prefix[depth - 1], 128, "%s", val);
+		*want_key = 0;
+		return 0;
+	}
+	key[0] = '\0';
+	for (i = 0; i < depth && klen < sizeof(key); i++) {
+		int n = snprintf(key + klen, sizeof(key) - klen, "%s%s", i ? "." : "", prefix[i]);
+
+		if (n < 0)
+			break;
+		klen += (size_t)n;
+	}
+	*want_key = 1;
+	rc = config_set(cfg, key, val, errbuf);
+	if (rc < 0) {
+		char tmp[CONFIG_ERRBUF_SIZE];
+
+		snprintf(tmp, sizeof(tmp), "%s:%zu: %s", path, line, errbuf);
+		memcpy(errbuf, tmp, CONFIG_ERRBUF_SIZE);
+	}
+	return rc;
+}
+
+int config_load_file(aw_config_t *cfg, const char *path, char *errbuf)
+{
+	char prefix[CONFIG_MAX_DEPTH][128];
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	FILE *fp = fopen(path, "rb");
+	int depth = 0, want_key = 1, rc = 0, done = 0;
+
+	if (!fp) {
+		snprintf(errbuf, CONFIG_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+		return AW_ECONFIG;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, fp);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = config_yaml_error(&parser, path, errbuf);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+			if (depth >= CONFIG_MAX_DEPTH || (depth > 0 && want_key)) {
+				snprintf(errbuf, CONFIG_ERRBUF_SIZE, "%s:%zu: unexpected mapping",
+					 path, ev.start_mark.line + 1);
+				rc = AW_ECONFIG;
+			}
+			depth++;
+			want_key = 1;
+			break;
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			want_key = 1;
+			break;
+		case YAML_SCALAR_EVENT:
+			rc = config_yaml_scalar(cfg, prefix, depth, &want_key,
+						(const char *)ev.data.scalar.value, path,
+						ev.start_mark.line + 1, errbuf);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_ALIAS_EVENT:
+			snprintf(errbuf, CONFIG_ERRBUF_SIZE,
+				 "%s:%zu: lists and aliases are not settings", path,
+				 ev.start_mark.line + 1);
+			rc = AW_ECONFIG;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	return rc;
+}

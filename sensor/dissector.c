@@ -1,0 +1,10 @@
+/*
+ * dissector.c - the registry of application-layer dissectors (see dissector.h).
+ *
+ * Adding a protocol means adding its dissectors/<proto>*.c and one line here.
+ */
+#include "dissector.h"
+
+const dissector_t *const dissector_table[] = {
+	NULL,
+};

@@ -1,0 +1,82 @@
+/*
+ * output.h - EVE JSON events to their sinks.
+ *
+ * Fed by the pipeline (flow ends, stats) and later stages (http, anomaly, alert events); writes
+ * each event as one JSON line to every configured sink. A sink is a table of functions,
+ * registered in output.c; the file sink (a path, or "-" for stdout) is the default. Events are
+ * composed in one reusable buffer (json.h): nothing is allocated per event in steady state.
+ * Sinks buffer their writes; a failing sink is counted and never stops packet processing.
+ *
+ * Every event starts with Suricata's common header (output_eve_header), so tools built for
+ * Suricata's EVE read apiwatch's events unchanged.
+ */
+#ifndef APIWATCH_OUTPUT_H
+#define APIWATCH_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "json.h"
+#include "mem.h"
+
+/* A sink: where lines go. State is private to the sink. */
+typedef struct output_sink_ops {
+	const char *name;
+	int (*open)(void **state, const char *target, mem_account_t *acct);
+	int (*write)(void *state, const char *line, size_t len);
+	int (*flush)(void *state);
+	void (*close)(void *state, mem_account_t *acct);
+} output_sink_ops_t;
+
+typedef struct output_config {
+	const char *eve_path; /* file path, "-" for stdout */
+	size_t max_event_bytes; /* events larger than this are dropped (counted) */
+	uint16_t community_id_seed;
+	int community_id; /* write community_id */
+} output_config_t;
+
+typedef struct output_counters {
+	uint64_t events; /* lines written */
+	uint64_t events_flow, events_stats, events_other;
+	uint64_t dropped_oversize; /* events larger than max_event_bytes */
+	uint64_t write_errors; /* sink write failures */
+	uint64_t bytes; /* bytes written */
+} output_counters_t;
+
+typedef struct output output_t;
+
+void output_config_default(output_config_t *cfg);
+
+/* Opens every configured sink. Returns AW_EIO (with errno set) when a sink cannot be opened. */
+int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct);
+
+/* Flushes and closes every sink; NULL is fine. */
+void output_free(output_t *o);
+int output_flush(output_t *o);
+
+/* The reusable event buffer: begin an event with output_eve_header, add members, then
+ * output_commit. */
+json_buf_t *output_json(output_t *o);
+
+/*
+ * Starts an event: timestamp, flow_id, pcap_cnt (when nonzero), event_type, vlan, src/dest
+ * address and port, proto, app_proto (when given) and community_id, oriented client to server
+ * (dir FLOW_TOSERVER) or the other way. f may be NULL for events without a flow (stats).
+ */
+void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, const flow_t *f,
+		       int dir, uint64_t pcap_cnt, const char *app_proto);
+
+/* Closes the current event and writes it to every sink. */
+int output_commit(output_t *o, const char *event_type);
+
+/* Sets the file name written as pcap_filename (NULL for none; live capture). The string must
+ * outlive its use. */
+void output_set_pcap_filename(output_t *o, const char *name);
+
+const output_counters_t *output_counters(const output_t *o);
+
+/* Formats an address as text (inet_ntop), ip_version 4 or 6. */
+void output_format_addr(char *out, size_t out_len, const net_addr_t *a, int ip_version);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * pipeline.c - wiring of one worker's stages (see pipeline.h).
+ *
+ * Per packet: decode; for TCP/UDP, the flow; the classifier while it still decides; for TCP,
+ * reassembly, whose ordered bytes go to the flow's dissector. Once per second of packet time,
+ * the timeout sweep; every stats interval, a stats event. When a flow ends, its reassembly is
+ * finished (the dissector sees the last bytes and the close), its flow event written and its
+ * state released.
+ */
+#include "pipeline_private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissector.h"
+#include "error.h"
+
+#define PIPELINE_TICK_US 1000000ull
+
+static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {"flow", "stream",	 "defrag",
+								    "l7",   "dissector", "output"};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reassembled bytes to the flow's dissector */
+
+typedef struct pipeline_flow_ref {
+	pipeline_t *pl;
+	flow_t *f;
+} pipeline_flow_ref_t;
+
+static void pipeline_detach(pipeline_t *pl, flow_t *f)
+{
+	const dissector_t *d = f->dissector;
+
+	if (d && f->dissector_state)
+		d->state_free(f->dissector_state);
+	f->dissector = NULL;
+	f->dissector_state = NULL;
+	f->flags |= FLOW_F_DISSECT_DONE;
+	if (f->tcp) {
+		tcp_session_stop(pl->tcp, f->tcp, 0);
+		tcp_session_stop(pl->tcp, f->tcp, 1);
+	}
+}
+
+/* Offers the first bytes of a direction to the registered dissectors. */
+static void pipeline_probe(pipeline_t *pl, flow_t *f, int dir, const uint8_t *data, size_t len)
+{
+	int i, more = 0;
+
+	for (i = 0; dissector_table[i]; i++) {
+		const dissector_t *d = dissector_table[i];
+		int r = d->probe(data, len, dir);
+
+		if (r == DISSECTOR_PROBE_YES) {
+			f->dissector = d;
+			f->dissector_state = d->state_new(NULL, f);
+			if (!f->dissector_state)
+				pipeline_detach(pl, f);
+			else
+				l7_set_proto(pl->l7, f, d->name);
+			return;
+		}
+		more |= r == DISSECTOR_PROBE_NEED_MORE;
+	}
+	if (!more || ++f->probe_tries[dir] >= 4)
+		f->flags |= FLOW_F_DISSECT_DONE;
+}
+
+static void pipeline_on_data(void *ud, int dir, const uint8_t *data, size_t len)
+{
+	pipeline_flow_ref_t *ref = ud;
+	flow_t *f = ref->f;
+	const dissector_t *d;
+
+	if (!f->dissector && !(f->flags & FLOW_F_DISSECT_DONE))
+		pipeline_probe(ref->pl, f, dir, data, len);
+	d = f->dissector;
+	if (d && d->on_data(f->dissector_state, dir, data, len) < 0) {
+		ref->pl->counters.dissector_detached++;
+		pipeline_detach(ref->pl, f);
+	}
+}
+
+static void pipeline_on_gap(void *ud, int dir, uint64_t len)
+{
+	pipeline_flow_ref_t *ref = ud;
+	const dissector_t *d = ref->f->dissector;
+
+	if (d && d->on_gap(ref->f->dissector_state, dir, len) < 0) {
+		ref->pl->counters.dissector_detached++;
+		pipeline_detach(ref->pl, ref->f);
+	}
+}
+
+static void pipeline_on_close(void *ud, int dir)
+{
+	pipeline_flow_ref_t *ref = ud;
+	const dissector_t *d = ref->f->dissector;
+
+	if (d && d->on_close(ref->f->dissector_state, dir) < 0) {
+		ref->pl->counters.dissector_detached++;
+		pipeline_detach(ref->pl, ref->f);
+	}
+}
+
+static const tcp_sink_t pipeline_sink = {
+	.on_data = pipeline_on_data,
+	.on_gap = pipeline_on_gap,
+	.on_close = pipeline_on_close,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Flow end: the flow event */
+
+static void pipeline_tcp_flags_json(json_buf_t *jb, const char *key, uint8_t flags)
+{
+	char hex[4];
+
+	snprintf(hex, sizeof(hex), "%02x", flags);
+	json_kv_str(jb, key, hex);
+}
+
+static void pipeline_write_tcp(pipeline_t *pl, const flow_t *f)
+{
+	json_buf_t *jb = output_json(pl->out);
+	uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
+	tcp_session_dir_info_t ts, tc;
+
+	json_open_object(jb, "tcp");
+	pipeline_tcp_flags_json(jb, "tcp_flags", all);
+	pipeline_tcp_flags_json(jb, "tcp_flags_ts", f->tcp_flags[0]);
+	pipeline_tcp_flags_json(jb, "tcp_flags_tc", f->tcp_flags[1]);
+	if (all & PACKET_TCP_SYN)
+		json_kv_bool(jb, "syn", 1);
+	if (all & PACKET_TCP_FIN)
+		json_kv_bool(jb, "fin", 1);
+	if (all & PACKET_TCP_RST)
+		json_kv_bool(jb, "rst", 1);
+	if (all & PACKET_TCP_PSH)
+		json_kv_bool(jb, "psh", 1);
+	if (all & PACKET_TCP_ACK)
+		json_kv_bool(jb, "ack", 1);
+	if (all & PACKET_TCP_URG)
+		json_kv_bool(jb, "urg", 1);
+	if (all & PACKET_TCP_ECE)
+		json_kv_bool(jb, "ecn", 1);
+	if (all & PACKET_TCP_CWR)
+		json_kv_bool(jb, "cwr", 1);
+	if (!f->tcp) {
+		json_close_object(jb);
+		return;
+	}
+	tcp_session_dir_info(f->tcp, 0, &ts);
+	tcp_session_dir_info(f->tcp, 1, &tc);
+	json_kv_str(jb, "state", tcp_session_state_name(f->tcp));
+	if (ts.gap)
+		json_kv_bool(jb, "ts_gap", 1);
+	if (tc.gap)
+		json_kv_bool(jb, "tc_gap", 1);
+	json_close_object(jb);
+
+	json_open_object(jb, "api");
+	json_open_object(jb, "tcp");
+	json_kv_u64(jb, "ts_gaps", ts.gaps);
+	json_kv_u64(jb, "tc_gaps", tc.gaps);
+	json_kv_u64(jb, "ts_gap_bytes", ts.gap_bytes);
+	json_kv_u64(jb, "tc_gap_bytes", tc.gap_bytes);
+	json_kv_u64(jb, "ts_reassembled_bytes", ts.delivered);
+	json_kv_u64(jb, "tc_reassembled_bytes", tc.delivered);
+	if (ts.depth_reached)
+		json_kv_bool(jb, "ts_depth_reached", 1);
+	if (tc.depth_reached)
+		json_kv_bool(jb, "tc_depth_reached", 1);
+	json_close_object(jb);
+	json_kv_str(jb, "orientation", (f->flags & FLOW_F_REVERSED_GUESS) ? "ports" : "handshake");
+	json_close_object(jb);
+}
+
+static const char *pipeline_flow_state(const flow_t *f)
+{
+	switch (f->fclass) {
+	case FLOW_CLASS_ESTABLISHED:
+		return "established";
+	case FLOW_CLASS_CLOSED:
+		return "closed";
+	default:
+		return "new";
+	}
+}
+
+static void pipeline_write_flow(pipeline_t *pl, const flow_t *f, enum flow_end_reason reason)
+{
+	json_buf_t *jb = output_json(pl->out);
+
+	output_eve_header(pl->out, "flow", f->last_us, f, FLOW_TOSERVER, 0,
+			  l7_proto_name(pl->l7, f->app_proto));
+	json_open_object(jb, "flow");
+	json_kv_u64(jb, "pkts_toserver", f->pkts[0]);
+	json_kv_u64(jb, "pkts_toclient", f->pkts[1]);
+	json_kv_u64(jb, "bytes_toserver", f->bytes[0]);
+	json_kv_u64(jb, "bytes_toclient", f->bytes[1]);
+	json_kv_time(jb, "start", f->start_us);
+	json_kv_time(jb, "end", f->last_us);
+	json_kv_u64(jb, "age", (f->last_us - f->start_us) / 1000000);
+	json_kv_str(jb, "state", pipeline_flow_state(f));
+	json_kv_str(jb, "reason", flow_end_reason_name(reason));
+	json_kv_bool(jb, "alerted", 0);
+	json_close_object(jb);
+	if (f->key.proto == 6)
+		pipeline_write_tcp(pl, f);
+	output_commit(pl->out, "flow");
+}
+
+static void pipeline_flow_end_cb(flow_t *f, enum flow_end_reason reason, void *ud)
+{
+	pipeline_t *pl = ud;
+	pipeline_flow_ref_t ref = {pl, f};
+
+	if (f->tcp)
+		tcp_session_finish(pl->tcp, f->tcp, &pipeline_sink, &ref);
+	if (f->dissector && f->dissector_state)
+		((const dissector_t *)f->dissector)->state_free(f->dissector_state);
+	f->dissector = NULL;
+	f->dissector_state = NULL;
+	l7_classify_release(pl->l7, f);
+	pipeline_write_flow(pl, f, reason);
+	tcp_session_free(pl->tcp, f->tcp);
+	f->tcp = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Set-up */
+
+int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t errlen)
+{
+	pipeline_t *pl;
+	int i, rc;
+
+	*out = NULL;
+	pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return AW_ENOMEM;
+	pl->cfg = cfg;
+	for (i = 0; i < PIPELINE_MEM__COUNT; i++)
+		mem_account_init(&pl->mem[i], pipeline_mem_names[i], 0);
+	pl->mem[PIPELINE_MEM_FLOW].cap = cfg->flow.memcap;
+	pl->mem[PIPELINE_MEM_STREAM].cap = cfg->tcp.memcap;
+	pl->mem[PIPELINE_MEM_DEFRAG].cap = cfg->decode.defrag_memcap;
+	rc = decode_ctx_new(&pl->decode, &cfg->decode, &pl->mem[PIPELINE_MEM_DEFRAG]);
+	if (rc == 0)
+		rc = flow_table_new(&pl->flows, &cfg->flow, &pl->mem[PIPELINE_MEM_FLOW],
+				    pipeline_flow_end_cb, pl);
+	if (rc == 0)
+		rc = tcp_reassembly_new(&pl->tcp, &cfg->tcp, &pl->mem[PIPELINE_MEM_STREAM]);
+	if (rc == 0)
+		rc = l7_ctx_new(&pl->l7, &pl->mem[PIPELINE_MEM_L7], cfg->l7_max_packets);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "cannot set up the pipeline: %s", error_str(rc));
+		pipeline_free(pl);
+		return rc;
+	}
+	rc = output_new(&pl->out, &cfg->output, &pl->mem[PIPELINE_MEM_OUTPUT]);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "cannot open EVE output %s: %s", cfg->output.eve_path,
+			 strerror(errno));
+		pipeline_free(pl);
+		return rc;
+	}
+	*out = pl;
+	return 0;
+}
+
+void pipeline_free(pipeline_t *pl)
+{
+	if (!pl)
+		return;
+	flow_table_free(pl->flows);
+	tcp_reassembly_free(pl->tcp);
+	l7_ctx_free(pl->l7);
+	decode_ctx_free(pl->decode);
+	output_free(pl->out);
+	free(pl);
+}
+
+void pipeline_set_input(pipeline_t *pl, const char *name)
+{
+	pl->counters.inputs++;
+	output_set_pcap_filename(pl->out, name);
+}
+
+void pipeline_set_capture_stats(pipeline_t *pl, const capture_stats_t *cs)
+{
+	pl->capture = *cs;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Packets and time */
+
+static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
+{
+	if (!pl->first_us) {
+		pl->first_us = pl->now_us = ts_us;
+		pl->next_tick_us = ts_us + PIPELINE_TICK_US;
+		if (pl->cfg->stats_interval_us)
+			pl->next_stats_us = ts_us + pl->cfg->stats_interval_us;
+		return;
+	}
+	if (ts_us < pl->now_us) {
+		pl->counters.time_backwards++;
+		return;
+	}
+	pl->now_us = ts_us;
+	if (pl->now_us >= pl->next_tick_us) {
+		flow_table_expire(pl->flows, pl->now_us);
+		decode_tick(pl->decode, pl->now_us);
+		pl->next_tick_us = pl->now_us + PIPELINE_TICK_US;
+	}
+	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
+		stats_write(pl, pl->now_us);
+		pl->next_stats_us = pl->now_us + pl->cfg->stats_interval_us;
+	}
+}
+
+static void pipeline_tcp(pipeline_t *pl, flow_t *f, int dir, const packet_t *p)
+{
+	pipeline_flow_ref_t ref = {pl, f};
+
+	if (!f->tcp) {
+		f->tcp = tcp_session_new(pl->tcp);
+		if (!f->tcp) {
+			pl->counters.no_tcp_session++;
+			return;
+		}
+	}
+	if (tcp_session_packet(pl->tcp, f->tcp, dir, p, &pipeline_sink, &ref) == 1) {
+		/* A new connection on the tuple of a closed one: end it, start afresh. */
+		f->pkts[dir]--;
+		f->bytes[dir] -= p->l3_len;
+		flow_table_end(pl->flows, f, FLOW_END_TCP_REUSE);
+		f = flow_table_get(pl->flows, p, &dir);
+		if (!f) {
+			pl->counters.no_flow++;
+			return;
+		}
+		l7_classify_packet(pl->l7, f, p);
+		pipeline_tcp(pl, f, dir, p);
+		return;
+	}
+	if (tcp_session_is_closed(f->tcp))
+		flow_table_set_class(pl->flows, f, FLOW_CLASS_CLOSED);
+	else if (f->fclass == FLOW_CLASS_NEW &&
+		 (tcp_session_is_established(f->tcp) || f->seen_dir == 3))
+		flow_table_set_class(pl->flows, f, FLOW_CLASS_ESTABLISHED);
+}
+
+void pipeline_packet(pipeline_t *pl, packet_t *p)
+{
+	flow_t *f;
+	int dir;
+
+	pl->counters.packets++;
+	pl->counters.bytes += p->caplen;
+	pipeline_clock(pl, p->ts_us);
+	if (decode_packet(pl->decode, p) != DECODE_FLOW)
+		return;
+	f = flow_table_get(pl->flows, p, &dir);
+	if (!f) {
+		pl->counters.no_flow++;
+		return;
+	}
+	if (!(f->flags & FLOW_F_L7_DONE))
+		l7_classify_packet(pl->l7, f, p);
+	if (p->proto == 6)
+		pipeline_tcp(pl, f, dir, p);
+	else if (f->seen_dir == 3 && f->fclass == FLOW_CLASS_NEW)
+		flow_table_set_class(pl->flows, f, FLOW_CLASS_ESTABLISHED);
+}
+
+void pipeline_idle(pipeline_t *pl, uint64_t now_us)
+{
+	if (pl->first_us && now_us > pl->now_us)
+		pipeline_clock(pl, now_us);
+}
+
+void pipeline_finish(pipeline_t *pl)
+{
+	flow_table_flush(pl->flows);
+	stats_write(pl, pl->now_us);
+	output_flush(pl->out);
+}
+
+void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)
+{
+	const flow_counters_t *fc = flow_table_counters(pl->flows);
+	const decode_counters_t *dc = decode_counters(pl->decode);
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->packets = pl->counters.packets;
+	out->bytes = pl->counters.bytes;
+	out->flows = fc->total;
+	out->tcp_flows = fc->tcp;
+	out->udp_flows = fc->udp;
+	out->events = output_counters(pl->out)->events;
+	out->gaps = tcp_reassembly_counters(pl->tcp)->reassembly_gap;
+	out->decode_drops = dc->invalid;
+	out->first_us = pl->first_us;
+	out->last_us = pl->now_us;
+	for (i = 0; i < PIPELINE_MEM__COUNT; i++)
+		out->mem_peak += pl->mem[i].peak;
+}

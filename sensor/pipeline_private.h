@@ -1,0 +1,43 @@
+/*
+ * pipeline_private.h - the pipeline's layout, shared by pipeline.c and stats.c only.
+ */
+#ifndef APIWATCH_PIPELINE_PRIVATE_H
+#define APIWATCH_PIPELINE_PRIVATE_H
+
+#include "decode.h"
+#include "flow.h"
+#include "l7_classify.h"
+#include "output.h"
+#include "pipeline.h"
+#include "tcp_session.h"
+
+typedef struct pipeline_counters {
+	uint64_t packets; /* packets given to the pipeline */
+	uint64_t bytes; /* their captured bytes */
+	uint64_t no_flow; /* flow packets that got no flow (memcap) */
+	uint64_t no_tcp_session; /* TCP packets whose session could not be had */
+	uint64_t time_backwards; /* packets older than the pipeline clock */
+	uint64_t inputs; /* capture files or interfaces opened */
+	uint64_t dissector_detached;
+} pipeline_counters_t;
+
+struct pipeline {
+	const aw_config_t *cfg;
+	mem_account_t mem[PIPELINE_MEM__COUNT];
+	decode_ctx_t *decode;
+	flow_table_t *flows;
+	tcp_reassembly_t *tcp;
+	l7_ctx_t *l7;
+	output_t *out;
+	uint64_t now_us; /* packet clock */
+	uint64_t first_us; /* first packet time */
+	uint64_t next_tick_us; /* next timeout sweep */
+	uint64_t next_stats_us; /* next periodic stats event */
+	capture_stats_t capture;
+	pipeline_counters_t counters;
+};
+
+/* Writes a stats event at packet time now_us (stats.c). */
+void stats_write(pipeline_t *pl, uint64_t now_us);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * siphash.h - SipHash-2-4, the keyed hash of every table whose keys an attacker chooses.
+ *
+ * Used by the defragmenter's tracker table and the flow table: with a secret per-context key,
+ * remote hosts cannot aim packets at one hash bucket. It is a hash, not a MAC for stored data:
+ * callers keep their key in memory only.
+ */
+#ifndef APIWATCH_SIPHASH_H
+#define APIWATCH_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIPHASH_KEY_LEN 16
+
+/* SipHash-2-4 of len bytes at data under the 128-bit key (Aumasson and Bernstein, 2012). */
+uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len);
+
+#endif

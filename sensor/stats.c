@@ -1,0 +1,219 @@
+/*
+ * stats.c - the stats event: counters of every stage at one moment of packet time.
+ *
+ * Counters Suricata also has go under "stats" with Suricata's names, so the event validates
+ * against its EVE schema; apiwatch's own counters (memory per subsystem, reassembly details,
+ * classifier, output) go under "api.stats". Written every stats interval of packet time and at
+ * exit; never per packet.
+ */
+#include "pipeline_private.h"
+
+#include <string.h>
+
+static void stats_decoder(json_buf_t *jb, const decode_counters_t *dc)
+{
+	int i, layer_open = 0;
+	const char *layer = NULL;
+
+	json_open_object(jb, "decoder");
+#define STATS_DECODE_COUNTER(name) json_kv_u64(jb, #name, dc->name);
+	DECODE_COUNTER_MAP(STATS_DECODE_COUNTER)
+#undef STATS_DECODE_COUNTER
+	json_kv_u64(jb, "avg_pkt_size", dc->pkts ? dc->bytes / dc->pkts : 0);
+	json_open_object(jb, "event");
+	/* Events of one layer are adjacent in the table: one object per layer, nonzero only. */
+	for (i = 0; i < DECODE_EV__COUNT; i++) {
+		const char *l = decode_event_layer((enum decode_event)i);
+
+		if (!dc->events[i])
+			continue;
+		if (!layer || strcmp(layer, l) != 0) {
+			if (layer_open)
+				json_close_object(jb);
+			json_open_object(jb, l);
+			layer = l;
+			layer_open = 1;
+		}
+		json_kv_u64(jb, decode_event_name((enum decode_event)i), dc->events[i]);
+	}
+	if (layer_open)
+		json_close_object(jb);
+	json_close_object(jb);
+	json_close_object(jb);
+}
+
+static void stats_defrag(json_buf_t *jb, const defrag_counters_t *d, const mem_account_t *m)
+{
+	json_open_object(jb, "defrag");
+	json_open_object(jb, "ipv4");
+	json_kv_u64(jb, "fragments", d->ipv4_fragments);
+	json_kv_u64(jb, "reassembled", d->ipv4_reassembled);
+	json_kv_u64(jb, "timeouts", d->ipv4_timeouts);
+	json_close_object(jb);
+	json_open_object(jb, "ipv6");
+	json_kv_u64(jb, "fragments", d->ipv6_fragments);
+	json_kv_u64(jb, "reassembled", d->ipv6_reassembled);
+	json_kv_u64(jb, "timeouts", d->ipv6_timeouts);
+	json_close_object(jb);
+	json_kv_u64(jb, "max_frags_reached", d->max_frags_reached);
+	json_kv_u64(jb, "max_trackers_reached", d->max_trackers_reached);
+	json_kv_u64(jb, "memuse", m->in_use);
+	json_close_object(jb);
+}
+
+static void stats_flow(json_buf_t *jb, const flow_counters_t *fc, const mem_account_t *m)
+{
+	json_open_object(jb, "flow");
+	json_kv_u64(jb, "total", fc->total);
+	json_kv_u64(jb, "active", fc->active);
+	json_kv_u64(jb, "tcp", fc->tcp);
+	json_kv_u64(jb, "udp", fc->udp);
+	json_kv_u64(jb, "tcp_reuse", fc->tcp_reuse);
+	json_kv_u64(jb, "memcap", fc->memcap_hits);
+	json_kv_u64(jb, "memuse", m->in_use);
+	json_open_object(jb, "mgr");
+	json_kv_u64(jb, "flows_timeout", fc->timeouts);
+	json_kv_u64(jb, "flows_evicted", fc->evicted);
+	json_close_object(jb);
+	json_open_object(jb, "end");
+	json_open_object(jb, "state");
+	json_kv_u64(jb, "new", fc->ended_state[FLOW_CLASS_NEW]);
+	json_kv_u64(jb, "established", fc->ended_state[FLOW_CLASS_ESTABLISHED]);
+	json_kv_u64(jb, "closed", fc->ended_state[FLOW_CLASS_CLOSED]);
+	json_close_object(jb);
+	json_close_object(jb);
+	json_close_object(jb);
+}
+
+static void stats_tcp(json_buf_t *jb, const tcp_counters_t *tc, const decode_counters_t *dc,
+		      const mem_account_t *m)
+{
+	json_open_object(jb, "tcp");
+	json_kv_u64(jb, "sessions", tc->sessions);
+	json_kv_u64(jb, "syn", tc->syn);
+	json_kv_u64(jb, "synack", tc->synack);
+	json_kv_u64(jb, "rst", tc->rst);
+	json_kv_u64(jb, "midstream_pickups", tc->midstream_pickups);
+	json_kv_u64(jb, "reassembly_gap", tc->reassembly_gap);
+	json_kv_u64(jb, "overlap", tc->overlap);
+	json_kv_u64(jb, "overlap_diff_data", tc->overlap_diff_data);
+	json_kv_u64(jb, "stream_depth_reached", tc->stream_depth_reached);
+	json_kv_u64(jb, "segment_memcap_drop", tc->segment_memcap_drop);
+	json_kv_u64(jb, "invalid_checksum", dc->csum_invalid_tcp);
+	json_kv_u64(jb, "reassembly_memuse", m->in_use);
+	json_close_object(jb);
+	json_open_object(jb, "stream");
+	json_kv_u64(jb, "pkt_retransmission", tc->retransmission);
+	json_kv_u64(jb, "reassembly_overlap_different_data", tc->overlap_diff_data);
+	json_kv_u64(jb, "reassembly_seq_gap", tc->reassembly_gap);
+	json_kv_u64(jb, "reassembly_depth_reached", tc->stream_depth_reached);
+	json_kv_u64(jb, "reassembly_insert_memcap", tc->segment_memcap_drop);
+	json_close_object(jb);
+}
+
+static void stats_api_memory(json_buf_t *jb, const pipeline_t *pl)
+{
+	int i;
+
+	json_open_object(jb, "memory");
+	for (i = 0; i < PIPELINE_MEM__COUNT; i++) {
+		const mem_account_t *m = &pl->mem[i];
+
+		json_open_object(jb, m->name);
+		json_kv_u64(jb, "in_use", m->in_use);
+		json_kv_u64(jb, "peak", m->peak);
+		json_kv_u64(jb, "cap", m->cap);
+		json_kv_u64(jb, "cap_hits", m->cap_hits);
+		json_kv_u64(jb, "alloc_failures", m->failures);
+		json_close_object(jb);
+	}
+	json_close_object(jb);
+}
+
+static void stats_api(json_buf_t *jb, const pipeline_t *pl)
+{
+	const tcp_counters_t *tc = tcp_reassembly_counters(pl->tcp);
+	const flow_counters_t *fc = flow_table_counters(pl->flows);
+	const decode_counters_t *dc = decode_counters(pl->decode);
+	const defrag_counters_t *df = decode_defrag_counters(pl->decode);
+	const l7_counters_t *lc = l7_counters(pl->l7);
+	const output_counters_t *oc = output_counters(pl->out);
+
+	json_open_object(jb, "api");
+	json_open_object(jb, "stats");
+	stats_api_memory(jb, pl);
+	json_open_object(jb, "capture");
+	json_kv_u64(jb, "inputs", pl->counters.inputs);
+	json_kv_u64(jb, "packets", pl->counters.packets);
+	json_kv_u64(jb, "bytes", pl->counters.bytes);
+	json_kv_u64(jb, "time_backwards", pl->counters.time_backwards);
+	json_close_object(jb);
+	json_open_object(jb, "decoder");
+	json_kv_u64(jb, "ipv4_invalid_checksum", dc->csum_invalid_ipv4);
+	json_kv_u64(jb, "udp_invalid_checksum", dc->csum_invalid_udp);
+	json_kv_u64(jb, "unsupported_linktype", dc->unsupported_linktype);
+	json_kv_u64(jb, "other_l4", dc->other_l4);
+	json_kv_u64(jb, "defrag_memcap", df->memcap_reached);
+	json_close_object(jb);
+	json_open_object(jb, "flow");
+	json_kv_u64(jb, "evicted", fc->evicted);
+	json_kv_u64(jb, "no_flow", pl->counters.no_flow);
+	json_kv_u64(jb, "shutdown", fc->shutdown);
+	json_kv_u64(jb, "slab_grows", fc->slab_grows);
+	json_kv_u64(jb, "max_chain", fc->max_chain);
+	json_close_object(jb);
+	json_open_object(jb, "tcp");
+	json_kv_u64(jb, "gap_bytes", tc->gap_bytes);
+	json_kv_u64(jb, "out_of_order", tc->out_of_order);
+	json_kv_u64(jb, "hold_flushes", tc->hold_flushes);
+	json_kv_u64(jb, "pkt_invalid", tc->pkt_invalid);
+	json_kv_u64(jb, "midstream_ignored", tc->midstream_ignored);
+	json_kv_u64(jb, "session_reuse", tc->session_reuse);
+	json_kv_u64(jb, "bytes_delivered", tc->bytes_delivered);
+	json_kv_u64(jb, "chunks_from_pool", tc->chunks_from_pool);
+	json_kv_u64(jb, "pool_grows", tc->pool_grows);
+	json_kv_u64(jb, "no_session", pl->counters.no_tcp_session);
+	json_close_object(jb);
+	json_open_object(jb, "l7");
+	json_kv_u64(jb, "packets", lc->packets);
+	json_kv_u64(jb, "flows_classified", lc->flows_classified);
+	json_kv_u64(jb, "flows_given_up", lc->flows_given_up);
+	json_kv_u64(jb, "flows_guessed", lc->flows_guessed);
+	json_kv_u64(jb, "alloc_fail", lc->alloc_fail);
+	json_close_object(jb);
+	json_open_object(jb, "dissector");
+	json_kv_u64(jb, "detached", pl->counters.dissector_detached);
+	json_close_object(jb);
+	json_open_object(jb, "output");
+	json_kv_u64(jb, "events", oc->events);
+	json_kv_u64(jb, "flow", oc->events_flow);
+	json_kv_u64(jb, "stats", oc->events_stats);
+	json_kv_u64(jb, "dropped_oversize", oc->dropped_oversize);
+	json_kv_u64(jb, "write_errors", oc->write_errors);
+	json_close_object(jb);
+	json_close_object(jb);
+	json_close_object(jb);
+}
+
+void stats_write(pipeline_t *pl, uint64_t now_us)
+{
+	json_buf_t *jb = output_json(pl->out);
+	const decode_counters_t *dc = decode_counters(pl->decode);
+
+	output_eve_header(pl->out, "stats", now_us, NULL, 0, 0, NULL);
+	json_open_object(jb, "stats");
+	json_kv_u64(jb, "uptime", pl->first_us ? (now_us - pl->first_us) / 1000000 : 0);
+	json_open_object(jb, "capture");
+	json_kv_u64(jb, "kernel_packets", pl->capture.kernel_packets);
+	json_kv_u64(jb, "kernel_drops", pl->capture.kernel_drops);
+	json_kv_u64(jb, "kernel_ifdrops", pl->capture.kernel_ifdrops);
+	json_kv_u64(jb, "errors", pl->capture.errors);
+	json_close_object(jb);
+	stats_decoder(jb, dc);
+	stats_defrag(jb, decode_defrag_counters(pl->decode), &pl->mem[PIPELINE_MEM_DEFRAG]);
+	stats_flow(jb, flow_table_counters(pl->flows), &pl->mem[PIPELINE_MEM_FLOW]);
+	stats_tcp(jb, tcp_reassembly_counters(pl->tcp), dc, &pl->mem[PIPELINE_MEM_STREAM]);
+	json_close_object(jb);
+	stats_api(jb, pl);
+	output_commit(pl->out, "stats");
+}
