@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The command line's errors: each is one clear line on stderr and a non-zero exit.
+
+Covers a missing file, an unreadable file, a file that is not a capture, a bad BPF filter, a
+missing interface, a bad setting, a bad configuration file, an unwritable EVE path and usage
+errors; and the good paths --help, --version and --list-settings.
+"""
+import argparse, os, subprocess, sys, tempfile
+
+
+def run(apiwatch, args):
+    p = subprocess.run([apiwatch] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--apiwatch', required=True)
+    ap.add_argument('--pcaps', required=True)
+    a = ap.parse_args()
+    good = os.path.join(a.pcaps, 'http-basic.pcap')
+    if not os.path.exists(good):
+        good = None
+    tmp = tempfile.mkdtemp(prefix='apiwatch-cli-')
+    notcap = os.path.join(tmp, 'notes.txt')
+    with open(notcap, 'w') as f:
+        f.write('this is not a capture file\n' * 10)
+    badyaml = os.path.join(tmp, 'bad.yaml')
+    with open(badyaml, 'w') as f:
+        f.write('flow:\n  memcap: lots\n')
+    goodyaml = os.path.join(tmp, 'good.yaml')
+    with open(goodyaml, 'w') as f:
+        f.write('flow:\n  memcap: 16mb\n  timeout:\n    tcp:\n      new: 30s\nstats:\n  interval: 0\n')
+    eve = os.path.join(tmp, 'eve.json')
+    cases = [
+        # (args, expected exit, text expected in the one stderr line)
+        (['-r', os.path.join(tmp, 'missing.pcap')], 1, 'No such file'),
+        (['-r', notcap], 1, 'not a readable capture file'),
+        (['-r', tmp], 1, 'apiwatch:'),
+        (['-r', good or notcap, '-f', 'tcp port and and', '--eve', eve], 1, 'invalid filter'),
+        (['-i', 'aw-no-such-if0', '--eve', eve], 1, 'aw-no-such-if0'),
+        (['-r', good or notcap, '--set', 'flow.memcap=lots', '--eve', eve], 2, 'flow.memcap'),
+        (['-r', good or notcap, '--set', 'no.such.key=1', '--eve', eve], 2, 'unknown setting'),
+        (['-r', good or notcap, '-c', badyaml, '--eve', eve], 2, 'bad.yaml:2'),
+        (['-r', good or notcap, '--eve', os.path.join(tmp, 'no/such/dir/eve.json')], 1,
+         'cannot open EVE output'),
+        ([], 2, 'give either'),
+        (['-r', 'x.pcap', '-i', 'lo'], 2, 'give either'),
+        (['--no-such-option'], 2, 'Usage'),
+    ]
+    failures = 0
+    for args, want_rc, want_text in cases:
+        rc, out, err = run(a.apiwatch, args)
+        first = err.strip().splitlines()[0] if err.strip() else ''
+        ok = rc == want_rc and want_text in err and (want_rc == 2 or len(err.strip().splitlines()) == 1)
+        print('%s %s -> %d %r' % ('ok  ' if ok else 'FAIL', ' '.join(args), rc, first))
+        failures += not ok
+    for args in (['--help'], ['--version'], ['--list-settings']):
+        rc, out, err = run(a.apiwatch, args)
+        ok = rc == 0 and out.strip() != ''
+        print('%s %s -> %d' % ('ok  ' if ok else 'FAIL', ' '.join(args), rc))
+        failures += not ok
+    if good:
+        rc, out, err = run(a.apiwatch, ['-r', good, '-c', goodyaml, '--eve', eve])
+        ok = rc == 0 and os.path.getsize(eve) > 0
+        print('%s config file accepted -> %d' % ('ok  ' if ok else 'FAIL', rc))
+        failures += not ok
+    print('%d passed, %d failed' % (len(cases) + 3 + (1 if good else 0) - failures, failures))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

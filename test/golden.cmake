@@ -1,0 +1,42 @@
+# golden.cmake - one ctest per capture under test/pcaps, comparing the EVE output with
+# test/golden/<capture>.eve.json (scripts/update-golden rewrites them), validating events
+# against Suricata's EVE schema when ../shared is present, and checking the TCP flow count
+# against tshark on ordinary captures.
+find_program(AW_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT AW_PYTHON)
+  find_program(AW_PYTHON python3)
+endif()
+set(AW_EVE_SCHEMA ${CMAKE_SOURCE_DIR}/../shared/eve-schema/suricata-eve-schema.json)
+
+file(GLOB AW_GOLDEN_PCAPS CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/test/pcaps/*.pcap ${CMAKE_SOURCE_DIR}/test/pcaps/*.pcapng
+     ${CMAKE_SOURCE_DIR}/test/pcaps/*.pcap.gz)
+foreach(pcap ${AW_GOLDEN_PCAPS})
+  get_filename_component(name ${pcap} NAME)
+  set(extra_args)
+  # tshark's conversation count is the reference only where tshark sees what apiwatch sees:
+  # not through tunnels it does not decode the same way, nor on damaged files.
+  if(NOT name MATCHES "(corrupt|badhdr|badrec|truncated|vxlan|geneve|gre|erspan|frag|mpls|gap)")
+    list(APPEND extra_args --tshark)
+  endif()
+  add_test(NAME golden.${name}
+           COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/golden.py
+                   --apiwatch $<TARGET_FILE:apiwatch> --pcap ${pcap}
+                   --expected ${CMAKE_SOURCE_DIR}/test/golden/${name}.eve.json
+                   --schema ${AW_EVE_SCHEMA} ${extra_args})
+  set_tests_properties(golden.${name} PROPERTIES LABELS golden SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+
+# Every capture of the third-party corpus replayed without a crash, a sanitizer report or a
+# non-zero exit (meaningful in the sanitizer build; skipped when ../shared is absent).
+add_test(NAME corpus.replay
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/corpus_replay.py
+                 --apiwatch $<TARGET_FILE:apiwatch>
+                 --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus)
+set_tests_properties(corpus.replay PROPERTIES LABELS corpus SKIP_RETURN_CODE 77 TIMEOUT 1800)
+
+# The command line: errors are one clear line and a non-zero exit.
+add_test(NAME cli.errors
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/cli_errors.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
+set_tests_properties(cli.errors PROPERTIES LABELS cli TIMEOUT 120)
