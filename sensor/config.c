@@ -58,6 +58,8 @@ static const config_key_t config_keys[] = {
 	 "packet time a hole may stay open before it is declared a gap"},
 	{"stream.midstream", CONFIG_BOOL, CFG(tcp.midstream), 0, 1,
 	 "pick up connections whose handshake was not captured"},
+	{"stream.compare-window", CONFIG_SIZE, CFG(tcp.compare_window), 0,
+	 TCP_SESSION_COMPARE_WINDOW_MAX, "delivered bytes kept to compare resent data (0 = off)"},
 	{"defrag.memcap", CONFIG_SIZE, CFG(decode.defrag_memcap), 1 << 16, CONFIG_TB,
 	 "memory for IP fragments in progress"},
 	{"defrag.max-trackers", CONFIG_U32, CFG(decode.defrag_max_trackers), 1, 1u << 24,

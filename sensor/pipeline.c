@@ -19,6 +19,22 @@
 
 #define PIPELINE_TICK_US 1000000ull
 
+/* The timeout sweep runs once per second of packet time, or more often when a timeout is
+ * shorter, so that a one-millisecond timeout means one millisecond. */
+static uint64_t pipeline_tick_us(const aw_config_t *cfg)
+{
+	uint64_t t = PIPELINE_TICK_US;
+	int i, c;
+
+	for (i = 0; i < 2; i++)
+		for (c = 0; c < FLOW_CLASS__COUNT; c++)
+			if (cfg->flow.timeout_us[i][c] && cfg->flow.timeout_us[i][c] < t)
+				t = cfg->flow.timeout_us[i][c];
+	if (cfg->decode.defrag_timeout_us && cfg->decode.defrag_timeout_us < t)
+		t = cfg->decode.defrag_timeout_us;
+	return t;
+}
+
 static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {"flow", "stream",	 "defrag",
 								    "l7",   "dissector", "output"};
 
@@ -244,6 +260,7 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 	if (!pl)
 		return AW_ENOMEM;
 	pl->cfg = cfg;
+	pl->tick_us = pipeline_tick_us(cfg);
 	for (i = 0; i < PIPELINE_MEM__COUNT; i++)
 		mem_account_init(&pl->mem[i], pipeline_mem_names[i], 0);
 	pl->mem[PIPELINE_MEM_FLOW].cap = cfg->flow.memcap;
@@ -303,7 +320,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 {
 	if (!pl->first_us) {
 		pl->first_us = pl->now_us = ts_us;
-		pl->next_tick_us = ts_us + PIPELINE_TICK_US;
+		pl->next_tick_us = ts_us + pl->tick_us;
 		if (pl->cfg->stats_interval_us)
 			pl->next_stats_us = ts_us + pl->cfg->stats_interval_us;
 		return;
@@ -316,7 +333,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 	if (pl->now_us >= pl->next_tick_us) {
 		flow_table_expire(pl->flows, pl->now_us);
 		decode_tick(pl->decode, pl->now_us);
-		pl->next_tick_us = pl->now_us + PIPELINE_TICK_US;
+		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
 		stats_write(pl, pl->now_us);

@@ -31,6 +31,7 @@ struct pipeline {
 	output_t *out;
 	uint64_t now_us; /* packet clock */
 	uint64_t first_us; /* first packet time */
+	uint64_t tick_us; /* packet time between timeout sweeps */
 	uint64_t next_tick_us; /* next timeout sweep */
 	uint64_t next_stats_us; /* next periodic stats event */
 	capture_stats_t capture;

@@ -172,6 +172,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "bytes_delivered", tc->bytes_delivered);
 	json_kv_u64(jb, "chunks_from_pool", tc->chunks_from_pool);
 	json_kv_u64(jb, "pool_grows", tc->pool_grows);
+	json_kv_u64(jb, "compare_window_unavailable", tc->compare_window_unavailable);
 	json_kv_u64(jb, "no_session", pl->counters.no_tcp_session);
 	json_close_object(jb);
 	json_open_object(jb, "l7");

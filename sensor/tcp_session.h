@@ -11,8 +11,9 @@
  * hole before them fills, or declared a gap when the hole outlives the flush policy (bytes held
  * or packet time), so a connection that never closes still delivers its data. Retransmissions
  * are deduplicated: the first data wins, and retransmitted bytes that differ from what was
- * already seen are counted as an anomaly. Depth limits stop reassembly of a direction (counted);
- * the memory cap makes a direction skip what it cannot buffer (reported as a gap, counted).
+ * already seen (still buffered, or among the last compare_window bytes delivered) are counted as
+ * an anomaly. Depth limits stop reassembly of a direction (counted); the memory cap makes a
+ * direction skip what it cannot buffer (reported as a gap, counted).
  *
  * Direction: 0 is client to server ("toserver"), 1 is server to client ("toclient"); the flow
  * layer decides which side is the client. Sessions come from a pool: no malloc per packet.
@@ -28,6 +29,9 @@
 
 #define TCP_SESSION_TOSERVER 0
 #define TCP_SESSION_TOCLIENT 1
+
+/* Largest compare window a direction may keep (tcp_config_t.compare_window). */
+#define TCP_SESSION_COMPARE_WINDOW_MAX (1u << 20)
 
 /* Where reassembled bytes go. Bytes are borrowed for the duration of the call only. Each
  * direction ends with exactly one on_close, after all its data and gaps (also after
@@ -45,6 +49,9 @@ typedef struct tcp_config {
 	uint32_t max_hold_bytes; /* out-of-order bytes held behind a hole before it is a gap */
 	uint64_t hold_timeout_us; /* packet time a hole may stay open before it is a gap */
 	int midstream; /* pick up connections whose handshake was not seen */
+	/* Delivered bytes kept per direction to compare retransmissions with (rounded up to
+	 * whole chunks, at most TCP_SESSION_COMPARE_WINDOW_MAX); 0 = off. */
+	uint64_t compare_window;
 } tcp_config_t;
 
 /* Counters, written under stats.tcp / stats.stream with Suricata's names where it has them. */
@@ -69,6 +76,7 @@ typedef struct tcp_counters {
 	uint64_t pool_grows; /* slow path: the chunk pool grew */
 	uint64_t session_pool_grows; /* slow path: the session pool grew */
 	uint64_t rst_invalid; /* RSTs outside the sender's window, ignored */
+	uint64_t compare_window_unavailable; /* directions refused a compare window (memory) */
 } tcp_counters_t;
 
 /* A per-direction summary for the flow event. */

@@ -15,7 +15,7 @@
 #include "packet.h"
 #include "tcp_session.h"
 
-/* Bytes of payload in one pooled chunk; also the size of the recent-bytes window. Power of 2. */
+/* Bytes of payload in one pooled chunk; the compare window is made of whole chunks. Power of 2. */
 #define TCP_REASSEMBLY_CHUNK_DATA 2048u
 
 /* Sequence numbers further than this from where a direction stands are insane (ignored). */
@@ -34,6 +34,7 @@
 #define TCP_SESSION_DIR_F_DEPTH 0x0040 /* the depth limit was reached */
 #define TCP_SESSION_DIR_F_WSCALE 0x0080 /* the SYN carried a window scale option */
 #define TCP_SESSION_DIR_F_WIN 0x0100 /* win holds a window this side advertised */
+#define TCP_SESSION_DIR_F_NOCMP 0x0200 /* goes without a compare window (off, or memcap) */
 
 /* Directions in any of these states deliver nothing. */
 #define TCP_SESSION_DIR_F_MUTE \
@@ -76,7 +77,8 @@ typedef struct tcp_pool {
 /* One direction of a session: the sender's byte stream as the receiver should see it. */
 typedef struct tcp_dir {
 	tcp_chunk_t *head, *tail; /* buffered bytes beyond next_seq, sorted, never overlapping */
-	tcp_chunk_t *recent; /* ring of the last bytes delivered (lazily, see tcp_reassembly.c) */
+	tcp_chunk_t *cmp; /* compare window: ring of chunks of the last bytes delivered */
+	tcp_chunk_t *cmp_cur; /* its chunk that the next delivered byte goes to */
 	uint64_t stream_off; /* bytes handed on as data or gaps (what depth counts) */
 	uint64_t delivered; /* bytes handed on as data */
 	uint64_t gap_bytes;
@@ -88,7 +90,8 @@ typedef struct tcp_dir {
 	uint32_t held_bytes;
 	uint32_t held_chunks;
 	uint32_t gaps;
-	uint32_t recent_len; /* valid bytes in recent, ending at next_seq */
+	uint32_t cmp_pos; /* offset in the window of the next delivered byte */
+	uint32_t cmp_len; /* valid bytes in the window, ending just before next_seq */
 	uint16_t flags; /* TCP_SESSION_DIR_F_* */
 	uint16_t win; /* last window advertised by this side (unscaled) */
 	uint8_t tcp_flags; /* PACKET_TCP_* seen from this side */
@@ -109,6 +112,8 @@ struct tcp_reassembly {
 	tcp_pool_t chunks;
 	tcp_pool_t sessions;
 	uint32_t max_hold_chunks; /* chunks a direction may hold before its first hole is a gap */
+	uint32_t cmp_chunks; /* chunks in a compare window; 0 = no window */
+	uint64_t cmp_bytes; /* pool bytes held by compare windows (object strides) */
 };
 
 /* What every step of processing one packet needs. */

@@ -40,3 +40,15 @@ add_test(NAME cli.errors
          COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/cli_errors.py
                  --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
 set_tests_properties(cli.errors PROPERTIES LABELS cli TIMEOUT 120)
+
+# Settings, inputs and filters on real captures (test/behaviour.py).
+add_test(NAME behaviour.foundation
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/behaviour.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
+set_tests_properties(behaviour.foundation PROPERTIES LABELS behaviour TIMEOUT 300)
+
+# Live capture in a private network namespace, stopped by SIGINT (skipped without root).
+add_test(NAME live.capture
+         COMMAND bash ${CMAKE_SOURCE_DIR}/test/live_capture.sh $<TARGET_FILE:apiwatch>)
+set_tests_properties(live.capture PROPERTIES LABELS live SKIP_RETURN_CODE 77 TIMEOUT 120
+                     RUN_SERIAL TRUE)

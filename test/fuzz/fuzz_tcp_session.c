@@ -1,7 +1,8 @@
 /*
  * fuzz_tcp_session.c - libFuzzer target for TCP state tracking and reassembly.
  *
- * The input is a 4-byte configuration header followed by pseudo-segments of 8 header bytes:
+ * The input is a 4-byte configuration header (see fz_config(); byte 0 bit 5 sets the compare
+ * window to 41 * byte 2, 0 = off) followed by pseudo-segments of 8 header bytes:
  *   b0  bit 0 direction, bit 1 payload taken from the input (else the reference pattern),
  *       bit 2 tcp_session_stop() the direction afterwards, bit 3 jump the sequence by 1 GiB,
  *       bits 4-7 packet time advance (in 100 ms steps)
@@ -14,8 +15,10 @@
  *
  * The sink checks the invariants: nothing after on_close, on_close once per direction, no empty
  * data or gaps, never past the depth, and, while a direction only ever carried the reference
- * pattern, that every byte handed on is the byte sent at its sequence number. Memory stays under
- * the cap and all of it comes back at the end.
+ * pattern, that every byte handed on is the byte sent at its sequence number; while no segment
+ * carried other bytes, that no retransmission is ever found to differ (the compare window is
+ * read at the right place). Memory stays under the cap, compare windows under half of it, and
+ * all of it comes back at the end.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +55,7 @@ typedef struct fz {
 	tcp_reassembly_t *r;
 	tcp_session_t *s;
 	fz_dir_t d[2];
+	int tainted; /* some segment of the input, in any session, was not the pattern */
 } fz_t;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -131,6 +135,8 @@ static void fz_config(fz_t *f, const uint8_t *c)
 		f->cfg.max_hold_bytes = (uint32_t)c[2] * 32u;
 	if (c[0] & 0x10)
 		f->cfg.hold_timeout_us = (uint64_t)c[3] * 10000u;
+	if (c[0] & 0x20)
+		f->cfg.compare_window = (uint64_t)c[2] * 41u;
 	mem_account_init(&f->acct, "reassembly", f->cfg.memcap);
 }
 
@@ -223,7 +229,7 @@ static void fz_run(fz_t *f, const uint8_t *in, size_t left, uint32_t isn)
 		left -= 8;
 		fz_packet(&p, buf, h, &in, &left, cursor, &ts);
 		if (h[0] & 0x02)
-			f->d[dir].tainted = 1;
+			f->d[dir].tainted = f->tainted = 1;
 		if (tcp_session_packet(f->r, f->s, dir, &p, &fz_sink, f) == 1) {
 			fz_end_session(f);
 			if (!fz_new_session(f))
@@ -235,6 +241,8 @@ static void fz_run(fz_t *f, const uint8_t *in, size_t left, uint32_t isn)
 			tcp_session_stop(f->r, f->s, dir);
 		fz_check_summary(f);
 		FZ_CHECK(f->cfg.memcap == 0 || f->acct.in_use <= f->cfg.memcap);
+		FZ_CHECK(f->cfg.memcap == 0 || f->r->cmp_bytes <= f->cfg.memcap / 2);
+		FZ_CHECK(f->tainted || tcp_reassembly_counters(f->r)->overlap_diff_data == 0);
 	}
 	if (f->s)
 		fz_end_session(f);

@@ -456,7 +456,7 @@ static void test_retransmission(void **state)
 	fx_free(f);
 }
 
-/* Overlap with bytes already delivered: compared through the recent window. */
+/* Overlap with bytes already delivered: compared through the compare window. */
 static void test_overlap_diff_delivered(void **state)
 {
 	uint8_t a[300], b[100];
@@ -466,7 +466,7 @@ static void test_overlap_diff_delivered(void **state)
 	memset(a, 'a', sizeof(a));
 	memset(b, 'b', sizeof(b));
 	fx_handshake(f, 0, 0);
-	/* Out of order first, which starts the window, then the hole fills. */
+	/* Out of order first, then the hole fills. */
 	fx_send(f, 0, F_ACK, 101, 1, a + 100, 100);
 	assert_int_equal(fx_cnt(f)->out_of_order, 1);
 	fx_send(f, 0, F_ACK, 1, 1, a, 100);
@@ -508,6 +508,256 @@ static void test_overlap_diff_buffered(void **state)
 	assert_memory_equal(f->rec[0].data, b, 100);
 	assert_memory_equal(f->rec[0].data + 100, a + 100, 100);
 	assert_memory_equal(f->rec[0].data + 200, b + 200, 50);
+	fx_free(f);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The compare window                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A clean connection, then a retransmission of delivered bytes: the window holds them from the
+ * first data on, so differing bytes are counted, and the stream keeps the first data. */
+static void test_cmp_retrans_diff(void **state)
+{
+	uint8_t data[1448 * 2], other[1448];
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fill_pattern(data, sizeof(data), 21);
+	memcpy(other, data + 1448, sizeof(other));
+	other[700] ^= 0x20;
+	fx_handshake(f, 5000, 9000);
+	fx_send(f, 1, F_ACK, 9001, 5001, data, 1448);
+	fx_send(f, 1, F_ACK, 9001 + 1448, 5001, data + 1448, 1448);
+	assert_int_equal(fx_cnt(f)->out_of_order, 0);
+	fx_send(f, 1, F_ACK, 9001 + 1448, 5001, other, 1448);
+	assert_int_equal(fx_cnt(f)->retransmission, 1);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 1);
+	fx_finish(f);
+	assert_stream(&f->rec[1], data, sizeof(data));
+	assert_int_equal(fx_cnt(f)->compare_window_unavailable, 0);
+	fx_free(f);
+}
+
+/* The same bytes again, whole or in part: retransmissions, never different data. */
+static void test_cmp_retrans_same(void **state)
+{
+	uint8_t data[3000];
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fill_pattern(data, sizeof(data), 22);
+	fx_handshake(f, 0, 0);
+	fx_send(f, 0, F_ACK, 1, 1, data, 1000);
+	fx_send(f, 0, F_ACK, 1001, 1, data + 1000, 2000);
+	fx_send(f, 0, F_ACK, 1001, 1, data + 1000, 2000);
+	fx_send(f, 0, F_ACK, 1501, 1, data + 1500, 100);
+	fx_send(f, 0, F_ACK, 2901, 1, data + 2900, 100);
+	assert_int_equal(fx_cnt(f)->retransmission, 3);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 0);
+	assert_stream(&f->rec[0], data, sizeof(data));
+	fx_free(f);
+}
+
+/* A segment over the end of the delivered bytes and beyond: the old part is compared, the new
+ * part delivered. Bytes older than the window are not compared. */
+static void test_cmp_partial_overlap(void **state)
+{
+	uint8_t data[6000], seg[400];
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fill_pattern(data, sizeof(data), 23);
+	fx_handshake(f, 0xFFFFF800u, 0);
+	fx_send(f, 0, F_ACK, 0xFFFFF801u, 1, data, 4000); /* crosses 2^32 */
+	/* [3800, 4200): the 200 old bytes differ, the 200 new ones are delivered. */
+	memcpy(seg, data + 3800, sizeof(seg));
+	memset(seg, 'X', 200);
+	fx_send(f, 0, F_ACK, 0xFFFFF801u + 3800, 1, seg, 400);
+	assert_int_equal(fx_cnt(f)->overlap, 1);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 1);
+	assert_stream(&f->rec[0], data, 4200);
+	/* Only the last of the old bytes differs: still counted. */
+	memcpy(seg, data + 4000, sizeof(seg));
+	seg[199] ^= 1;
+	fx_send(f, 0, F_ACK, 0xFFFFF801u + 4000, 1, seg, 400);
+	assert_int_equal(fx_cnt(f)->overlap, 2);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 2);
+	assert_stream(&f->rec[0], data, 4400);
+	/* [2000, 2600) differs only before 4400 - 2048 = 2352: older than the window. */
+	memcpy(seg, data + 2000, sizeof(seg));
+	memset(seg, 'X', 300);
+	fx_send(f, 0, F_ACK, 0xFFFFF801u + 2000, 1, seg, 400);
+	assert_int_equal(fx_cnt(f)->retransmission, 1);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 2);
+	/* [2300, 2700) differs at 2400, inside it. */
+	memcpy(seg, data + 2300, sizeof(seg));
+	seg[100] ^= 1;
+	fx_send(f, 0, F_ACK, 0xFFFFF801u + 2300, 1, seg, 400);
+	assert_int_equal(fx_cnt(f)->retransmission, 2);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 3);
+	fx_finish(f);
+	assert_stream(&f->rec[0], data, 4400);
+	fx_free(f);
+}
+
+/* A window of several chunks, written around its ring many times: every range it still holds
+ * compares equal when resent unchanged, and differs when one byte of it changes. */
+static void test_cmp_ring(void **state)
+{
+	enum { N = 40000, WIN = 5000, HELD = 6144 }; /* 5000 rounds up to three chunks */
+	static uint8_t data[N];
+	uint8_t seg[HELD];
+	uint64_t st = 0xc0ffeeull;
+	tcp_config_t cfg;
+	uint32_t off = 0, diffs = 0;
+	fx_t *f;
+
+	(void)state;
+	fx_cfg_patient(&cfg);
+	cfg.compare_window = WIN;
+	f = fx_new(&cfg);
+	fill_pattern(data, N, 24);
+	fx_handshake(f, 0xFFFF0000u, 0);
+	while (off < N) {
+		uint32_t len = 2 + prng_below(&st, 3000);
+		uint32_t lo, n, held;
+
+		if (len > N - off)
+			len = N - off;
+		fx_send(f, 0, F_ACK, 0xFFFF0001u + off, 1, data + off, len);
+		off += len;
+		/* At least 2 bytes: 1 byte just before next_seq would be a keep-alive probe. */
+		held = off < HELD ? off : HELD;
+		n = 2 + prng_below(&st, held - 1);
+		lo = off - n - prng_below(&st, held - n + 1);
+		memcpy(seg, data + lo, n);
+		fx_send(f, 0, F_ACK, 0xFFFF0001u + lo, 1, seg, n);
+		assert_int_equal(fx_cnt(f)->overlap_diff_data, diffs);
+		seg[prng_below(&st, n)] ^= 0x80;
+		fx_send(f, 0, F_ACK, 0xFFFF0001u + lo, 1, seg, n);
+		assert_int_equal(fx_cnt(f)->overlap_diff_data, ++diffs);
+	}
+	assert_stream(&f->rec[0], data, N);
+	fx_free(f);
+}
+
+/* After a gap the window starts again: bytes before the gap are no longer compared. */
+static void test_cmp_after_gap(void **state)
+{
+	uint8_t data[300], x[100];
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fill_pattern(data, sizeof(data), 25);
+	memset(x, 'X', sizeof(x));
+	fx_handshake(f, 0, 0);
+	fx_send(f, 0, F_ACK, 1, 1, data, 100);
+	fx_send(f, 1, F_ACK, 1, 201, NULL, 0); /* [100, 200) acknowledged, never seen */
+	assert_int_equal(f->rec[0].ngaps, 1);
+	fx_send(f, 0, F_ACK, 201, 1, data + 200, 100);
+	fx_send(f, 0, F_ACK, 1, 1, x, 100);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 0);
+	fx_send(f, 0, F_ACK, 201, 1, x, 100);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 1);
+	fx_send(f, 0, F_ACK, 201, 1, data + 200, 100);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 1);
+	assert_int_equal(fx_cnt(f)->retransmission, 3);
+	fx_free(f);
+}
+
+/* stream.compare-window 0: no window, no memory, and resent bytes are not compared. */
+static void test_cmp_off(void **state)
+{
+	uint8_t data[1000], x[1000];
+	tcp_config_t cfg;
+	fx_t *f;
+	uint64_t in_use;
+
+	(void)state;
+	fx_cfg_patient(&cfg);
+	cfg.compare_window = 0;
+	f = fx_new(&cfg);
+	fill_pattern(data, sizeof(data), 26);
+	memset(x, 'X', sizeof(x));
+	fx_handshake(f, 0, 0);
+	in_use = f->acct.in_use;
+	fx_send(f, 0, F_ACK, 1, 1, data, 1000);
+	fx_send(f, 1, F_ACK, 1, 1001, data, 1000);
+	assert_int_equal(f->acct.in_use, in_use);
+	assert_int_equal(fx_cnt(f)->pool_grows, 0);
+	fx_send(f, 0, F_ACK, 1, 1, x, 1000);
+	fx_send(f, 0, F_ACK, 501, 1, x, 1000);
+	assert_int_equal(fx_cnt(f)->retransmission, 1);
+	assert_int_equal(fx_cnt(f)->overlap, 1);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 0);
+	assert_int_equal(fx_cnt(f)->compare_window_unavailable, 0);
+	/* Buffered bytes are still compared: they are needed anyway. */
+	fx_send(f, 0, F_ACK, 1601, 1, data, 100);
+	fx_send(f, 0, F_ACK, 1601, 1, x, 100);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 1);
+	fx_finish(f);
+	assert_int_equal(f->rec[0].len, 1500 + 100);
+	assert_memory_equal(f->rec[0].data, data, 1000);
+	assert_memory_equal(f->rec[0].data + 1000, x + 500, 500);
+	fx_free(f);
+}
+
+/* Windows refused by the memcap (counted): the direction goes without, data still flows. And
+ * windows never take more than half the memcap, leaving the rest to out-of-order bytes. */
+static void test_cmp_memcap(void **state)
+{
+	enum { NS = 40 };
+	tcp_session_t *ss[NS];
+	uint8_t data[1000], x[1000];
+	tcp_config_t cfg;
+	fx_t *f;
+	uint64_t unavailable;
+	int i;
+
+	(void)state;
+	fx_cfg_patient(&cfg);
+	cfg.memcap = 16384; /* no slab of chunks fits */
+	f = fx_new(&cfg);
+	fill_pattern(data, sizeof(data), 27);
+	memset(x, 'X', sizeof(x));
+	fx_handshake(f, 0, 0);
+	fx_send(f, 0, F_ACK, 1, 1, data, 500);
+	fx_send(f, 1, F_ACK, 1, 501, data, 100);
+	fx_send(f, 0, F_ACK, 501, 1, data + 500, 500);
+	assert_int_equal(fx_cnt(f)->compare_window_unavailable, 2);
+	fx_send(f, 0, F_ACK, 1, 1, x, 500);
+	assert_int_equal(fx_cnt(f)->retransmission, 1);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 0);
+	assert_stream(&f->rec[0], data, 1000);
+	assert_true(f->acct.in_use <= cfg.memcap);
+	fx_free(f);
+
+	cfg.memcap = 200000; /* room for about 47 windows in half of it */
+	f = fx_new(&cfg);
+	tcp_session_free(f->r, f->s);
+	for (i = 0; i < NS; i++) {
+		ss[i] = tcp_session_new(f->r);
+		assert_non_null(ss[i]);
+		f->s = ss[i];
+		fx_handshake(f, 0, 0);
+		fx_send(f, 0, F_ACK, 1, 1, data, 100);
+		fx_send(f, 1, F_ACK, 1, 101, data, 100);
+	}
+	unavailable = fx_cnt(f)->compare_window_unavailable;
+	assert_true(unavailable > 0 && unavailable < 2 * NS);
+	assert_true(f->acct.in_use <= cfg.memcap / 2 + 50000);
+	/* Out-of-order bytes still find room. */
+	fx_send(f, 0, F_ACK, 301, 1, data + 300, 700);
+	assert_int_equal(fx_cnt(f)->segment_memcap_drop, 0);
+	assert_int_equal(fx_cnt(f)->out_of_order, 1);
+	/* Sessions that got their windows compare, the others do not. */
+	fx_send(f, 0, F_ACK, 1, 1, x, 100);
+	f->s = ss[0];
+	fx_send(f, 0, F_ACK, 1, 1, x, 100);
+	assert_int_equal(fx_cnt(f)->overlap_diff_data, 1);
+	for (i = 1; i < NS; i++)
+		tcp_session_free(f->r, ss[i]);
 	fx_free(f);
 }
 
@@ -1176,6 +1426,13 @@ int main(void)
 		cmocka_unit_test(test_retransmission),
 		cmocka_unit_test(test_overlap_diff_delivered),
 		cmocka_unit_test(test_overlap_diff_buffered),
+		cmocka_unit_test(test_cmp_retrans_diff),
+		cmocka_unit_test(test_cmp_retrans_same),
+		cmocka_unit_test(test_cmp_partial_overlap),
+		cmocka_unit_test(test_cmp_ring),
+		cmocka_unit_test(test_cmp_after_gap),
+		cmocka_unit_test(test_cmp_off),
+		cmocka_unit_test(test_cmp_memcap),
 		cmocka_unit_test(test_gap_missing_segment),
 		cmocka_unit_test(test_gap_by_ack),
 		cmocka_unit_test(test_gap_by_hold_bytes),
