@@ -9,6 +9,7 @@
  */
 #include "flow.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "error.h"
@@ -137,9 +138,20 @@ static void flow_key_from_packet(flow_key_t *k, const packet_t *p)
 	k->ip_version = p->ip_version;
 }
 
+/* Hashes only the bytes that vary: an IPv4 key hashes 24 bytes instead of the whole 48. */
 static uint32_t flow_key_bucket(const flow_table_t *ft, const flow_key_t *k)
 {
-	return (uint32_t)siphash24(ft->cfg.hash_key, k, sizeof(*k)) & ft->mask;
+	uint8_t buf[sizeof(flow_key_t)];
+	size_t alen = k->ip_version == 6 ? 16 : 4, n = 0;
+
+	memcpy(buf, k->addr[0].b, alen);
+	n += alen;
+	memcpy(buf + n, k->addr[1].b, alen);
+	n += alen;
+	/* Ports, VLAN ids, tunnel id, protocol and version are contiguous after the addresses. */
+	memcpy(buf + n, k->port, sizeof(*k) - offsetof(flow_key_t, port));
+	n += sizeof(*k) - offsetof(flow_key_t, port);
+	return (uint32_t)siphash24(ft->cfg.hash_key, buf, n) & ft->mask;
 }
 
 /* ------------------------------------------------------------------------------------------ */
