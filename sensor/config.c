@@ -20,7 +20,16 @@
 
 #include "error.h"
 
-enum config_type { CONFIG_BOOL, CONFIG_U32, CONFIG_U16, CONFIG_INT, CONFIG_SIZE, CONFIG_DURATION };
+enum config_type {
+	CONFIG_BOOL,
+	CONFIG_U32,
+	CONFIG_U16,
+	CONFIG_INT,
+	CONFIG_SIZE,
+	CONFIG_DURATION,
+	CONFIG_ENUM, /* a name from config_enum_names(), stored as its index (int) */
+	CONFIG_KEY128 /* 32 hex digits, stored as 16 bytes */
+};
 
 typedef struct config_key {
 	const char *key;
@@ -76,6 +85,8 @@ static const config_key_t config_keys[] = {
 	 "UDP port of GENEVE (0 = off)"},
 	{"eve.max-event-size", CONFIG_SIZE, CFG(output.max_event_bytes), 4096, 1u << 30,
 	 "largest EVE line; larger events are dropped and counted"},
+	{"eve.ipv6-compress", CONFIG_BOOL, CFG(output.ipv6_compress), 0, 1,
+	 "write IPv6 addresses in their shortest form (default: in full, as Suricata)"},
 	{"eve.community-id", CONFIG_BOOL, CFG(output.community_id), 0, 1, "write community_id"},
 	{"eve.community-id-seed", CONFIG_U16, CFG(output.community_id_seed), 0, 65535,
 	 "Community ID seed"},
@@ -87,7 +98,53 @@ static const config_key_t config_keys[] = {
 	{"capture.promisc", CONFIG_BOOL, CFG(capture.promisc), 0, 1, "promiscuous mode"},
 	{"l7.max-packets", CONFIG_U32, CFG(l7_max_packets), 1, 1000,
 	 "packets with payload given to nDPI per flow before it gives up"},
+	{"http.body-limit", CONFIG_SIZE, CFG(http.body_limit), 0, 1u << 30,
+	 "decoded body bytes kept per HTTP message (0 = none)"},
+	{"http.max-headers", CONFIG_U32, CFG(http.max_headers), 1, 65535,
+	 "headers kept per HTTP message; more are dropped and counted"},
+	{"http.max-header-bytes", CONFIG_SIZE, CFG(http.max_header_bytes), 1024, 1u << 30,
+	 "bytes of start lines and headers kept per HTTP transaction"},
+	{"http.max-line", CONFIG_SIZE, CFG(http.max_line), 256, 1u << 24,
+	 "longest HTTP start line or header line"},
+	{"http.max-pending", CONFIG_U32, CFG(http.max_pending), 2, 1u << 20,
+	 "HTTP requests awaiting a response per flow; past it the oldest is logged early"},
+	{"http.decompress-ratio", CONFIG_U32, CFG(http.decompress_ratio), 2, 1u << 30,
+	 "decoded/compressed ratio past which a body stops being decoded (bomb)"},
+	{"http.tunnel-hold", CONFIG_SIZE, CFG(http.tunnel_hold), 0, 1u << 24,
+	 "bytes held after a CONNECT or Upgrade request until its answer"},
+	{"http.memcap", CONFIG_SIZE, CFG(http.memcap), 0, CONFIG_TB,
+	 "memory of the HTTP dissector: records, flow states, zlib (0 = no cap)"},
+	{"eve.http.dump-all-headers", CONFIG_ENUM, CFG(http_out.dump_headers), 0, 3,
+	 "headers in http events: none, request, response, both"},
+	{"privacy.hash-key", CONFIG_KEY128, CFG(http_out.hash_key), 0, 0,
+	 "32 hex digits: key of the hashes that replace secrets (set your own)"},
 };
+
+/* The names a CONFIG_ENUM key takes. */
+static const char *const *config_enum_names(const config_key_t *k)
+{
+	static const char *const dump[] = {"none", "request", "response", "both", NULL};
+
+	(void)k; /* eve.http.dump-all-headers is the only one so far */
+	return dump;
+}
+
+static int config_parse_key128(const char *v, uint8_t out[16])
+{
+	int i;
+
+	if (strlen(v) != 32)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		int c = tolower((unsigned char)v[i]);
+		int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (x < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | x : x << 4);
+	}
+	return 0;
+}
 
 void config_default(aw_config_t *cfg)
 {
@@ -97,6 +154,8 @@ void config_default(aw_config_t *cfg)
 	flow_config_default(&cfg->flow);
 	tcp_config_default(&cfg->tcp);
 	output_config_default(&cfg->output);
+	http1_config_default(&cfg->http);
+	output_http_config_default(&cfg->http_out);
 	cfg->l7_max_packets = 8;
 	cfg->stats_interval_us = 60ull * 1000000;
 	cfg->progress = -1;
@@ -164,6 +223,18 @@ static int config_parse_value(const config_key_t *k, const char *v, uint64_t *ou
 		return config_parse_scaled(v, size_names, size_mult, out);
 	case CONFIG_DURATION:
 		return config_parse_scaled(v, dur_names, dur_mult, out);
+	case CONFIG_ENUM: {
+		const char *const *names = config_enum_names(k);
+		uint64_t i;
+
+		for (i = 0; names[i]; i++) {
+			if (strcasecmp(v, names[i]) == 0) {
+				*out = i;
+				return 0;
+			}
+		}
+		return -1;
+	}
 	default: {
 		static const char *const plain[] = {"", NULL};
 		static const uint64_t one[] = {1};
@@ -186,7 +257,10 @@ static void config_store(aw_config_t *cfg, const config_key_t *k, uint64_t v)
 		break;
 	case CONFIG_BOOL:
 	case CONFIG_INT:
+	case CONFIG_ENUM:
 		*(int *)(void *)base = (int)v;
+		break;
+	case CONFIG_KEY128:
 		break;
 	case CONFIG_SIZE:
 		if (k->offset == CFG(capture.buffer_mb))
@@ -217,6 +291,17 @@ int config_set(aw_config_t *cfg, const char *key, const char *value, char *errbu
 
 		if (strcmp(k->key, key) != 0)
 			continue;
+		if (k->type == CONFIG_KEY128) {
+			uint8_t key128[16];
+
+			if (config_parse_key128(value, key128) < 0) {
+				snprintf(errbuf, CONFIG_ERRBUF_SIZE,
+					 "setting %s: want 32 hex digits", key);
+				return AW_ECONFIG;
+			}
+			memcpy((char *)cfg + k->offset, key128, sizeof(key128));
+			return 0;
+		}
 		if (config_parse_value(k, value, &v) < 0) {
 			snprintf(errbuf, CONFIG_ERRBUF_SIZE, "setting %s: cannot parse '%s'", key,
 				 value);

@@ -15,7 +15,9 @@
 #include "capture.h"
 #include "decode.h"
 #include "flow.h"
+#include "http1.h"
 #include "output.h"
+#include "output_http.h"
 #include "tcp_session.h"
 
 #define CONFIG_MAX_FILES 256
@@ -34,6 +36,8 @@ typedef struct aw_config {
 	flow_config_t flow;
 	tcp_config_t tcp;
 	output_config_t output;
+	http1_config_t http; /* http.* */
+	output_http_config_t http_out; /* eve.http.*, privacy.hash-key */
 	uint32_t l7_max_packets;
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */

@@ -5,6 +5,9 @@
  */
 #include "dissector.h"
 
+#include "http1.h"
+
 const dissector_t *const dissector_table[] = {
+	&http1_dissector,
 	NULL,
 };

@@ -155,8 +155,16 @@ static void json_key(json_buf_t *jb, const char *key)
 		jb->first[jb->depth - 1] = 0;
 	}
 	if (key) {
-		json_escaped(jb, key, strlen(key));
-		json_ch(jb, ':');
+		/* Keys are the program's own literals: nothing to escape. */
+		size_t kl = strlen(key);
+
+		if (json_reserve(jb, kl + 3)) {
+			jb->buf[jb->len++] = '"';
+			memcpy(jb->buf + jb->len, key, kl);
+			jb->len += kl;
+			jb->buf[jb->len++] = '"';
+			jb->buf[jb->len++] = ':';
+		}
 	}
 }
 
@@ -291,10 +299,45 @@ void json_format_time(char *out, size_t out_len, uint64_t ts_us)
 
 void json_kv_time(json_buf_t *jb, const char *key, uint64_t ts_us)
 {
-	char tmp[48];
+	uint64_t sec = ts_us / 1000000;
+	unsigned frac = (unsigned)(ts_us % 1000000);
+	char tmp[32];
+	int i;
 
-	json_format_time(tmp, sizeof(tmp), ts_us);
-	json_kv_str(jb, key, tmp);
+	if (jb->date_sec != sec + 1) {
+		char full[48];
+
+		json_format_time(full, sizeof(full), ts_us);
+		memcpy(jb->date, full, 19);
+		jb->date_sec = sec + 1;
+	}
+	memcpy(tmp, jb->date, 19);
+	tmp[19] = '.';
+	for (i = 25; i >= 20; i--) {
+		tmp[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	memcpy(tmp + 26, "+0000", 5);
+	json_kv_strn(jb, key, tmp, 31);
+}
+
+void json_kv_milli(json_buf_t *jb, const char *key, uint64_t v)
+{
+	char tmp[32];
+	int i = sizeof(tmp);
+	uint64_t w = v / 1000;
+	unsigned f = (unsigned)(v % 1000);
+
+	tmp[--i] = (char)('0' + f % 10);
+	tmp[--i] = (char)('0' + f / 10 % 10);
+	tmp[--i] = (char)('0' + f / 100);
+	tmp[--i] = '.';
+	do {
+		tmp[--i] = (char)('0' + w % 10);
+		w /= 10;
+	} while (w);
+	json_key(jb, key);
+	json_raw(jb, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
 void json_str(json_buf_t *jb, const char *s)

@@ -24,6 +24,8 @@ typedef struct json_buf {
 	int depth;
 	int overflow; /* the line hit max or an allocation failed */
 	uint8_t first[JSON_MAX_DEPTH];
+	uint64_t date_sec; /* second of date, plus one (0: none): events of a second share it */
+	char date[24]; /* "YYYY-MM-DDTHH:MM:SS" */
 } json_buf_t;
 
 /* Sets up an empty writer whose buffer may grow to max bytes, charged to acct. */
@@ -46,6 +48,8 @@ void json_kv_u64(json_buf_t *jb, const char *key, uint64_t v);
 void json_kv_i64(json_buf_t *jb, const char *key, int64_t v);
 void json_kv_bool(json_buf_t *jb, const char *key, int v);
 void json_kv_double(json_buf_t *jb, const char *key, double v);
+/* A fixed-point number with three decimals: v / 1000 (latencies in ms from microseconds). */
+void json_kv_milli(json_buf_t *jb, const char *key, uint64_t v);
 /* A packet time as ISO 8601 with microseconds and UTC offset: 2026-01-02T03:04:05.000006+0000. */
 void json_kv_time(json_buf_t *jb, const char *key, uint64_t ts_us);
 

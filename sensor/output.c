@@ -90,8 +90,19 @@ static const output_sink_ops_t output_sink_file = {
 
 #define OUTPUT_MAX_SINKS 4
 
+/* Community IDs of recent flows: every event of a flow carries the same one, and computing it
+ * (SHA-1) costs more than the rest of the header. */
+#define OUTPUT_CID_CACHE 256
+
+typedef struct output_cid {
+	const flow_t *f;
+	uint64_t flow_id;
+	char cid[40];
+} output_cid_t;
+
 struct output {
 	output_config_t cfg;
+	output_cid_t cid[OUTPUT_CID_CACHE];
 	mem_account_t *acct;
 	json_buf_t jb;
 	const char *pcap_filename;
@@ -176,10 +187,29 @@ const output_counters_t *output_counters(const output_t *o)
 	return &o->counters;
 }
 
-void output_format_addr(char *out, size_t out_len, const net_addr_t *a, int ip_version)
+void output_format_addr(char *out, size_t out_len, const net_addr_t *a, int ip_version,
+			int compress_v6)
 {
-	if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, a->b, out, (socklen_t)out_len))
-		snprintf(out, out_len, "?");
+	static const char hex[] = "0123456789abcdef";
+	char tmp[40];
+	int i, o = 0;
+
+	if (ip_version != 6 || compress_v6) {
+		if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, a->b, out, (socklen_t)out_len))
+			snprintf(out, out_len, "?");
+		return;
+	}
+	/* Suricata writes IPv6 addresses in full: eight groups of four hex digits. */
+	for (i = 0; i < 16; i += 2) {
+		if (i)
+			tmp[o++] = ':';
+		tmp[o++] = hex[a->b[i] >> 4];
+		tmp[o++] = hex[a->b[i] & 15];
+		tmp[o++] = hex[a->b[i + 1] >> 4];
+		tmp[o++] = hex[a->b[i + 1] & 15];
+	}
+	tmp[o] = '\0';
+	snprintf(out, out_len, "%s", tmp);
 }
 
 static const char *output_proto_name(uint8_t proto, char *tmp, size_t n)
@@ -224,10 +254,12 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 			json_u64(jb, f->key.vlan[1]);
 		json_close_array(jb);
 	}
-	output_format_addr(addr, sizeof(addr), &f->addr[s], f->key.ip_version);
+	output_format_addr(addr, sizeof(addr), &f->addr[s], f->key.ip_version,
+			   o->cfg.ipv6_compress);
 	json_kv_str(jb, "src_ip", addr);
 	json_kv_u64(jb, "src_port", f->port[s]);
-	output_format_addr(addr, sizeof(addr), &f->addr[1 - s], f->key.ip_version);
+	output_format_addr(addr, sizeof(addr), &f->addr[1 - s], f->key.ip_version,
+			   o->cfg.ipv6_compress);
 	json_kv_str(jb, "dest_ip", addr);
 	json_kv_u64(jb, "dest_port", f->port[1 - s]);
 	json_kv_str(jb, "proto", output_proto_name(f->key.proto, tmp, sizeof(tmp)));
@@ -235,10 +267,14 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 	if (app_proto)
 		json_kv_str(jb, "app_proto", app_proto);
 	if (o->cfg.community_id) {
-		char cid[40];
+		output_cid_t *c = &o->cid[f->flow_id % OUTPUT_CID_CACHE];
 
-		flow_community_id(f, o->cfg.community_id_seed, cid, sizeof(cid));
-		json_kv_str(jb, "community_id", cid);
+		if (c->f != f || c->flow_id != f->flow_id) {
+			flow_community_id(f, o->cfg.community_id_seed, c->cid, sizeof(c->cid));
+			c->f = f;
+			c->flow_id = f->flow_id;
+		}
+		json_kv_str(jb, "community_id", c->cid);
 	}
 }
 

@@ -34,6 +34,7 @@ typedef struct output_config {
 	size_t max_event_bytes; /* events larger than this are dropped (counted) */
 	uint16_t community_id_seed;
 	int community_id; /* write community_id */
+	int ipv6_compress; /* write IPv6 addresses in their shortest form */
 } output_config_t;
 
 typedef struct output_counters {
@@ -76,7 +77,9 @@ void output_set_pcap_filename(output_t *o, const char *name);
 
 const output_counters_t *output_counters(const output_t *o);
 
-/* Formats an address as text (inet_ntop), ip_version 4 or 6. */
-void output_format_addr(char *out, size_t out_len, const net_addr_t *a, int ip_version);
+/* Formats an address as text: IPv4 dotted, IPv6 in full (as Suricata writes it) unless
+ * compress_v6 asks for the shortest form. */
+void output_format_addr(char *out, size_t out_len, const net_addr_t *a, int ip_version,
+			int compress_v6);
 
 #endif

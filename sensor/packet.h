@@ -43,6 +43,7 @@ enum packet_tunnel {
 #define PACKET_F_BAD_CSUM 0x0002 /* checksum validation on, and it failed */
 #define PACKET_F_TCP_WSCALE 0x0004 /* tcp_wscale is set (SYN carried the option) */
 #define PACKET_F_TCP_SACK_OK 0x0008
+#define PACKET_F_TCP_AUTH_OPT 0x0010 /* TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option present */
 
 typedef struct packet {
 	/* Filled by capture. */

@@ -61,28 +61,142 @@ static void pipeline_detach(pipeline_t *pl, flow_t *f)
 	}
 }
 
-/* Offers the first bytes of a direction to the registered dissectors. */
+/*
+ * Probing. Each direction's first bytes are offered to the registered dissectors; a dissector
+ * that needs more (a request line split into one-byte segments) has them kept in a small
+ * pooled buffer, which f->dissector_state points at while no dissector is attached, and offered
+ * again with the next bytes. A direction that no dissector wants is marked in probe_tries; the
+ * flow is given up when both are.
+ */
+#define PIPELINE_PROBE_BYTES 48
+#define PIPELINE_PROBE_NO 0xff
+
+typedef struct pipeline_probe_buf pipeline_probe_buf_t;
+struct pipeline_probe_buf {
+	pipeline_probe_buf_t *next; /* free list */
+	uint8_t len[2];
+	uint8_t buf[2][PIPELINE_PROBE_BYTES];
+};
+
+static void pipeline_probe_buf_put(pipeline_t *pl, flow_t *f)
+{
+	pipeline_probe_buf_t *pb = f->dissector ? NULL : f->dissector_state;
+
+	if (!pb)
+		return;
+	f->dissector_state = NULL;
+	pb->next = pl->probe_free;
+	pl->probe_free = pb;
+}
+
+static pipeline_probe_buf_t *pipeline_probe_buf_get(pipeline_t *pl, flow_t *f)
+{
+	pipeline_probe_buf_t *pb = f->dissector_state;
+
+	if (pb)
+		return pb;
+	pb = pl->probe_free;
+	if (pb)
+		pl->probe_free = pb->next;
+	else
+		pb = mem_alloc(&pl->mem[PIPELINE_MEM_DISSECT], sizeof(*pb));
+	if (pb) {
+		pb->len[0] = pb->len[1] = 0;
+		f->dissector_state = pb;
+	}
+	return pb;
+}
+
+static void pipeline_probe_pool_free(pipeline_t *pl)
+{
+	pipeline_probe_buf_t *pb, *n;
+
+	for (pb = pl->probe_free; pb; pb = n) {
+		n = pb->next;
+		mem_free(&pl->mem[PIPELINE_MEM_DISSECT], pb, sizeof(*pb));
+	}
+	pl->probe_free = NULL;
+}
+
+/* Attaches dissector i; bytes kept while probing are handed to it first, requests first. */
+static void pipeline_attach(pipeline_t *pl, flow_t *f, int i)
+{
+	const dissector_t *d = dissector_table[i];
+	pipeline_probe_buf_t *pb = f->dissector_state;
+	int dir, rc = 0;
+
+	f->dissector_state = d->state_new(pl->dctx[i], f);
+	f->dissector = d;
+	if (pb) {
+		pb->next = pl->probe_free;
+		pl->probe_free = pb;
+	}
+	if (!f->dissector_state) {
+		pipeline_detach(pl, f);
+		return;
+	}
+	l7_set_proto(pl->l7, f, d->name);
+	/* The buffer is back in the pool but untouched until the next probe: read it now. */
+	for (dir = 0; pb && dir < 2 && rc == 0; dir++)
+		if (pb->len[dir])
+			rc = d->on_data(f->dissector_state, dir, pb->buf[dir], pb->len[dir]);
+	if (rc != 0) {
+		if (rc < 0)
+			pl->counters.dissector_detached++;
+		pipeline_detach(pl, f);
+	}
+}
+
 static void pipeline_probe(pipeline_t *pl, flow_t *f, int dir, const uint8_t *data, size_t len)
 {
+	pipeline_probe_buf_t *pb = f->dissector_state;
+	uint8_t joined[2 * PIPELINE_PROBE_BYTES];
+	const uint8_t *p = data;
+	size_t n = len;
 	int i, more = 0;
 
+	if (f->probe_tries[dir] == PIPELINE_PROBE_NO)
+		return;
+	if (pb && pb->len[dir]) {
+		n = len < PIPELINE_PROBE_BYTES ? len : PIPELINE_PROBE_BYTES;
+		memcpy(joined, pb->buf[dir], pb->len[dir]);
+		memcpy(joined + pb->len[dir], data, n);
+		n += pb->len[dir];
+		p = joined;
+	}
 	for (i = 0; dissector_table[i]; i++) {
-		const dissector_t *d = dissector_table[i];
-		int r = d->probe(data, len, dir);
+		int r = dissector_table[i]->probe(p, n, dir);
 
 		if (r == DISSECTOR_PROBE_YES) {
-			f->dissector = d;
-			f->dissector_state = d->state_new(NULL, f);
-			if (!f->dissector_state)
-				pipeline_detach(pl, f);
-			else
-				l7_set_proto(pl->l7, f, d->name);
+			pipeline_attach(pl, f, i);
 			return;
 		}
 		more |= r == DISSECTOR_PROBE_NEED_MORE;
 	}
-	if (!more || ++f->probe_tries[dir] >= 4)
+	if (more && n < PIPELINE_PROBE_BYTES && (pb = pipeline_probe_buf_get(pl, f)) != NULL) {
+		memcpy(pb->buf[dir], p, n);
+		pb->len[dir] = (uint8_t)n;
+		return;
+	}
+	f->probe_tries[dir] = PIPELINE_PROBE_NO;
+	if (pb)
+		pb->len[dir] = 0;
+	if (f->probe_tries[1 - dir] == PIPELINE_PROBE_NO) {
+		pipeline_probe_buf_put(pl, f);
 		f->flags |= FLOW_F_DISSECT_DONE;
+	}
+}
+
+/* A dissector's answer: an error detaches it (counted); DISSECTOR_DONE detaches it quietly. */
+static void pipeline_dissector_result(pipeline_t *pl, flow_t *f, int rc)
+{
+	if (rc == 0)
+		return;
+	if (rc < 0)
+		pl->counters.dissector_detached++;
+	else
+		pl->counters.dissector_done++;
+	pipeline_detach(pl, f);
 }
 
 static void pipeline_on_data(void *ud, int dir, const uint8_t *data, size_t len)
@@ -94,10 +208,9 @@ static void pipeline_on_data(void *ud, int dir, const uint8_t *data, size_t len)
 	if (!f->dissector && !(f->flags & FLOW_F_DISSECT_DONE))
 		pipeline_probe(ref->pl, f, dir, data, len);
 	d = f->dissector;
-	if (d && d->on_data(f->dissector_state, dir, data, len) < 0) {
-		ref->pl->counters.dissector_detached++;
-		pipeline_detach(ref->pl, f);
-	}
+	if (d)
+		pipeline_dissector_result(ref->pl, f,
+					  d->on_data(f->dissector_state, dir, data, len));
 }
 
 static void pipeline_on_gap(void *ud, int dir, uint64_t len)
@@ -105,10 +218,9 @@ static void pipeline_on_gap(void *ud, int dir, uint64_t len)
 	pipeline_flow_ref_t *ref = ud;
 	const dissector_t *d = ref->f->dissector;
 
-	if (d && d->on_gap(ref->f->dissector_state, dir, len) < 0) {
-		ref->pl->counters.dissector_detached++;
-		pipeline_detach(ref->pl, ref->f);
-	}
+	if (d)
+		pipeline_dissector_result(ref->pl, ref->f,
+					  d->on_gap(ref->f->dissector_state, dir, len));
 }
 
 static void pipeline_on_close(void *ud, int dir)
@@ -116,10 +228,9 @@ static void pipeline_on_close(void *ud, int dir)
 	pipeline_flow_ref_t *ref = ud;
 	const dissector_t *d = ref->f->dissector;
 
-	if (d && d->on_close(ref->f->dissector_state, dir) < 0) {
-		ref->pl->counters.dissector_detached++;
-		pipeline_detach(ref->pl, ref->f);
-	}
+	if (d)
+		pipeline_dissector_result(ref->pl, ref->f,
+					  d->on_close(ref->f->dissector_state, dir));
 }
 
 static const tcp_sink_t pipeline_sink = {
@@ -127,6 +238,25 @@ static const tcp_sink_t pipeline_sink = {
 	.on_gap = pipeline_on_gap,
 	.on_close = pipeline_on_close,
 };
+
+/* What dissectors produce: API call records (the http event, then the record goes back to its
+ * pool) and anomalies. */
+static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
+{
+	pipeline_t *pl = env->ud;
+
+	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
+	api_call_release(call);
+}
+
+static void pipeline_anomaly_cb(dissector_env_t *env, const flow_t *f, int dir, uint64_t tx_id,
+				const char *app_proto, const char *event, const char *reason)
+{
+	pipeline_t *pl = env->ud;
+
+	output_http_anomaly_write(pl->http_out, pl->out, f, dir, tx_id, app_proto, event, reason,
+				  env->now_us, env->pcap_cnt);
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Flow end: the flow event */
@@ -234,13 +364,22 @@ static void pipeline_flow_end_cb(flow_t *f, enum flow_end_reason reason, void *u
 {
 	pipeline_t *pl = ud;
 	pipeline_flow_ref_t ref = {pl, f};
+	uint64_t pcap_cnt = pl->denv.pcap_cnt;
 
+	/* What the dissector still holds is written now, without a packet behind it. */
+	pl->denv.now_us = pl->now_us;
+	pl->denv.pcap_cnt = 0;
+	pl->denv.flow_end = 1;
 	if (f->tcp)
 		tcp_session_finish(pl->tcp, f->tcp, &pipeline_sink, &ref);
 	if (f->dissector && f->dissector_state)
 		((const dissector_t *)f->dissector)->state_free(f->dissector_state);
+	else
+		pipeline_probe_buf_put(pl, f);
 	f->dissector = NULL;
 	f->dissector_state = NULL;
+	pl->denv.pcap_cnt = pcap_cnt;
+	pl->denv.flow_end = 0;
 	l7_classify_release(pl->l7, f);
 	pipeline_write_flow(pl, f, reason);
 	tcp_session_free(pl->tcp, f->tcp);
@@ -266,6 +405,12 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 	pl->mem[PIPELINE_MEM_FLOW].cap = cfg->flow.memcap;
 	pl->mem[PIPELINE_MEM_STREAM].cap = cfg->tcp.memcap;
 	pl->mem[PIPELINE_MEM_DEFRAG].cap = cfg->decode.defrag_memcap;
+	pl->mem[PIPELINE_MEM_DISSECT].cap = cfg->http.memcap;
+	pl->denv.cfg = cfg;
+	pl->denv.mem = &pl->mem[PIPELINE_MEM_DISSECT];
+	pl->denv.emit = pipeline_emit_cb;
+	pl->denv.anomaly = pipeline_anomaly_cb;
+	pl->denv.ud = pl;
 	rc = decode_ctx_new(&pl->decode, &cfg->decode, &pl->mem[PIPELINE_MEM_DEFRAG]);
 	if (rc == 0)
 		rc = flow_table_new(&pl->flows, &cfg->flow, &pl->mem[PIPELINE_MEM_FLOW],
@@ -274,6 +419,11 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		rc = tcp_reassembly_new(&pl->tcp, &cfg->tcp, &pl->mem[PIPELINE_MEM_STREAM]);
 	if (rc == 0)
 		rc = l7_ctx_new(&pl->l7, &pl->mem[PIPELINE_MEM_L7], cfg->l7_max_packets);
+	if (rc == 0)
+		rc = output_http_new(&pl->http_out, &cfg->http_out, &pl->mem[PIPELINE_MEM_OUTPUT]);
+	for (i = 0; rc == 0 && i < PIPELINE_MAX_DISSECTORS && dissector_table[i]; i++)
+		if (dissector_table[i]->ctx_new)
+			rc = dissector_table[i]->ctx_new(&pl->dctx[i], &pl->denv);
 	if (rc < 0) {
 		snprintf(errbuf, errlen, "cannot set up the pipeline: %s", error_str(rc));
 		pipeline_free(pl);
@@ -292,9 +442,16 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 
 void pipeline_free(pipeline_t *pl)
 {
+	int i;
+
 	if (!pl)
 		return;
 	flow_table_free(pl->flows);
+	for (i = 0; i < PIPELINE_MAX_DISSECTORS && dissector_table[i]; i++)
+		if (pl->dctx[i] && dissector_table[i]->ctx_free)
+			dissector_table[i]->ctx_free(pl->dctx[i]);
+	output_http_free(pl->http_out);
+	pipeline_probe_pool_free(pl);
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);
 	decode_ctx_free(pl->decode);
@@ -366,6 +523,8 @@ static void pipeline_tcp(pipeline_t *pl, flow_t *f, int dir, const packet_t *p)
 		pipeline_tcp(pl, f, dir, p);
 		return;
 	}
+	if (f->dissector && ((const dissector_t *)f->dissector)->on_packet)
+		((const dissector_t *)f->dissector)->on_packet(f->dissector_state, dir);
 	if (tcp_session_is_closed(f->tcp))
 		flow_table_set_class(pl->flows, f, FLOW_CLASS_CLOSED);
 	else if (f->fclass == FLOW_CLASS_NEW &&
@@ -381,6 +540,8 @@ void pipeline_packet(pipeline_t *pl, packet_t *p)
 	pl->counters.packets++;
 	pl->counters.bytes += p->caplen;
 	pipeline_clock(pl, p->ts_us);
+	pl->denv.now_us = pl->now_us;
+	pl->denv.pcap_cnt = p->pcap_cnt;
 	if (decode_packet(pl->decode, p) != DECODE_FLOW)
 		return;
 	f = flow_table_get(pl->flows, p, &dir);

@@ -5,9 +5,11 @@
 #define APIWATCH_PIPELINE_PRIVATE_H
 
 #include "decode.h"
+#include "dissector.h"
 #include "flow.h"
 #include "l7_classify.h"
 #include "output.h"
+#include "output_http.h"
 #include "pipeline.h"
 #include "tcp_session.h"
 
@@ -19,7 +21,10 @@ typedef struct pipeline_counters {
 	uint64_t time_backwards; /* packets older than the pipeline clock */
 	uint64_t inputs; /* capture files or interfaces opened */
 	uint64_t dissector_detached;
+	uint64_t dissector_done; /* dissectors that left a flow to another protocol */
 } pipeline_counters_t;
+
+#define PIPELINE_MAX_DISSECTORS 8
 
 struct pipeline {
 	const aw_config_t *cfg;
@@ -29,6 +34,10 @@ struct pipeline {
 	tcp_reassembly_t *tcp;
 	l7_ctx_t *l7;
 	output_t *out;
+	output_http_t *http_out; /* http / anomaly event writer */
+	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
+	void *dctx[PIPELINE_MAX_DISSECTORS]; /* per-dissector contexts, as dissector_table */
+	struct pipeline_probe_buf *probe_free; /* idle probe buffers (pipeline.c) */
 	uint64_t now_us; /* packet clock */
 	uint64_t first_us; /* first packet time */
 	uint64_t tick_us; /* packet time between timeout sweeps */

@@ -10,6 +10,86 @@
 
 #include <string.h>
 
+#include "http1.h"
+
+/* The HTTP dissector's context, or NULL. */
+static const void *stats_http_ctx(const pipeline_t *pl)
+{
+	int i;
+
+	for (i = 0; i < PIPELINE_MAX_DISSECTORS && dissector_table[i]; i++)
+		if (dissector_table[i] == &http1_dissector)
+			return pl->dctx[i];
+	return NULL;
+}
+
+/* Suricata's app-layer counters (stats.app_layer.*.http). */
+static void stats_app_layer(json_buf_t *jb, const pipeline_t *pl)
+{
+	const void *ctx = stats_http_ctx(pl);
+	const http1_counters_t *hc;
+
+	if (!ctx)
+		return;
+	hc = http1_ctx_counters(ctx);
+	json_open_object(jb, "app_layer");
+	json_open_object(jb, "flow");
+	json_kv_u64(jb, "http", hc->flows);
+	json_close_object(jb);
+	json_open_object(jb, "tx");
+	json_kv_u64(jb, "http", hc->tx);
+	json_close_object(jb);
+	json_open_object(jb, "error");
+	json_open_object(jb, "http");
+	json_kv_u64(jb, "gap", hc->err_gap);
+	json_kv_u64(jb, "alloc", hc->err_alloc);
+	json_kv_u64(jb, "parser", hc->err_parser);
+	json_kv_u64(jb, "internal", hc->err_internal);
+	json_close_object(jb);
+	json_close_object(jb);
+	json_close_object(jb);
+}
+
+/* apiwatch's own HTTP counters (api.stats.http). */
+static void stats_api_http(json_buf_t *jb, const pipeline_t *pl)
+{
+	const void *ctx = stats_http_ctx(pl);
+	const http1_counters_t *hc;
+	const api_call_pool_counters_t *pc;
+
+	if (!ctx)
+		return;
+	hc = http1_ctx_counters(ctx);
+	pc = http1_ctx_pool_counters(ctx);
+	json_open_object(jb, "http");
+	json_kv_u64(jb, "requests", hc->requests);
+	json_kv_u64(jb, "responses", hc->responses);
+	json_kv_u64(jb, "interim", hc->interim);
+	json_kv_u64(jb, "no_response", hc->no_response);
+	json_kv_u64(jb, "no_request", hc->no_request);
+	json_kv_u64(jb, "pending_evicted", hc->pending_evicted);
+	json_kv_u64(jb, "gaps", hc->gaps);
+	json_kv_u64(jb, "gaps_in_body", hc->gaps_in_body);
+	json_kv_u64(jb, "resyncs", hc->resyncs);
+	json_kv_u64(jb, "resync_skipped_bytes", hc->resync_skipped);
+	json_kv_u64(jb, "upgrades", hc->upgrades);
+	json_kv_u64(jb, "tunnels_http", hc->tunnels_http);
+	json_kv_u64(jb, "headers_cut", hc->headers_cut);
+	json_kv_u64(jb, "bodies_cut", hc->bodies_cut);
+	json_kv_u64(jb, "bodies_decoded", pc->decodes);
+	json_kv_u64(jb, "decompress_errors", pc->decode_errors);
+	json_kv_u64(jb, "decompression_bombs", pc->bombs);
+	json_kv_u64(jb, "anomalies", hc->anomalies);
+	json_kv_u64(jb, "lines_too_long", hc->lines_too_long);
+	json_kv_u64(jb, "state_allocs", hc->state_allocs);
+	json_kv_u64(jb, "records", pc->gets);
+	json_kv_u64(jb, "record_allocs", pc->allocs);
+	json_kv_u64(jb, "record_alloc_fail", pc->alloc_fail);
+	json_kv_u64(jb, "record_grows", pc->arena_grows);
+	json_kv_u64(jb, "records_in_use", pc->in_use);
+	json_close_object(jb);
+}
+
 static void stats_decoder(json_buf_t *jb, const decode_counters_t *dc)
 {
 	int i, layer_open = 0;
@@ -184,7 +264,9 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_close_object(jb);
 	json_open_object(jb, "dissector");
 	json_kv_u64(jb, "detached", pl->counters.dissector_detached);
+	json_kv_u64(jb, "done", pl->counters.dissector_done);
 	json_close_object(jb);
+	stats_api_http(jb, pl);
 	json_open_object(jb, "output");
 	json_kv_u64(jb, "events", oc->events);
 	json_kv_u64(jb, "flow", oc->events_flow);
@@ -214,6 +296,7 @@ void stats_write(pipeline_t *pl, uint64_t now_us)
 	stats_defrag(jb, decode_defrag_counters(pl->decode), &pl->mem[PIPELINE_MEM_DEFRAG]);
 	stats_flow(jb, flow_table_counters(pl->flows), &pl->mem[PIPELINE_MEM_FLOW]);
 	stats_tcp(jb, tcp_reassembly_counters(pl->tcp), dc, &pl->mem[PIPELINE_MEM_STREAM]);
+	stats_app_layer(jb, pl);
 	json_close_object(jb);
 	stats_api(jb, pl);
 	output_commit(pl->out, "stats");

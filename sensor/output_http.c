@@ -1,0 +1,449 @@
+/*
+ * output_http.c - EVE http and anomaly events of API calls (see output_http.h).
+ *
+ * Field by field, the "http" object follows Suricata's output-json-http.c (extended logging):
+ * hostname and http_port as libhtp normalised them, url as sent, header fields with libhtp's
+ * merging of repeated headers (values joined by ", "), http_content_type without parameters,
+ * status (or status_string when the code is not a number), redirect, and length, the response
+ * body as framed on the wire. Everything apiwatch adds goes under "api", never inside "http",
+ * so that tools comparing the http object with Suricata's find it identical.
+ */
+#include "output_http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "error.h"
+#include "siphash.h"
+
+#define OUTPUT_HTTP_SCRATCH (64u << 10) /* longest merged header value written */
+#define OUTPUT_HTTP_NAME_MAX 255 /* Suricata's cut of dumped header names */
+#define OUTPUT_HTTP_VALUE_MAX 2047 /* ... and values */
+
+struct output_http {
+	output_http_config_t cfg;
+	mem_account_t *acct;
+	char *scratch;
+	uint64_t cached_sec; /* second of cached_date, +1 so that 0 means none */
+	char cached_date[64]; /* "YYYY-MM-DDTHH:MM:SS" of cached_sec */
+};
+
+/* The built-in key, so that replays redact the same value the same way everywhere; a
+ * deployment sets its own with privacy.hash-key. */
+static const uint8_t output_http_default_key[OUTPUT_HTTP_KEY_LEN] = {
+	0x61, 0x70, 0x69, 0x77, 0x61, 0x74, 0x63, 0x68,
+	0x2d, 0x72, 0x65, 0x64, 0x61, 0x63, 0x74, 0x31};
+
+void output_http_config_default(output_http_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->dump_headers = OUTPUT_HTTP_DUMP_NONE;
+	memcpy(cfg->hash_key, output_http_default_key, sizeof(cfg->hash_key));
+}
+
+int output_http_new(output_http_t **out, const output_http_config_t *cfg, mem_account_t *acct)
+{
+	output_http_t *h = mem_calloc(acct, sizeof(*h));
+
+	*out = NULL;
+	if (!h)
+		return AW_ENOMEM;
+	h->cfg = *cfg;
+	h->acct = acct;
+	h->scratch = mem_alloc(acct, OUTPUT_HTTP_SCRATCH);
+	if (!h->scratch) {
+		mem_free(acct, h, sizeof(*h));
+		return AW_ENOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+void output_http_free(output_http_t *h)
+{
+	if (!h)
+		return;
+	mem_free(h->acct, h->scratch, OUTPUT_HTTP_SCRATCH);
+	mem_free(h->acct, h, sizeof(*h));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Redaction */
+
+int output_http_is_secret(const char *name, size_t n)
+{
+	static const char *const exact[] = {"authorization", "proxy-authorization", "cookie",
+					    "set-cookie", NULL};
+	static const char *const parts[] = {"api-key",	  "apikey",    "api_key", "token",
+					    "secret",	  "password",  "passwd",  "x-auth",
+					    "session-id", "sessionid", NULL};
+	size_t i, j, l;
+
+	for (i = 0; exact[i]; i++)
+		if (strlen(exact[i]) == n && strncasecmp(name, exact[i], n) == 0)
+			return 1;
+	for (i = 0; parts[i]; i++) {
+		l = strlen(parts[i]);
+		for (j = 0; l <= n && j <= n - l; j++)
+			if (strncasecmp(name + j, parts[i], l) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+void output_http_redact(const output_http_config_t *cfg, const char *v, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t hv = siphash24(cfg->hash_key, v, n);
+	int i;
+
+	memcpy(out, "redacted:", 9);
+	for (i = 0; i < 16; i++)
+		out[9 + i] = hex[(hv >> (60 - 4 * i)) & 15];
+	out[25] = '\0';
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers */
+
+/* A packet time, ISO 8601 like the EVE timestamp; the date part is cached per second, since
+ * consecutive events share it. */
+static void output_http_kv_time(output_http_t *h, json_buf_t *jb, const char *key, uint64_t us)
+{
+	uint64_t sec = us / 1000000;
+	uint32_t frac = (uint32_t)(us % 1000000);
+	char buf[48];
+	int i;
+
+	if (h->cached_sec != sec + 1) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		snprintf(h->cached_date, sizeof(h->cached_date), "%04d-%02d-%02dT%02d:%02d:%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		h->cached_sec = sec + 1;
+	}
+	memcpy(buf, h->cached_date, 19);
+	buf[19] = '.';
+	for (i = 25; i >= 20; i--) {
+		buf[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	memcpy(buf + 26, "+0000", 5);
+	json_kv_strn(jb, key, buf, 31);
+}
+
+/* All values of the header named name (hd its first occurrence) joined by ", ", as libhtp
+ * merges repeated headers (Content-Length: the first one). */
+static void output_http_join(output_http_t *h, const api_message_t *m, const api_header_t *hd,
+			     const char *name, const char **v, size_t *n)
+{
+	const api_header_t *more;
+	size_t len, i;
+
+	*v = hd->value.ptr;
+	*n = hd->value.len;
+	if (!api_message_header(m, name, 1) || strcasecmp(name, "content-length") == 0)
+		return;
+	len = hd->value.len < OUTPUT_HTTP_SCRATCH ? hd->value.len : OUTPUT_HTTP_SCRATCH;
+	memcpy(h->scratch, hd->value.ptr, len);
+	for (i = 1; (more = api_message_header(m, name, (unsigned)i)) != NULL; i++) {
+		if (len + 2 + more->value.len > OUTPUT_HTTP_SCRATCH)
+			break;
+		memcpy(h->scratch + len, ", ", 2);
+		memcpy(h->scratch + len + 2, more->value.ptr, more->value.len);
+		len += 2 + more->value.len;
+	}
+	*v = h->scratch;
+	*n = len;
+}
+
+/* A well-known header's value, merged when repeated; 0 when absent. */
+static int output_http_merged(output_http_t *h, const api_message_t *m, enum api_hdr k,
+			      const char **v, size_t *n)
+{
+	const api_header_t *hd = api_message_known(m, k);
+
+	if (!hd)
+		return 0;
+	if (m->known_repeated & (1u << k)) {
+		output_http_join(h, m, hd, api_hdr_name(k), v, n);
+	} else {
+		*v = hd->value.ptr;
+		*n = hd->value.len;
+	}
+	return 1;
+}
+
+static void output_http_kv_header(output_http_t *h, json_buf_t *jb, const char *key,
+				  const api_message_t *m, enum api_hdr k)
+{
+	const char *v;
+	size_t n;
+
+	if (output_http_merged(h, m, k, &v, &n))
+		json_kv_strn(jb, key, v, n);
+}
+
+/* Parses "bytes START-END/SIZE" or "bytes * /SIZE" (no space); -1 for a part that is absent
+ * or "*". */
+static int output_http_range(const char *p, size_t n, int64_t out[3])
+{
+	size_t i = 0;
+	int k;
+
+	out[0] = out[1] = out[2] = -1;
+	if (n < 6 || strncasecmp(p, "bytes", 5) != 0)
+		return -1;
+	i = 5;
+	while (i < n && (p[i] == ' ' || p[i] == '='))
+		i++;
+	for (k = 0; k < 3; k++) {
+		int64_t v = 0;
+		size_t s = i;
+
+		if (i < n && p[i] == '*' && k != 1) {
+			i++;
+			if (k == 0)
+				k = 1; /* "*" stands for START-END */
+		} else {
+			while (i < n && p[i] >= '0' && p[i] <= '9' && v < INT64_MAX / 10)
+				v = v * 10 + (p[i++] - '0');
+			if (i == s)
+				return -1;
+			out[k] = v;
+		}
+		if (k == 0 && (i >= n || p[i++] != '-'))
+			return -1;
+		if (k == 1 && (i >= n || p[i++] != '/'))
+			return -1;
+	}
+	return i == n ? 0 : -1;
+}
+
+static void output_http_content_range(output_http_t *h, json_buf_t *jb, const api_message_t *m)
+{
+	const char *v;
+	size_t n;
+	int64_t r[3];
+
+	if (!output_http_merged(h, m, API_HDR_CONTENT_RANGE, &v, &n))
+		return;
+	json_open_object(jb, "content_range");
+	json_kv_strn(jb, "raw", v, n);
+	if (output_http_range(v, n, r) == 0) {
+		if (r[0] >= 0)
+			json_kv_u64(jb, "start", (uint64_t)r[0]);
+		if (r[1] >= 0)
+			json_kv_u64(jb, "end", (uint64_t)r[1]);
+		if (r[2] >= 0)
+			json_kv_u64(jb, "size", (uint64_t)r[2]);
+	}
+	json_close_object(jb);
+}
+
+/* request_headers / response_headers: one entry per header name, in order of first
+ * appearance, repeated ones merged (libhtp's header table, which Suricata dumps). */
+static void output_http_dump(output_http_t *h, json_buf_t *jb, const char *key,
+			     const api_message_t *m)
+{
+	uint32_t i, j;
+	char red[32];
+
+	if (m->nheaders == 0)
+		return;
+	json_open_array(jb, key);
+	for (i = 0; i < m->nheaders; i++) {
+		const api_header_t *hd = &m->headers[i];
+		const char *v;
+		size_t n, nl = hd->name.len;
+		char name[OUTPUT_HTTP_NAME_MAX + 1];
+
+		for (j = 0; j < i; j++)
+			if (m->headers[j].name.len == nl &&
+			    strncasecmp(m->headers[j].name.ptr, hd->name.ptr, nl) == 0)
+				break;
+		if (j < i)
+			continue; /* merged into its first occurrence */
+		if (nl > OUTPUT_HTTP_NAME_MAX)
+			nl = OUTPUT_HTTP_NAME_MAX;
+		memcpy(name, hd->name.ptr, nl);
+		name[nl] = '\0';
+		v = hd->value.ptr;
+		n = hd->value.len;
+		if (nl > 0)
+			output_http_join(h, m, hd, name, &v, &n);
+		json_open_object(jb, NULL);
+		json_kv_strn(jb, "name", hd->name.ptr, nl);
+		if (output_http_is_secret(hd->name.ptr, hd->name.len)) {
+			output_http_redact(&h->cfg, v, n, red);
+			json_kv_str(jb, "value", red);
+		} else {
+			json_kv_strn(jb, "value", v,
+				     n < OUTPUT_HTTP_VALUE_MAX ? n : OUTPUT_HTTP_VALUE_MAX);
+		}
+		json_close_object(jb);
+	}
+	json_close_array(jb);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The http object */
+
+static void output_http_request_fields(output_http_t *h, json_buf_t *jb, const api_call_t *c)
+{
+	if (c->host.len)
+		json_kv_strn(jb, "hostname", c->host.ptr, c->host.len);
+	if (c->port >= 0)
+		json_kv_u64(jb, "http_port", (uint64_t)c->port);
+	if (c->url.ptr)
+		json_kv_strn(jb, "url", c->url.ptr, c->url.len);
+	output_http_kv_header(h, jb, "http_user_agent", &c->req, API_HDR_USER_AGENT);
+	output_http_kv_header(h, jb, "xff", &c->req, API_HDR_X_FORWARDED_FOR);
+}
+
+static void output_http_object(output_http_t *h, json_buf_t *jb, const api_call_t *c)
+{
+	int has_req = !(c->flags & API_CALL_F_NO_REQUEST);
+	const char *v;
+	size_t n;
+
+	json_open_object(jb, "http");
+	if (has_req)
+		output_http_request_fields(h, jb, c);
+	if (output_http_merged(h, &c->resp, API_HDR_CONTENT_TYPE, &v, &n)) {
+		const char *semi = memchr(v, ';', n);
+
+		json_kv_strn(jb, "http_content_type", v, semi ? (size_t)(semi - v) : n);
+	}
+	output_http_content_range(h, jb, &c->resp);
+	if (has_req) {
+		output_http_kv_header(h, jb, "http_refer", &c->req, API_HDR_REFERER);
+		if (c->method.len)
+			json_kv_strn(jb, "http_method", c->method.ptr, c->method.len);
+		if (c->protocol.len)
+			json_kv_strn(jb, "protocol", c->protocol.ptr, c->protocol.len);
+	}
+	if (c->status > 0)
+		json_kv_u64(jb, "status", (uint64_t)c->status);
+	else if (c->status_text.len)
+		json_kv_strn(jb, "status_string", c->status_text.ptr, c->status_text.len);
+	output_http_kv_header(h, jb, "redirect", &c->resp, API_HDR_LOCATION);
+	json_kv_u64(jb, "length", c->resp.body_framed_bytes);
+	if (h->cfg.dump_headers & OUTPUT_HTTP_DUMP_REQUEST)
+		output_http_dump(h, jb, "request_headers", &c->req);
+	if (h->cfg.dump_headers & OUTPUT_HTTP_DUMP_RESPONSE)
+		output_http_dump(h, jb, "response_headers", &c->resp);
+	json_close_object(jb);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The api object */
+
+/* Keys of the api object per side, written without formatting at run time. */
+static const char *const output_http_keys[2][5] = {
+	{"request_first", "request_end", "request_body_bytes", "request_body_wire_bytes",
+	 "request_encoding"},
+	{"response_first", "response_end", "response_body_bytes", "response_body_wire_bytes",
+	 "response_encoding"},
+};
+
+static void output_http_api_message(output_http_t *h, json_buf_t *jb, int side,
+				    const api_message_t *m)
+{
+	const char *const *key = output_http_keys[side];
+
+	if (m->progress == API_MSG_NONE)
+		return;
+	if (m->first_us)
+		output_http_kv_time(h, jb, key[0], m->first_us);
+	if (m->end_us)
+		output_http_kv_time(h, jb, key[1], m->end_us);
+	/* A request without a body (most of them) carries no body sizes. */
+	if (side == 1 || m->body_wire_bytes || m->content_length > 0 || m->transfer_encoding.len) {
+		if (m->body_bytes != API_SIZE_UNKNOWN)
+			json_kv_u64(jb, key[2], m->body_bytes);
+		json_kv_u64(jb, key[3], m->body_wire_bytes);
+	}
+	if (m->encoding != API_ENC_IDENTITY)
+		json_kv_strn(jb, key[4], m->content_encoding.ptr, m->content_encoding.len);
+}
+
+static void output_http_api(output_http_t *h, json_buf_t *jb, const api_call_t *c)
+{
+	static const struct {
+		uint32_t flag;
+		const char *name;
+	} flags[] = {
+		{API_CALL_F_NO_RESPONSE, "no_response"},
+		{API_CALL_F_NO_REQUEST, "no_request"},
+		{API_CALL_F_UPGRADED, "upgraded"},
+		{API_CALL_F_INCOMPLETE, "incomplete"},
+		{API_CALL_F_ANOMALY, "anomaly"},
+		{API_CALL_F_HEADERS_CUT, "headers_cut"},
+		{API_CALL_F_REQ_BODY_CUT, "request_body_cut"},
+		{API_CALL_F_RESP_BODY_CUT, "response_body_cut"},
+		{API_CALL_F_DECOMPRESS_ERR, "decompress_error"},
+		{API_CALL_F_BOMB, "decompression_bomb"},
+		{API_CALL_F_EVICTED, "evicted"},
+	};
+	size_t i;
+
+	json_open_object(jb, "api");
+	if (c->endpoint.len)
+		json_kv_strn(jb, "endpoint", c->endpoint.ptr, c->endpoint.len);
+	if (c->principal.len)
+		json_kv_strn(jb, "principal", c->principal.ptr, c->principal.len);
+	if (c->req.end_us && c->resp.first_us)
+		json_kv_double(jb, "latency_ms", api_call_latency_ms(c));
+	output_http_api_message(h, jb, 0, &c->req);
+	output_http_api_message(h, jb, 1, &c->resp);
+	if (c->interim)
+		json_kv_u64(jb, "interim", c->interim);
+	if (c->flags & (API_CALL_F_GAP_REQUEST | API_CALL_F_GAP_RESPONSE))
+		json_kv_bool(jb, "truncated", 1);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (c->flags & flags[i].flag)
+			json_kv_bool(jb, flags[i].name, 1);
+	json_close_object(jb);
+}
+
+int output_http_write(output_http_t *h, output_t *o, const api_call_t *c, uint64_t ts_us,
+		      uint64_t pcap_cnt, int flow_end)
+{
+	json_buf_t *jb = output_json(o);
+
+	output_eve_header(o, "http", ts_us, c->flow, FLOW_TOSERVER, pcap_cnt, "http");
+	json_kv_str(jb, "pkt_src", flow_end ? "stream (flow timeout)" : "wire/pcap");
+	json_kv_u64(jb, "tx_id", c->tx_id);
+	output_http_object(h, jb, c);
+	output_http_api(h, jb, c);
+	return output_commit(o, "http");
+}
+
+int output_http_anomaly_write(output_http_t *h, output_t *o, const flow_t *f, int dir,
+			      uint64_t tx_id, const char *app_proto, const char *event,
+			      const char *reason, uint64_t ts_us, uint64_t pcap_cnt)
+{
+	json_buf_t *jb = output_json(o);
+
+	(void)h;
+	output_eve_header(o, "anomaly", ts_us, f, dir, pcap_cnt, app_proto);
+	json_kv_u64(jb, "tx_id", tx_id);
+	json_open_object(jb, "anomaly");
+	json_kv_str(jb, "app_proto", app_proto);
+	json_kv_str(jb, "type", "applayer");
+	json_kv_str(jb, "event", event);
+	json_kv_str(jb, "layer", "proto_parser");
+	json_close_object(jb);
+	if (reason) {
+		json_open_object(jb, "api");
+		json_kv_str(jb, "reason", reason);
+		json_close_object(jb);
+	}
+	return output_commit(o, "anomaly");
+}
