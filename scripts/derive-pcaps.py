@@ -3,6 +3,7 @@
 capture from test/pcaps/, next to it, as <base>-<variant>.pcap (and .pcapng / .pcap.gz).
 
     /usr/bin/python3 scripts/derive-pcaps.py [--dir test/pcaps] [--base http-basic]
+                                             [--only NAME]   (e.g. http-basic-vlan, http-midstream)
 
 Only files are read and written; no packet is sent. The output is byte-for-byte deterministic
 for a given input: original timestamps are kept, every added header and field is fixed. Tunnel
@@ -12,6 +13,9 @@ captured (on loopback their TCP checksums hold only the partial pseudo-header su
 
 The base must be an Ethernet (DLT_EN10MB) IPv4/TCP capture with at least one response of three
 or more data segments; http-basic.pcap (one GET, a 4-segment body) is the default.
+
+A few captures are derived from another recorded capture than the base (OTHERS below), e.g.
+http-midstream.pcap from http-keepalive.pcap; they are written whenever their source exists.
 """
 import argparse
 import gzip
@@ -372,6 +376,20 @@ def v_null(base):
     return LINKTYPE_NULL, [(ts, struct.pack("<I", 2) + f[14:]) for ts, f in base.pkts]
 
 
+def d_midstream(base):
+    """The capture as a sensor started mid-connection would see it: everything before the
+    server's first data segment (handshake, first request, its ACK) is dropped, so it opens with
+    a response whose request was never seen, followed by ordinary transactions."""
+    first = next(i for i, (_, f) in enumerate(base.pkts)
+                 if not base.from_client(f) and len(Ether(f)[TCP].payload))
+    return LINKTYPE_ETHERNET, base.pkts[first:]
+
+
+# Captures derived from another recorded capture: output name -> (source name, function).
+OTHERS = {
+    "http-midstream": ("http-keepalive", d_midstream),
+}
+
 VARIANTS = {
     "vlan": v_vlan, "qinq": v_qinq, "mpls": v_mpls, "vxlan": v_vxlan, "geneve": v_geneve,
     "gre": v_gre, "erspan2": v_erspan2, "erspan3": v_erspan3, "ipfrag": v_ipfrag,
@@ -379,6 +397,13 @@ VARIANTS = {
     "tcp-overlap-diff": v_tcp_overlap_diff, "tcp-gap": v_tcp_gap, "sll": v_sll, "sll2": v_sll2,
     "raw": v_raw, "null": v_null,
 }
+
+
+def load_ethernet(path):
+    linktype, pkts = read_pcap(path)
+    if linktype != LINKTYPE_ETHERNET:
+        sys.exit(f"{path}: link type {linktype}, need Ethernet")
+    return pkts
 
 
 def write(path, data):
@@ -391,13 +416,37 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dir", default=os.path.join(os.path.dirname(__file__), "..", "test", "pcaps"))
     ap.add_argument("--base", default="http-basic")
+    ap.add_argument("--only", metavar="NAME", help="write only this output (name without "
+                    "extension: http-basic-vlan, http-basic-pcapng, http-midstream...)")
     args = ap.parse_args()
+
+    for name, (source, fn) in OTHERS.items():
+        if args.only not in (None, name):
+            continue
+        src = os.path.join(args.dir, source + ".pcap")
+        if not os.path.exists(src):
+            if args.only:
+                sys.exit(f"{src}: missing, needed for {name}")
+            continue
+        lt, out = fn(Base(load_ethernet(src)))
+        write(os.path.join(args.dir, name + ".pcap"), pcap_bytes(lt, out))
+    if args.only in OTHERS:
+        return
+
     src = os.path.join(args.dir, args.base + ".pcap")
-    linktype, pkts = read_pcap(src)
-    if linktype != LINKTYPE_ETHERNET:
-        sys.exit(f"{src}: link type {linktype}, need Ethernet")
+    pkts = load_ethernet(src)
     base = Base(pkts)
     stem = os.path.join(args.dir, args.base)
+    if args.only is not None:
+        if not args.only.startswith(args.base + "-"):
+            sys.exit(f"--only {args.only}: not an output of {args.base} or of {sorted(OTHERS)}")
+        only = args.only[len(args.base) + 1:]
+        if only not in VARIANTS:
+            sys.exit(f"--only {args.only}: only the simple variants can be written alone: "
+                     + ", ".join(f"{args.base}-{v}" for v in VARIANTS))
+        lt, out = VARIANTS[only](base)
+        write(f"{stem}-{only}.pcap", pcap_bytes(lt, out))
+        return
 
     for name, fn in VARIANTS.items():
         lt, out = fn(base)
