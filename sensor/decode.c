@@ -21,10 +21,12 @@
 #define DECODE_DLT_EN10MB 1
 #define DECODE_DLT_RAW 12
 #define DECODE_LINKTYPE_RAW 101
+#define DECODE_DLT_C_HDLC 104
 #define DECODE_DLT_LOOP 108
 #define DECODE_DLT_LINUX_SLL 113
 #define DECODE_DLT_IPV4 228
 #define DECODE_DLT_IPV6 229
+#define DECODE_DLT_NFLOG 239
 #define DECODE_DLT_LINUX_SLL2 276
 
 /* decode_packet() clears everything from ip_version on: the capture fields must come first. */
@@ -43,6 +45,18 @@ static const char *const decode_event_names[DECODE_EV__COUNT] = {
 #undef DECODE_EVENT_NAME
 };
 
+static const char *const decode_api_event_layers[DECODE_API_EV__COUNT] = {
+#define DECODE_API_EVENT_LAYER(sym, layer, name) [DECODE_API_EV_##sym] = #layer,
+	DECODE_API_EVENT_MAP(DECODE_API_EVENT_LAYER)
+#undef DECODE_API_EVENT_LAYER
+};
+
+static const char *const decode_api_event_names[DECODE_API_EV__COUNT] = {
+#define DECODE_API_EVENT_NAME(sym, layer, name) [DECODE_API_EV_##sym] = #name,
+	DECODE_API_EVENT_MAP(DECODE_API_EVENT_NAME)
+#undef DECODE_API_EVENT_NAME
+};
+
 void decode_config_default(decode_config_t *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -53,6 +67,8 @@ void decode_config_default(decode_config_t *cfg)
 	cfg->defrag_timeout_us = 60u * 1000 * 1000;
 	cfg->vxlan_port = 4789;
 	cfg->geneve_port = 6081;
+	cfg->gtp_port = 2152;
+	cfg->gre_udp_port = 4754;
 }
 
 int decode_ctx_new(decode_ctx_t **out, const decode_config_t *cfg, mem_account_t *acct)
@@ -120,6 +136,10 @@ static int decode_link(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_
 	case DECODE_DLT_NULL:
 	case DECODE_DLT_LOOP:
 		return decode__null(ctx, p, d, len);
+	case DECODE_DLT_C_HDLC:
+		return decode__chdlc(ctx, p, d, len);
+	case DECODE_DLT_NFLOG:
+		return decode__nflog(ctx, p, d, len);
 	default:
 		ctx->cnt.unsupported_linktype++;
 		return DECODE_DROP;
@@ -164,6 +184,16 @@ const char *decode_event_layer(enum decode_event ev)
 const char *decode_event_name(enum decode_event ev)
 {
 	return (unsigned)ev < DECODE_EV__COUNT ? decode_event_names[ev] : "unknown";
+}
+
+const char *decode_api_event_layer(enum decode_api_event ev)
+{
+	return (unsigned)ev < DECODE_API_EV__COUNT ? decode_api_event_layers[ev] : "unknown";
+}
+
+const char *decode_api_event_name(enum decode_api_event ev)
+{
+	return (unsigned)ev < DECODE_API_EV__COUNT ? decode_api_event_names[ev] : "unknown";
 }
 
 /* ------------------------------------------------------------------ checksums */

@@ -2,11 +2,12 @@
  * decode.h - from captured bytes to parsed L2-L4 headers.
  *
  * Fed by capture (a packet_t with data, caplen, linktype, ts_us); feeds the flow layer with the
- * innermost IP/TCP/UDP headers filled in. Link layers: Ethernet, 802.1Q/QinQ, Linux cooked v1/v2,
- * raw IP, BSD null/loop, MPLS. Network: IPv4 (with bounded fragment reassembly), IPv6 (with
- * extension headers and fragments). Transport: TCP, UDP (ICMP counted only). Mirror tunnels are
- * stripped and the inner packet decoded as if captured directly: VXLAN, GENEVE, GRE, ERSPAN
- * II/III, IP-in-IP.
+ * innermost IP/TCP/UDP headers filled in. Link layers: Ethernet (with 802.2 LLC/SNAP),
+ * 802.1Q/QinQ, Linux cooked v1/v2, raw IP, BSD null/loop, Cisco HDLC, Linux NFLOG, MPLS, PPPoE
+ * and the PPP it carries. Network: IPv4 (with bounded fragment reassembly), IPv6 (with extension
+ * headers and fragments). Transport: TCP, UDP (ICMP counted only). Mirror and overlay tunnels are
+ * stripped and the inner packet decoded as if captured directly: VXLAN, GENEVE, GRE (also over
+ * UDP), ERSPAN II/III, GTP-U, IP-in-IP.
  *
  * Decode is pure apart from its counters and the defragmenter it owns: it never allocates per
  * packet and never reads outside [data, data + caplen). Every packet that cannot be used is
@@ -34,11 +35,14 @@
 	X(sll)                \
 	X(sll2)               \
 	X(null)               \
+	X(chdlc)              \
 	X(raw)                \
 	X(vlan)               \
 	X(vlan_qinq)          \
 	X(vlan_qinqinq)       \
 	X(mpls)               \
+	X(pppoe)              \
+	X(ppp)                \
 	X(ipv4)               \
 	X(ipv6)               \
 	X(tcp)                \
@@ -62,8 +66,9 @@
  * Decode events: (enum suffix, layer, event name). Written as stats.decoder.event.<layer>.<name>,
  * the names Suricata uses, so that they validate against its EVE schema. A packet that raises an
  * event is dropped, except for these, which only flag it: ethernet.unknown_ethertype (the frame is
- * DECODE_OTHER), ipv4/ipv6.frag_overlap (the first data wins and reassembly goes on) and
- * tcp.opt_invalid_len (options are not used, the segment is).
+ * DECODE_OTHER), ppp.unsup_proto (a well-formed PPP protocol we do not follow: DECODE_OTHER),
+ * ipv4/ipv6.frag_overlap (the first data wins and reassembly goes on) and tcp.opt_invalid_len
+ * (options are not used, the segment is).
  */
 #define DECODE_EVENT_MAP(X)                                                \
 	X(ETH_PKT_TOO_SMALL, ethernet, pkt_too_small)                      \
@@ -74,10 +79,19 @@
 	X(SLL2_PKT_TOO_SMALL, sll2, pkt_too_small)                         \
 	X(NULL_PKT_TOO_SMALL, ltnull, pkt_too_small)                       \
 	X(NULL_UNSUPPORTED_TYPE, ltnull, unsupported_type)                 \
+	X(CHDLC_PKT_TOO_SMALL, chdlc, pkt_too_small)                       \
 	X(RAW_INVALID_IP_VERSION, ipraw, invalid_ip_version)               \
 	X(MPLS_HEADER_TOO_SMALL, mpls, header_too_small)                   \
 	X(MPLS_UNKNOWN_PAYLOAD_TYPE, mpls, unknown_payload_type)           \
 	X(MPLS_PKT_TOO_SMALL, mpls, pkt_too_small)                         \
+	X(PPPOE_PKT_TOO_SMALL, pppoe, pkt_too_small)                       \
+	X(PPPOE_WRONG_CODE, pppoe, wrong_code)                             \
+	X(PPPOE_MALFORMED_TAGS, pppoe, malformed_tags)                     \
+	X(PPP_PKT_TOO_SMALL, ppp, pkt_too_small)                           \
+	X(PPP_IP4_PKT_TOO_SMALL, ppp, ip4_pkt_too_small)                   \
+	X(PPP_IP6_PKT_TOO_SMALL, ppp, ip6_pkt_too_small)                   \
+	X(PPP_WRONG_TYPE, ppp, wrong_type)                                 \
+	X(PPP_UNSUP_PROTO, ppp, unsup_proto)                               \
 	X(IPV4_PKT_TOO_SMALL, ipv4, pkt_too_small)                         \
 	X(IPV4_HLEN_TOO_SMALL, ipv4, hlen_too_small)                       \
 	X(IPV4_IPLEN_SMALLER_THAN_HLEN, ipv4, iplen_smaller_than_hlen)     \
@@ -123,11 +137,45 @@ enum decode_event {
 		DECODE_EV__COUNT
 };
 
+/*
+ * Layers Suricata does not decode, so its EVE schema (which allows no other keys under
+ * stats.decoder) has no names for them: their counters, (json name), and their events, (enum
+ * suffix, layer, event name), belong under api.stats.decoder and api.stats.decoder.event. Every
+ * event drops the packet except nflog.no_payload (nothing to decode: DECODE_OTHER).
+ */
+#define DECODE_API_COUNTER_MAP(X) \
+	X(llc)                    \
+	X(nflog)                  \
+	X(gtp)
+
+#define DECODE_API_EVENT_MAP(X)                                  \
+	X(LLC_PKT_TOO_SMALL, llc, pkt_too_small)                 \
+	X(NFLOG_PKT_TOO_SMALL, nflog, pkt_too_small)             \
+	X(NFLOG_UNSUPPORTED_VERSION, nflog, unsupported_version) \
+	X(NFLOG_UNSUPPORTED_TYPE, nflog, unsupported_type)       \
+	X(NFLOG_TLV_LEN_INVALID, nflog, tlv_len_invalid)         \
+	X(NFLOG_NO_PAYLOAD, nflog, no_payload)                   \
+	X(GTP_PKT_TOO_SMALL, gtp, pkt_too_small)                 \
+	X(GTP_LEN_INVALID, gtp, len_invalid)                     \
+	X(GTP_EXT_HDR_INVALID, gtp, ext_hdr_invalid)             \
+	X(GTP_UNKNOWN_PAYLOAD_TYPE, gtp, unknown_payload_type)
+
+enum decode_api_event {
+#define DECODE_API_EVENT_ENUM(sym, layer, name) DECODE_API_EV_##sym,
+	DECODE_API_EVENT_MAP(DECODE_API_EVENT_ENUM)
+#undef DECODE_API_EVENT_ENUM
+		DECODE_API_EV__COUNT
+};
+
 typedef struct decode_counters {
 #define DECODE_COUNTER_FIELD(name) uint64_t name;
 	DECODE_COUNTER_MAP(DECODE_COUNTER_FIELD)
 #undef DECODE_COUNTER_FIELD
 	uint64_t events[DECODE_EV__COUNT];
+#define DECODE_API_COUNTER_FIELD(name) uint64_t name;
+	DECODE_API_COUNTER_MAP(DECODE_API_COUNTER_FIELD)
+#undef DECODE_API_COUNTER_FIELD
+	uint64_t api_events[DECODE_API_EV__COUNT];
 	uint64_t csum_invalid_ipv4; /* with checksum validation on */
 	uint64_t csum_invalid_tcp;
 	uint64_t csum_invalid_udp;
@@ -152,6 +200,8 @@ typedef struct decode_config {
 	uint32_t defrag_timeout_us; /* an incomplete datagram is dropped after this */
 	uint16_t vxlan_port; /* 4789 */
 	uint16_t geneve_port; /* 6081 */
+	uint16_t gtp_port; /* 2152: GTP-U (G-PDUs are sent to it) */
+	uint16_t gre_udp_port; /* 4754: GRE-in-UDP (RFC 8086) */
 } decode_config_t;
 
 typedef struct decode_ctx decode_ctx_t;
@@ -186,5 +236,9 @@ const defrag_counters_t *decode_defrag_counters(const decode_ctx_t *ctx);
 /* The layer and name of a decode event, for stats. */
 const char *decode_event_layer(enum decode_event ev);
 const char *decode_event_name(enum decode_event ev);
+
+/* The layer and name of an event of DECODE_API_EVENT_MAP, for api.stats. */
+const char *decode_api_event_layer(enum decode_api_event ev);
+const char *decode_api_event_name(enum decode_api_event ev);
 
 #endif

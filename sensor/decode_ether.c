@@ -1,13 +1,16 @@
 /*
- * decode_ether.c - link layers: Ethernet II, 802.1Q / 802.1ad / QinQ tags, MPLS label stacks,
- * Linux cooked captures (SLL v1 and v2) and BSD null / loopback.
+ * decode_ether.c - link layers: Ethernet II and 802.3 with 802.2 LLC / SNAP, 802.1Q / 802.1ad /
+ * QinQ tags, MPLS label stacks, Linux cooked captures (SLL v1 and v2), BSD null / loopback,
+ * Cisco HDLC and Linux NFLOG.
  *
  * Fed by decode.c with the captured frame, and by the tunnel decoders with inner frames; feeds
- * the IPv4 / IPv6 stages. VLAN ids are appended to p->vlan (outermost first). Ethertypes that
- * carry nothing for the flow layer (ARP, LLDP, LACP...) are DECODE_OTHER; unknown ones are
- * counted and DECODE_OTHER too. This file does not trim padding: the IP stages do, from the
- * lengths in their own headers.
+ * the IPv4 / IPv6 stages, and PPPoE to decode_ppp.c. VLAN ids are appended to p->vlan (outermost
+ * first). Ethertypes that carry nothing for the flow layer (ARP, LLDP, LACP...) are DECODE_OTHER;
+ * unknown ones are counted and DECODE_OTHER too. This file does not trim padding: the IP stages
+ * do, from the lengths in their own headers.
  */
+#include <string.h>
+
 #include "decode_private.h"
 
 #define DECODE_ETHER_HLEN 14
@@ -17,6 +20,22 @@
 #define DECODE_SLL_HLEN 16
 #define DECODE_SLL2_HLEN 20
 #define DECODE_NULL_HLEN 4
+#define DECODE_CHDLC_HLEN 4
+
+/* 802.3: a type field up to this value is the frame's length, and 802.2 LLC follows. */
+#define DECODE_8023_MAX_LEN 1500
+#define DECODE_LLC_HLEN 3
+#define DECODE_SNAP_HLEN 8 /* LLC AA AA 03, then a 3-byte OUI and a 2-byte protocol */
+#define DECODE_OUI_ETHERTYPE 0x000000 /* RFC 1042: the protocol is an ethertype */
+#define DECODE_OUI_BRIDGE_TUNNEL 0x0000f8 /* 802.1H: likewise */
+
+/* NFLOG: family, version, resource id; then TLVs of host-order length (header included) and
+ * type, each padded to 4 bytes. Only the payload TLV matters here. */
+#define DECODE_NFLOG_HLEN 4
+#define DECODE_NFLOG_TLV_HLEN 4
+#define DECODE_NFLOG_TLV_TYPE_MASK 0x3fff /* the top bits are netlink flags */
+#define DECODE_NFULA_PAYLOAD 9
+#define DECODE_AF_INET6_LINUX 10
 
 /* MPLS reserved labels that name their payload. */
 #define DECODE_MPLS_LABEL_IPV4_NULL 0
@@ -130,8 +149,8 @@ int decode__ethertype_known(uint16_t type)
 	case 0x8809: /* slow protocols: LACP, marker, OAM */
 	case 0x888e: /* EAPOL */
 	case 0x88f7: /* PTP */
-	case 0x8863: /* PPPoE discovery */
-	case 0x8864: /* PPPoE session */
+	case DECODE_ETHERTYPE_PPPOE_DISC:
+	case DECODE_ETHERTYPE_PPPOE_SESS:
 	case 0x88e5: /* MACsec */
 	case 0x8902: /* CFM */
 	case 0x8906: /* FCoE */
@@ -143,6 +162,30 @@ int decode__ethertype_known(uint16_t type)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * 802.2 LLC after an 802.3 length field. Only SNAP with an ethertype (RFC 1042, 802.1H) is
+ * followed; the other LLC users (spanning tree, NetBIOS, CDP...) carry nothing for us.
+ */
+static int decode_llc(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
+{
+	uint32_t oui;
+	uint16_t type;
+
+	ctx->cnt.llc++;
+	if (len < DECODE_LLC_HLEN)
+		return decode__api_event(ctx, DECODE_API_EV_LLC_PKT_TOO_SMALL);
+	if (d[0] != 0xaa || d[1] != 0xaa || d[2] != 0x03)
+		return DECODE_OTHER;
+	if (len < DECODE_SNAP_HLEN)
+		return decode__api_event(ctx, DECODE_API_EV_LLC_PKT_TOO_SMALL);
+	oui = (uint32_t)d[3] << 16 | (uint32_t)d[4] << 8 | d[5];
+	type = decode__rd16(d + 6);
+	/* A SNAP protocol is an ethertype, never a length: this also stops LLC-in-LLC recursion. */
+	if ((oui != DECODE_OUI_ETHERTYPE && oui != DECODE_OUI_BRIDGE_TUNNEL) || type < 0x0600)
+		return DECODE_OTHER;
+	return decode__ethertype(ctx, p, type, d + DECODE_SNAP_HLEN, len - DECODE_SNAP_HLEN);
 }
 
 int decode__ethertype(decode_ctx_t *ctx, packet_t *p, uint16_t type, const uint8_t *d, uint32_t len)
@@ -159,13 +202,19 @@ int decode__ethertype(decode_ctx_t *ctx, packet_t *p, uint16_t type, const uint8
 	case DECODE_ETHERTYPE_MPLS_UC:
 	case DECODE_ETHERTYPE_MPLS_MC:
 		return decode_mpls(ctx, p, d, len);
+	case DECODE_ETHERTYPE_PPPOE_SESS:
+		return decode__pppoe_session(ctx, p, d, len);
+	case DECODE_ETHERTYPE_PPPOE_DISC:
+		return decode__pppoe_discovery(ctx, d, len);
 	case DECODE_ETHERTYPE_ARP:
 		ctx->cnt.arp++;
 		return DECODE_OTHER;
 	default:
 		break;
 	}
-	/* Below 0x0600 the field is an 802.3 length: LLC frames (STP, CDP...) we do not want. */
+	if (type <= DECODE_8023_MAX_LEN)
+		return decode_llc(ctx, p, d, len);
+	/* 1501..1535 are neither lengths nor ethertypes. */
 	if (type < 0x0600 || decode__ethertype_known(type))
 		return DECODE_OTHER;
 	ctx->cnt.unknown_ethertype++;
@@ -218,4 +267,67 @@ int decode__null(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
 	default:
 		return decode__event(ctx, DECODE_EV_NULL_UNSUPPORTED_TYPE);
 	}
+}
+
+/* Cisco HDLC: address, control, then an ethertype. */
+int decode__chdlc(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
+{
+	ctx->cnt.chdlc++;
+	if (len < DECODE_CHDLC_HLEN)
+		return decode__event(ctx, DECODE_EV_CHDLC_PKT_TOO_SMALL);
+	return decode__ethertype(ctx, p, decode__rd16(d + 2), d + DECODE_CHDLC_HLEN,
+				 len - DECODE_CHDLC_HLEN);
+}
+
+/* NFLOG TLV fields are in the byte order of the capturing host, which libpcap converts to ours. */
+static uint16_t decode_nflog_rd16(const uint8_t *b)
+{
+	uint16_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+/* The logged packet: IPv4 or IPv6 as the family says. */
+static int decode_nflog_payload(decode_ctx_t *ctx, packet_t *p, uint8_t family, const uint8_t *d,
+				uint32_t len)
+{
+	if (family == DECODE_AF_INET)
+		return decode__ipv4(ctx, p, d, len);
+	return decode__ipv6(ctx, p, d, len);
+}
+
+/*
+ * Linux NFLOG (DLT_NFLOG): the TLVs are walked to the payload. A payload TLV longer than the
+ * capture was cut by the snap length: what there is goes to IP, which counts the truncation.
+ */
+int decode__nflog(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
+{
+	uint32_t off = DECODE_NFLOG_HLEN, tlen, step;
+
+	ctx->cnt.nflog++;
+	if (len < DECODE_NFLOG_HLEN)
+		return decode__api_event(ctx, DECODE_API_EV_NFLOG_PKT_TOO_SMALL);
+	if (d[1] != 0)
+		return decode__api_event(ctx, DECODE_API_EV_NFLOG_UNSUPPORTED_VERSION);
+	if (d[0] != DECODE_AF_INET && d[0] != DECODE_AF_INET6_LINUX)
+		return decode__api_event(ctx, DECODE_API_EV_NFLOG_UNSUPPORTED_TYPE);
+	while (len - off >= DECODE_NFLOG_TLV_HLEN) {
+		tlen = decode_nflog_rd16(d + off);
+		if (tlen < DECODE_NFLOG_TLV_HLEN)
+			return decode__api_event(ctx, DECODE_API_EV_NFLOG_TLV_LEN_INVALID);
+		off += DECODE_NFLOG_TLV_HLEN;
+		tlen -= DECODE_NFLOG_TLV_HLEN;
+		if ((decode_nflog_rd16(d + off - 2) & DECODE_NFLOG_TLV_TYPE_MASK) ==
+		    DECODE_NFULA_PAYLOAD)
+			return decode_nflog_payload(ctx, p, d[0], d + off,
+						    tlen < len - off ? tlen : len - off);
+		if (tlen > len - off)
+			return decode__api_event(ctx, DECODE_API_EV_NFLOG_TLV_LEN_INVALID);
+		/* The last TLV may go without its padding. */
+		step = (tlen + 3) & ~3u;
+		off += step < len - off ? step : len - off;
+	}
+	ctx->cnt.api_events[DECODE_API_EV_NFLOG_NO_PAYLOAD]++;
+	return DECODE_OTHER;
 }

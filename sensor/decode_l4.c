@@ -2,10 +2,11 @@
  * decode_l4.c - the transport layer: TCP and UDP headers, ICMP counted, tunnels handed on.
  *
  * Fed by the IPv4 / IPv6 stages with the payload of a datagram (trimmed to its IP length) and
- * its protocol; fills ports, TCP sequence numbers, flags, window and the SYN options the flow
- * layer needs (MSS, window scale, SACK permitted), and validates checksums when configured.
- * UDP to a VXLAN / GENEVE port and GRE / IP-in-IP go to decode_tunnel.c. It does not look at
- * payload bytes, and parses TCP options only on SYNs: the hot path is one header.
+ * its protocol; fills ports, TCP sequence numbers, flags, window, the SYN options the flow layer
+ * needs (MSS, window scale, SACK permitted) and whether a segment carries TCP-MD5 / TCP-AO, and
+ * validates checksums when configured. UDP to a tunnel port (VXLAN, GENEVE, GTP-U, GRE-in-UDP)
+ * and GRE / IP-in-IP go to decode_tunnel.c. It does not look at payload bytes; segments without
+ * options, the common case, cost one header.
  */
 #include "decode_private.h"
 
@@ -18,6 +19,10 @@
 #define DECODE_TCPOPT_MSS 2
 #define DECODE_TCPOPT_WSCALE 3
 #define DECODE_TCPOPT_SACK_OK 4
+#define DECODE_TCPOPT_MD5 19 /* RFC 2385 */
+#define DECODE_TCPOPT_AO 29 /* RFC 5925 */
+#define DECODE_TCPOPT_MD5_LEN 18
+#define DECODE_TCPOPT_AO_MIN_LEN 4 /* kind, length, key ids; then the MAC */
 #define DECODE_TCP_MAX_WSCALE 14 /* RFC 7323: larger shifts are used as 14 */
 
 /* The first IP protocol number IANA has not assigned (146..252 are free, 253/254 testing). */
@@ -41,8 +46,51 @@ static uint16_t decode_l4_csum(const packet_t *p, uint8_t proto, const uint8_t *
 	return decode__csum_fold(decode__csum_add(sum, d, len));
 }
 
-/* The SYN options the flow layer keeps; malformed options are flagged, the segment is kept. */
-static void decode_tcp_options(decode_ctx_t *ctx, packet_t *p, const uint8_t *o, uint32_t len)
+/*
+ * One option, of length olen (within the options), at o: -1 when the length is wrong for its kind.
+ * MSS, window scale and SACK permitted mean something on a SYN only, and are kept from SYNs only.
+ */
+static int decode_tcp_option(packet_t *p, int syn, const uint8_t *o, uint32_t olen)
+{
+	switch (o[0]) {
+	case DECODE_TCPOPT_MSS:
+		if (olen != 4)
+			return -1;
+		if (syn)
+			p->tcp_mss = decode__rd16(o + 2);
+		return 0;
+	case DECODE_TCPOPT_WSCALE:
+		if (olen != 3)
+			return -1;
+		if (syn) {
+			p->tcp_wscale = o[2] > DECODE_TCP_MAX_WSCALE ? DECODE_TCP_MAX_WSCALE : o[2];
+			p->flags |= PACKET_F_TCP_WSCALE;
+		}
+		return 0;
+	case DECODE_TCPOPT_SACK_OK:
+		if (olen != 2)
+			return -1;
+		if (syn)
+			p->flags |= PACKET_F_TCP_SACK_OK;
+		return 0;
+	case DECODE_TCPOPT_MD5:
+		if (olen != DECODE_TCPOPT_MD5_LEN)
+			return -1;
+		p->flags |= PACKET_F_TCP_AUTH_OPT;
+		return 0;
+	case DECODE_TCPOPT_AO:
+		if (olen < DECODE_TCPOPT_AO_MIN_LEN)
+			return -1;
+		p->flags |= PACKET_F_TCP_AUTH_OPT;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The options of any segment; malformed ones are flagged, and the segment is kept. */
+static void decode_tcp_options(decode_ctx_t *ctx, packet_t *p, int syn, const uint8_t *o,
+			       uint32_t len)
 {
 	uint32_t i = 0, olen;
 
@@ -54,21 +102,8 @@ static void decode_tcp_options(decode_ctx_t *ctx, packet_t *p, const uint8_t *o,
 		if (len - i < 2 || o[i + 1] < 2 || o[i + 1] > len - i)
 			goto bad;
 		olen = o[i + 1];
-		if (o[i] == DECODE_TCPOPT_MSS) {
-			if (olen != 4)
-				goto bad;
-			p->tcp_mss = decode__rd16(o + i + 2);
-		} else if (o[i] == DECODE_TCPOPT_WSCALE) {
-			if (olen != 3)
-				goto bad;
-			p->tcp_wscale =
-				o[i + 2] > DECODE_TCP_MAX_WSCALE ? DECODE_TCP_MAX_WSCALE : o[i + 2];
-			p->flags |= PACKET_F_TCP_WSCALE;
-		} else if (o[i] == DECODE_TCPOPT_SACK_OK) {
-			if (olen != 2)
-				goto bad;
-			p->flags |= PACKET_F_TCP_SACK_OK;
-		}
+		if (decode_tcp_option(p, syn, o + i, olen) < 0)
+			goto bad;
 		i += olen;
 	}
 	return;
@@ -104,20 +139,20 @@ static int decode_tcp(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t
 	p->l4_len = len;
 	p->payload = d + hlen;
 	p->payload_len = len - hlen;
-	if ((d[13] & PACKET_TCP_SYN) && hlen > DECODE_TCP_HLEN)
-		decode_tcp_options(ctx, p, d + DECODE_TCP_HLEN, hlen - DECODE_TCP_HLEN);
+	if (hlen > DECODE_TCP_HLEN)
+		decode_tcp_options(ctx, p, !!(d[13] & PACKET_TCP_SYN), d + DECODE_TCP_HLEN,
+				   hlen - DECODE_TCP_HLEN);
 	return DECODE_FLOW;
 }
 
 /*
  * A zero UDP checksum means "none" over IPv4. Over IPv6 it is invalid (RFC 8200) except for
- * tunnels, which RFC 6935 lets omit it: VXLAN and GENEVE senders commonly do.
+ * UDP tunnels, which RFC 6935 lets omit it: VXLAN and GENEVE senders commonly do.
  */
 static int decode_udp_csum_ok(decode_ctx_t *ctx, const packet_t *p, const uint8_t *d, uint32_t len)
 {
 	if (decode__rd16(d + 6) == 0)
-		return p->ip_version == 4 || (p->dport != 0 && (p->dport == ctx->cfg.vxlan_port ||
-								p->dport == ctx->cfg.geneve_port));
+		return p->ip_version == 4 || decode__udp_tunnel_port(ctx, p->dport);
 	return decode_l4_csum(p, DECODE_IPPROTO_UDP, d, len) == 0;
 }
 
@@ -146,8 +181,7 @@ static int decode_udp(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t
 	p->l4_len = ulen;
 	p->payload = d + DECODE_UDP_HLEN;
 	p->payload_len = ulen - DECODE_UDP_HLEN;
-	if (p->dport != 0 &&
-	    (p->dport == ctx->cfg.vxlan_port || p->dport == ctx->cfg.geneve_port)) {
+	if (decode__udp_tunnel_port(ctx, p->dport)) {
 		r = decode__udp_tunnel(ctx, p, d + DECODE_UDP_HLEN, ulen - DECODE_UDP_HLEN);
 		if (r >= 0)
 			return r;

@@ -31,6 +31,8 @@
 #define DECODE_ETHERTYPE_TEB 0x6558 /* transparent Ethernet bridging */
 #define DECODE_ETHERTYPE_ERSPAN2 0x88be
 #define DECODE_ETHERTYPE_ERSPAN3 0x22eb
+#define DECODE_ETHERTYPE_PPPOE_DISC 0x8863
+#define DECODE_ETHERTYPE_PPPOE_SESS 0x8864
 
 #define DECODE_IPPROTO_ICMP 1
 #define DECODE_IPPROTO_IPIP 4
@@ -75,6 +77,13 @@ static inline int decode__event(decode_ctx_t *ctx, enum decode_event ev)
 	return DECODE_DROP;
 }
 
+/* The same for the events Suricata has no name for (DECODE_API_EVENT_MAP). */
+static inline int decode__api_event(decode_ctx_t *ctx, enum decode_api_event ev)
+{
+	ctx->cnt.api_events[ev]++;
+	return DECODE_DROP;
+}
+
 /* decode.c: the Internet checksum (RFC 1071) accumulated over bytes, and its final fold. */
 uint64_t decode__csum_add(uint64_t sum, const uint8_t *d, uint32_t len);
 uint16_t decode__csum_fold(uint64_t sum);
@@ -87,6 +96,13 @@ int decode__ethertype_known(uint16_t type);
 int decode__sll(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
 int decode__sll2(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
 int decode__null(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
+int decode__chdlc(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
+int decode__nflog(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
+
+/* decode_ppp.c: PPPoE discovery and session frames, and the PPP frame a session carries. */
+int decode__pppoe_discovery(decode_ctx_t *ctx, const uint8_t *d, uint32_t len);
+int decode__pppoe_session(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
+int decode__ppp(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
 
 /* decode_ipv4.c, decode_ipv6.c: network layers, from the IP header onwards. */
 int decode__ipv4(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
@@ -95,9 +111,13 @@ int decode__ipv6(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
 /* decode_l4.c: the payload of an IP datagram of protocol proto (TCP, UDP, ICMP, tunnels). */
 int decode__l4(decode_ctx_t *ctx, packet_t *p, uint8_t proto, const uint8_t *d, uint32_t len);
 
-/* decode_tunnel.c: tunnels. decode__udp_tunnel returns -1 when the datagram is not one. */
+/*
+ * decode_tunnel.c: tunnels. decode__udp_tunnel_port says whether UDP to that destination port is
+ * configured as a tunnel; decode__udp_tunnel returns -1 when the datagram is not one after all.
+ */
 int decode__tunnel_enter(decode_ctx_t *ctx, packet_t *p, enum packet_tunnel type, uint32_t id);
 int decode__gre(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
+int decode__udp_tunnel_port(const decode_ctx_t *ctx, uint16_t dport);
 int decode__udp_tunnel(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len);
 int decode__ipip(decode_ctx_t *ctx, packet_t *p, uint8_t proto, const uint8_t *d, uint32_t len);
 

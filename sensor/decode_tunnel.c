@@ -1,12 +1,13 @@
 /*
- * decode_tunnel.c - the tunnels a mirror or overlay network wraps packets in: VXLAN and GENEVE
- * (on UDP), GRE with ERSPAN types I, II and III and transparent Ethernet bridging, and IPv4 /
- * IPv6 in IP.
+ * decode_tunnel.c - the tunnels a mirror, overlay or mobile network wraps packets in: VXLAN,
+ * GENEVE, GTP-U and GRE-in-UDP (on UDP), GRE with ERSPAN types I, II and III and transparent
+ * Ethernet bridging, and IPv4 / IPv6 in IP.
  *
  * Fed by decode_l4.c with the payload after the outer UDP or IP header; strips the tunnel
- * header, records the innermost tunnel in p (type, VNI / GRE key / ERSPAN session, depth) and
- * decodes the inner frame or datagram as if it had been captured directly, so that the flow
- * layer sees the innermost headers. Nesting stops at DECODE_MAX_TUNNEL_DEPTH.
+ * header, records the innermost tunnel in p (type, VNI / GRE key / ERSPAN session / TEID,
+ * depth) and decodes the inner frame or datagram as if it had been captured directly, so that
+ * the flow layer sees the innermost headers. Nesting stops at DECODE_MAX_TUNNEL_DEPTH. GTP
+ * signalling (GTP-C, and GTP-U messages other than G-PDUs) is counted, not interpreted.
  */
 #include <string.h>
 
@@ -33,6 +34,17 @@
 #define DECODE_GENEVE_HLEN 8
 #define DECODE_ETHER_HLEN 14
 
+/* GTPv1-U (3GPP TS 29.281): flags, message type, length of what follows the first 8 bytes, TEID;
+ * with any of E, S, PN set, 4 more bytes (sequence number, N-PDU number, next extension type). */
+#define DECODE_GTP_HLEN 8
+#define DECODE_GTP_OPT_HLEN 4
+#define DECODE_GTP_VERSION_PT_MASK 0xf0
+#define DECODE_GTP_V1_GTP 0x30 /* version 1, protocol type GTP (not GTP') */
+#define DECODE_GTP_F_E 0x04 /* extension headers follow */
+#define DECODE_GTP_F_OPT 0x07 /* E, S, PN: the optional fields are present */
+#define DECODE_GTP_MSG_GPDU 0xff
+#define DECODE_GTP_EXT_UNIT 4 /* extension header lengths count 4-byte units */
+
 int decode__tunnel_enter(decode_ctx_t *ctx, packet_t *p, enum packet_tunnel type, uint32_t id)
 {
 	if (p->tunnel_depth >= DECODE_MAX_TUNNEL_DEPTH) {
@@ -50,7 +62,7 @@ int decode__tunnel_enter(decode_ctx_t *ctx, packet_t *p, enum packet_tunnel type
 	p->tcp_flags = p->tcp_wscale = 0;
 	p->tcp_seq = p->tcp_ack = 0;
 	p->tcp_win = p->tcp_mss = 0;
-	p->flags &= ~(uint32_t)(PACKET_F_TCP_WSCALE | PACKET_F_TCP_SACK_OK);
+	p->flags &= ~(uint32_t)(PACKET_F_TCP_WSCALE | PACKET_F_TCP_SACK_OK | PACKET_F_TCP_AUTH_OPT);
 	memset(&p->src, 0, sizeof(p->src));
 	memset(&p->dst, 0, sizeof(p->dst));
 	p->l3 = p->l4 = p->payload = NULL;
@@ -249,12 +261,94 @@ static int decode_geneve(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint3
 	return decode__ethertype(ctx, p, proto, d + hlen, len - hlen);
 }
 
+/*
+ * The length of a GTPv1 header, optional fields and extension headers included, within a message
+ * of mlen bytes; 0 when it does not fit (event counted).
+ */
+static uint32_t decode_gtp_hlen(decode_ctx_t *ctx, const uint8_t *d, uint32_t mlen)
+{
+	uint32_t hlen = DECODE_GTP_HLEN + DECODE_GTP_OPT_HLEN, elen;
+	uint8_t next;
+
+	if (!(d[0] & DECODE_GTP_F_OPT))
+		return DECODE_GTP_HLEN;
+	if (mlen < hlen) {
+		ctx->cnt.api_events[DECODE_API_EV_GTP_PKT_TOO_SMALL]++;
+		return 0;
+	}
+	next = (d[0] & DECODE_GTP_F_E) ? d[hlen - 1] : 0;
+	/* Each extension header: its length in 4-byte units, its content, the next type. */
+	while (next != 0) {
+		if (hlen == mlen) {
+			ctx->cnt.api_events[DECODE_API_EV_GTP_PKT_TOO_SMALL]++;
+			return 0;
+		}
+		elen = (uint32_t)d[hlen] * DECODE_GTP_EXT_UNIT;
+		if (elen == 0) {
+			ctx->cnt.api_events[DECODE_API_EV_GTP_EXT_HDR_INVALID]++;
+			return 0;
+		}
+		if (elen > mlen - hlen) {
+			ctx->cnt.api_events[DECODE_API_EV_GTP_PKT_TOO_SMALL]++;
+			return 0;
+		}
+		next = d[hlen + elen - 1];
+		hlen += elen;
+	}
+	return hlen;
+}
+
+/*
+ * GTPv1-U: a G-PDU carries one IPv4 or IPv6 packet of a mobile subscriber. Other GTP-U messages
+ * (echo, error indication, end marker) carry nothing for us. The TEID names the receiving end of
+ * the tunnel, so the two directions of one inner connection carry different TEIDs: as tunnel_id
+ * is part of the flow key, it stays 0 here, or every GTP connection would split into two
+ * one-sided flows.
+ */
+static int decode_gtp(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
+{
+	uint32_t mlen, hlen;
+
+	if (len < DECODE_GTP_HLEN || (d[0] & DECODE_GTP_VERSION_PT_MASK) != DECODE_GTP_V1_GTP)
+		return -1; /* not GTPv1: an ordinary UDP datagram to that port */
+	ctx->cnt.gtp++;
+	mlen = DECODE_GTP_HLEN + (uint32_t)decode__rd16(d + 2);
+	if (mlen > len)
+		return decode__api_event(ctx, DECODE_API_EV_GTP_LEN_INVALID);
+	hlen = decode_gtp_hlen(ctx, d, mlen);
+	if (hlen == 0)
+		return DECODE_DROP;
+	if (d[1] != DECODE_GTP_MSG_GPDU)
+		return DECODE_OTHER;
+	if (hlen == mlen || ((d[hlen] >> 4) != 4 && (d[hlen] >> 4) != 6))
+		return decode__api_event(ctx, DECODE_API_EV_GTP_UNKNOWN_PAYLOAD_TYPE);
+	if (decode__tunnel_enter(ctx, p, PACKET_TUNNEL_GTP, 0) < 0)
+		return DECODE_DROP;
+	if ((d[hlen] >> 4) == 4)
+		return decode__ipv4(ctx, p, d + hlen, mlen - hlen);
+	return decode__ipv6(ctx, p, d + hlen, mlen - hlen);
+}
+
+int decode__udp_tunnel_port(const decode_ctx_t *ctx, uint16_t dport)
+{
+	return dport != 0 && (dport == ctx->cfg.vxlan_port || dport == ctx->cfg.geneve_port ||
+			      dport == ctx->cfg.gtp_port || dport == ctx->cfg.gre_udp_port);
+}
+
+/*
+ * By destination port. GRE-in-UDP (RFC 8086) is a plain GRE header and its payload: the source
+ * port only spreads the load.
+ */
 int decode__udp_tunnel(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_t len)
 {
 	if (ctx->cfg.vxlan_port != 0 && p->dport == ctx->cfg.vxlan_port)
 		return decode_vxlan(ctx, p, d, len);
 	if (ctx->cfg.geneve_port != 0 && p->dport == ctx->cfg.geneve_port)
 		return decode_geneve(ctx, p, d, len);
+	if (ctx->cfg.gtp_port != 0 && p->dport == ctx->cfg.gtp_port)
+		return decode_gtp(ctx, p, d, len);
+	if (ctx->cfg.gre_udp_port != 0 && p->dport == ctx->cfg.gre_udp_port)
+		return decode__gre(ctx, p, d, len);
 	return -1;
 }
 

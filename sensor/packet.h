@@ -25,7 +25,8 @@ enum packet_tunnel {
 	PACKET_TUNNEL_GENEVE,
 	PACKET_TUNNEL_GRE,
 	PACKET_TUNNEL_ERSPAN,
-	PACKET_TUNNEL_IPIP
+	PACKET_TUNNEL_IPIP,
+	PACKET_TUNNEL_GTP
 };
 
 /* TCP flag bits as on the wire (flags byte of the TCP header). */

@@ -90,35 +90,73 @@ static void stats_api_http(json_buf_t *jb, const pipeline_t *pl)
 	json_close_object(jb);
 }
 
+/* Writes nonzero events as one object per layer; events of a layer are adjacent in their
+ * table. */
+static void stats_event_layers(json_buf_t *jb, const uint64_t *counts, int n,
+			       const char *(*layer_of)(int), const char *(*name_of)(int))
+{
+	const char *layer = NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *l = layer_of(i);
+
+		if (!counts[i])
+			continue;
+		if (!layer || strcmp(layer, l) != 0) {
+			if (layer)
+				json_close_object(jb);
+			json_open_object(jb, l);
+			layer = l;
+		}
+		json_kv_u64(jb, name_of(i), counts[i]);
+	}
+	if (layer)
+		json_close_object(jb);
+}
+
+static const char *stats_ev_layer(int i)
+{
+	return decode_event_layer((enum decode_event)i);
+}
+
+static const char *stats_ev_name(int i)
+{
+	return decode_event_name((enum decode_event)i);
+}
+
+static const char *stats_api_ev_layer(int i)
+{
+	return decode_api_event_layer((enum decode_api_event)i);
+}
+
+static const char *stats_api_ev_name(int i)
+{
+	return decode_api_event_name((enum decode_api_event)i);
+}
+
 static void stats_decoder(json_buf_t *jb, const decode_counters_t *dc)
 {
-	int i, layer_open = 0;
-	const char *layer = NULL;
-
 	json_open_object(jb, "decoder");
 #define STATS_DECODE_COUNTER(name) json_kv_u64(jb, #name, dc->name);
 	DECODE_COUNTER_MAP(STATS_DECODE_COUNTER)
 #undef STATS_DECODE_COUNTER
 	json_kv_u64(jb, "avg_pkt_size", dc->pkts ? dc->bytes / dc->pkts : 0);
 	json_open_object(jb, "event");
-	/* Events of one layer are adjacent in the table: one object per layer, nonzero only. */
-	for (i = 0; i < DECODE_EV__COUNT; i++) {
-		const char *l = decode_event_layer((enum decode_event)i);
-
-		if (!dc->events[i])
-			continue;
-		if (!layer || strcmp(layer, l) != 0) {
-			if (layer_open)
-				json_close_object(jb);
-			json_open_object(jb, l);
-			layer = l;
-			layer_open = 1;
-		}
-		json_kv_u64(jb, decode_event_name((enum decode_event)i), dc->events[i]);
-	}
-	if (layer_open)
-		json_close_object(jb);
+	stats_event_layers(jb, dc->events, DECODE_EV__COUNT, stats_ev_layer, stats_ev_name);
 	json_close_object(jb);
+	json_close_object(jb);
+}
+
+/* Decoder counters and events Suricata's schema has no names for (api.stats.decoder). */
+static void stats_api_decoder_extra(json_buf_t *jb, const decode_counters_t *dc)
+{
+#define STATS_DECODE_API_COUNTER(name) json_kv_u64(jb, #name, dc->name);
+	DECODE_API_COUNTER_MAP(STATS_DECODE_API_COUNTER)
+#undef STATS_DECODE_API_COUNTER
+	json_open_object(jb, "event");
+	stats_event_layers(jb, dc->api_events, DECODE_API_EV__COUNT, stats_api_ev_layer,
+			   stats_api_ev_name);
 	json_close_object(jb);
 }
 
@@ -234,6 +272,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "unsupported_linktype", dc->unsupported_linktype);
 	json_kv_u64(jb, "other_l4", dc->other_l4);
 	json_kv_u64(jb, "defrag_memcap", df->memcap_reached);
+	stats_api_decoder_extra(jb, dc);
 	json_close_object(jb);
 	json_open_object(jb, "flow");
 	json_kv_u64(jb, "evicted", fc->evicted);

@@ -5,12 +5,14 @@ Each seed is one selector byte (index into the harness's link-type list, bit 4 =
 checksums) followed by packets, each prefixed with its length as 2 big-endian bytes. The
 packets are small and valid, one per link type and per tunnel, plus fragment trains, so that
 the fuzzer starts from every decoder path. Rerun after changing a builder; output is stable.
+NFLOG TLVs are written little-endian: the decoder reads them in host order, as libpcap hands
+them over, and the fuzzers run on little-endian machines.
 """
 import os
 import struct
 
 LT = {"en10mb": 0, "sll": 1, "sll2": 2, "raw": 3, "linktype_raw": 4, "ipv4": 5, "ipv6": 6,
-      "null": 7, "loop": 8}
+      "null": 7, "loop": 8, "c_hdlc": 9, "nflog": 10}
 VALIDATE = 0x10
 
 A4, B4 = bytes([10, 0, 0, 1]), bytes([192, 168, 7, 2])
@@ -86,6 +88,42 @@ def gre(flags, proto, payload, key=0):
     return h + payload
 
 
+def pppoe_session(proto, payload, pfc=False):
+    ppp = struct.pack("!B", proto) if pfc else struct.pack("!H", proto)
+    return struct.pack("!BBHH", 0x11, 0, 0x1234, len(ppp) + len(payload)) + ppp + payload
+
+
+def pppoe_discovery(code, tags):
+    body = b"".join(struct.pack("!HH", t, len(v)) + v for t, v in tags)
+    return struct.pack("!BBHH", 0x11, code, 0, len(body)) + body
+
+
+def snap(etype, payload, oui=0):
+    body = bytes([0xAA, 0xAA, 0x03]) + oui.to_bytes(3, "big") + struct.pack("!H", etype) + payload
+    return bytes.fromhex("001122334455" "66778899aabb") + struct.pack("!H", len(body)) + body
+
+
+def nflog_tlv(ttype, value):
+    return struct.pack("<HH", 4 + len(value), ttype) + value + bytes(-len(value) % 4)
+
+
+def nflog(family, packet):
+    return (struct.pack("!BBH", family, 0, 7) + nflog_tlv(10, b"web\0\0") + nflog_tlv(1, bytes.fromhex("08000300"))
+            + nflog_tlv(9, packet) + nflog_tlv(11, bytes(4)))
+
+
+def gtp(msg, teid, payload, seq=None, exts=()):
+    """GTPv1-U; exts are extension header bodies (without length and next-type bytes)."""
+    opt = b""
+    if seq is not None or exts:
+        opt = struct.pack("!HBB", seq or 0, 0, 0x85 if exts else 0)
+        for i, body in enumerate(exts):
+            units = (len(body) + 2) // 4
+            opt += bytes([units]) + body + bytes([0x85 if i + 1 < len(exts) else 0])
+    flags = 0x30 | (0x04 if exts else 0) | (0x02 if seq is not None else 0)
+    return struct.pack("!BBHI", flags, msg, len(opt) + len(payload), teid) + opt + payload
+
+
 def inner():
     return eth(0x8100, vlan(42, 0x0800, ipv4(6, tcp(1111, 2222, payload=b"GET / HTTP/1.1\r\n"))))
 
@@ -140,6 +178,37 @@ def seeds():
     def frag6(off, data, more):
         return eth(0x86DD, ipv6(44, struct.pack("!BBHI", 17, 0, off | more, 0xABCD) + data))
     yield "ipv6_frags", seed(LT["en10mb"] | VALIDATE, frag6(304, seg6[304:], 0), frag6(0, seg6[:304], 1))
+    yield from seeds_added()
+
+
+def seeds_added():
+    """PPPoE / PPP, Cisco HDLC, NFLOG, LLC SNAP, GTP-U, GRE-in-UDP and TCP-MD5 / TCP-AO."""
+    http = b"GET /api/v1/orders HTTP/1.1\r\nHost: x\r\n\r\n"
+    md5 = bytes([1, 1, 19, 18]) + bytes(range(16))
+    ao = bytes([1, 1, 29, 6, 3, 4, 0xAA, 0xBB])
+    yield "pppoe_session", seed(LT["en10mb"], eth(0x8864, pppoe_session(0x0021, ipv4(6, tcp(1, 80, payload=http)))),
+                                eth(0x8864, pppoe_session(0x21, ipv4(6, tcp(80, 1)), pfc=True)),
+                                eth(0x8100, vlan(5, 0x8864, pppoe_session(0x57, ipv6(17, udp(1, 2, b"x")), pfc=True))),
+                                eth(0x8864, pppoe_session(0xC021, bytes.fromhex("01010004"))))
+    yield "pppoe_discovery", seed(LT["en10mb"], eth(0x8863, pppoe_discovery(0x09, [(0x0101, b""), (0x0103, b"abcd")])),
+                                  eth(0x8863, pppoe_discovery(0x07, [(0x0102, b"isp"), (0x0000, b"")])))
+    yield "pppoe_mpls", seed(LT["en10mb"], eth(0x8864, pppoe_session(0x0281, mpls(16, 1, ipv4(6, tcp(1, 2))))))
+    yield "chdlc", seed(LT["c_hdlc"], bytes([0x0F, 0]) + struct.pack("!H", 0x0800) + ipv4(6, tcp(1, 80, payload=http)),
+                        bytes([0x8F, 0]) + struct.pack("!H", 0x86DD) + ipv6(17, udp(1, 2)),
+                        bytes([0x8F, 0]) + struct.pack("!H", 0x8035) + bytes(14))
+    yield "nflog", seed(LT["nflog"], nflog(2, ipv4(6, tcp(1, 80, payload=http))), nflog(10, ipv6(6, tcp(80, 1))))
+    yield "snap", seed(LT["en10mb"], snap(0x0800, ipv4(6, tcp(1, 80, payload=http))),
+                       snap(0x86DD, ipv6(17, udp(1, 2, b"y")), oui=0xF8))
+    gpdu = gtp(0xFF, 0x9E40BA4F, ipv4(6, tcp(1, 80, payload=http)), seq=3, exts=[bytes([0x10, 0x05]),
+                                                                                   bytes(6)])
+    yield "gtp_u", seed(LT["en10mb"], eth(0x0800, ipv4(17, udp(2152, 2152, gpdu))),
+                        eth(0x0800, ipv4(17, udp(2152, 2152, gtp(0xFF, 0xBF2E, ipv6(6, tcp(80, 1)))))),
+                        eth(0x0800, ipv4(17, udp(2152, 2152, gtp(0x01, 0, b"", seq=1)))))
+    yield "gre_udp", seed(LT["en10mb"], eth(0x0800, ipv4(17, udp(40000, 4754, gre(0x2000, 0x0800, ipv4(
+        6, tcp(1, 80, payload=http)), key=5)))), eth(0x86DD, ipv6(17, udp(40001, 4754, gre(0, 0x6558, inner())))))
+    yield "tcp_auth_opts", seed(LT["en10mb"] | VALIDATE, eth(0x0800, ipv4(6, tcp(179, 40000, 0x02, opts=bytes(
+        [2, 4, 5, 0xB4]) + md5))), eth(0x0800, ipv4(6, tcp(179, 40000, opts=md5, payload=b"bgp"))),
+                                eth(0x0800, ipv4(6, tcp(179, 40000, opts=ao))))
 
 
 def main():

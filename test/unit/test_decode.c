@@ -133,6 +133,134 @@ static void f_erspan3(frame_t *f, uint16_t vlan, uint16_t session, int subheader
 	h[11] = subheader ? 1 : 0;
 }
 
+/* A PPPoE session header and the PPP protocol field, compressed to one byte when pfc. */
+static void f_pppoe_ppp(frame_t *f, uint16_t proto, int pfc)
+{
+	uint8_t *h;
+	size_t n;
+
+	if (pfc)
+		f_push(f, 1)[0] = (uint8_t)proto;
+	else
+		w16(f_push(f, 2), proto);
+	n = f_len(f);
+	h = f_push(f, 6);
+	h[0] = 0x11; /* version 1, type 1 */
+	w16(h + 2, 0x1234); /* session id */
+	w16(h + 4, (uint16_t)n);
+}
+
+/* A whole PPPoE discovery frame of the given code: Service-Name (empty) and AC-Name tags. */
+static void f_pppoe_disc(frame_t *f, uint8_t code)
+{
+	uint8_t *h;
+	size_t n;
+
+	f_init(f);
+	memcpy(f_push(f, 8), "\x01\x02\x00\x04isp1", 8);
+	memcpy(f_push(f, 4), "\x01\x01\x00\x00", 4);
+	n = f_len(f);
+	h = f_push(f, 6);
+	h[0] = 0x11;
+	h[1] = code;
+	w16(h + 4, (uint16_t)n);
+	f_eth(f, 0x8863);
+}
+
+static void f_chdlc(frame_t *f, uint16_t proto)
+{
+	uint8_t *h = f_push(f, 4);
+
+	h[0] = 0x0f; /* unicast */
+	w16(h + 2, proto);
+}
+
+/* 802.2 LLC SNAP: AA AA 03, the OUI and the protocol (an 802.3 length goes in front of it). */
+static void f_snap(frame_t *f, uint32_t oui, uint16_t proto)
+{
+	uint8_t *h = f_push(f, 8);
+
+	h[0] = 0xaa;
+	h[1] = 0xaa;
+	h[2] = 0x03;
+	h[3] = (uint8_t)(oui >> 16);
+	h[4] = (uint8_t)(oui >> 8);
+	h[5] = (uint8_t)oui;
+	w16(h + 6, proto);
+}
+
+#define GTP_E 0x04
+#define GTP_S 0x02
+#define GTP_GPDU 0xff
+
+/*
+ * GTPv1-U (version 1 and PT are added to flags) with n_ext extension headers when GTP_E is set:
+ * alternately 1 and 2 units long, each naming a PDU session container (0x85) next.
+ */
+static void f_gtp(frame_t *f, uint8_t flags, uint8_t msg, uint32_t teid, int n_ext)
+{
+	uint8_t *h;
+	size_t n;
+	int i;
+
+	for (i = 0; i < n_ext; i++) {
+		h = f_push(f, (size_t)(i % 2 + 1) * 4);
+		h[0] = (uint8_t)(i % 2 + 1);
+		h[(i % 2 + 1) * 4 - 1] = i == 0 ? 0 : 0x85;
+	}
+	if (flags & 0x07) {
+		h = f_push(f, 4);
+		w16(h, 77); /* sequence number */
+		h[3] = n_ext ? 0x85 : 0;
+	}
+	n = f_len(f);
+	h = f_push(f, 8);
+	h[0] = (uint8_t)(0x30 | flags);
+	h[1] = msg;
+	w16(h + 2, (uint16_t)n);
+	w32(h + 4, teid);
+}
+
+/* NFLOG TLVs are in host byte order. */
+static void wh16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Prepends one NFLOG TLV holding v, padded to 4 bytes. */
+static void f_nflog_tlv(frame_t *f, uint16_t type, const void *v, size_t len)
+{
+	uint8_t *h;
+
+	f_push(f, (4 - len % 4) % 4);
+	memcpy(f_push(f, len), v, len);
+	h = f_push(f, 4);
+	wh16(h, (uint16_t)(4 + len));
+	wh16(h + 2, type);
+}
+
+/*
+ * Wraps the IP packet in f into NFLOG of family fam: header, prefix (padded), packet header and
+ * payload TLVs, then, with trailer, a UID TLV after the (padded) payload.
+ */
+static void f_nflog(frame_t *f, uint8_t fam, int trailer)
+{
+	static uint8_t ip[FRAME_CAP];
+	size_t n = f_len(f);
+	uint8_t *h;
+
+	memcpy(ip, f_data(f), n);
+	f_init(f);
+	if (trailer)
+		f_nflog_tlv(f, 11, "\0\0\0\x2a", 4); /* NFULA_UID */
+	f_nflog_tlv(f, 9, ip, n); /* NFULA_PAYLOAD */
+	f_nflog_tlv(f, 1, "\x08\x00\x03\x00", 4); /* NFULA_PACKET_HDR */
+	f_nflog_tlv(f, 10, "web\0", 5); /* NFULA_PREFIX, 5 bytes: 3 of padding */
+	h = f_push(f, 4);
+	h[0] = fam;
+	w16(h + 2, 7); /* resource id */
+}
+
 /* Ethernet / IPv4 / TCP to port 80 with n payload bytes: the common case. */
 static void f_tcp4_frame(frame_t *f, size_t n)
 {
@@ -1362,6 +1490,561 @@ static void test_checksum_routing_header_in_transit(void **state)
 	assert_int_equal(cnt(fx)->csum_invalid_tcp, 1);
 }
 
+/* ------------------------------------------------------------------ PPPoE, PPP */
+
+/* The inner packet of the PPPoE, GTP and NFLOG tests: IPv4 / TCP 1111 -> 2222, "qrs". */
+static void f_inner_ip4(frame_t *f)
+{
+	f_init(f);
+	f_payload(f, 3, 'q');
+	f_tcp(f, 1111, 2222, PACKET_TCP_ACK);
+	f_ipv4(f, 6);
+}
+
+static void test_pppoe_session(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_inner_ip4(&F);
+	f_pppoe_ppp(&F, 0x0021, 0);
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_NONE, 0, 0);
+	assert_ptr_equal(fx->p.l3, fx->p.data + 14 + 8);
+	assert_int_equal(cnt(fx)->pppoe, 1);
+	assert_int_equal(cnt(fx)->ppp, 1);
+
+	/* The protocol field compressed to one byte (odd first byte, RFC 1661 PFC). */
+	f_inner_ip4(&F);
+	f_pppoe_ppp(&F, 0x21, 1);
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_NONE, 0, 0);
+	assert_ptr_equal(fx->p.l3, fx->p.data + 14 + 7);
+
+	/* IPv6, both forms, behind a VLAN tag. */
+	f_init(&F);
+	f_tcp(&F, 5, 443, PACKET_TCP_SYN);
+	f_ipv6(&F, 6);
+	f_pppoe_ppp(&F, 0x0057, 0);
+	f_vlan(&F, 12, 0x8864);
+	f_eth(&F, 0x8100);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.ip_version, 6);
+	assert_int_equal(fx->p.dport, 443);
+	assert_int_equal(fx->p.vlan[0], 12);
+	f_init(&F);
+	f_tcp(&F, 5, 443, PACKET_TCP_SYN);
+	f_ipv6(&F, 6);
+	f_pppoe_ppp(&F, 0x57, 1);
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.ip_version, 6);
+
+	/* MPLS over PPP. */
+	f_inner_ip4(&F);
+	f_mpls(&F, 100, 1);
+	f_pppoe_ppp(&F, 0x0281, 0);
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_NONE, 0, 0);
+	assert_int_equal(cnt(fx)->mpls, 1);
+	assert_int_equal(cnt(fx)->ppp, 5);
+	assert_int_equal(cnt(fx)->invalid, 0);
+}
+
+/* Control protocols are flagged and left alone; an empty session frame carries nothing. */
+static void test_pppoe_session_other(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_init(&F);
+	f_payload(&F, 14, 1);
+	f_pppoe_ppp(&F, 0xc021, 0); /* LCP */
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	assert_int_equal(ev(fx, DECODE_EV_PPP_UNSUP_PROTO), 1);
+	f_init(&F);
+	f_payload(&F, 14, 1);
+	f_pppoe_ppp(&F, 0x2f, 1); /* Van Jacobson uncompressed */
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	assert_int_equal(ev(fx, DECODE_EV_PPP_UNSUP_PROTO), 2);
+
+	f_inner_ip4(&F);
+	f_pppoe_ppp(&F, 0x0021, 0);
+	f_eth(&F, 0x8864);
+	w16(f_data(&F) + 14 + 4, 0);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	assert_int_equal(cnt(fx)->ppp, 2);
+	assert_int_equal(cnt(fx)->invalid, 0);
+}
+
+static void test_pppoe_session_errors(void **state)
+{
+	fixture_t *fx = *state;
+	static const uint16_t bad_proto[] = {0x0022, 0xc020, 0x0000};
+	size_t i;
+
+	f_inner_ip4(&F);
+	f_pppoe_ppp(&F, 0x0021, 0);
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 14 + 5), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPPOE_PKT_TOO_SMALL), 1);
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 14 + 6), DECODE_DROP);
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 14 + 7), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPP_PKT_TOO_SMALL), 2);
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 14 + 8 + 19), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPP_IP4_PKT_TOO_SMALL), 1);
+
+	f_init(&F);
+	f_payload(&F, 39, 0x60);
+	f_pppoe_ppp(&F, 0x57, 1);
+	f_eth(&F, 0x8864);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPP_IP6_PKT_TOO_SMALL), 1);
+
+	/* Not a PPP protocol number: the low octet even. (An odd high octet is the one-byte form.) */
+	for (i = 0; i < sizeof(bad_proto) / sizeof(bad_proto[0]); i++) {
+		f_inner_ip4(&F);
+		f_pppoe_ppp(&F, bad_proto[i], 0);
+		f_eth(&F, 0x8864);
+		assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	}
+	assert_int_equal(ev(fx, DECODE_EV_PPP_WRONG_TYPE), 3);
+	assert_int_equal(ev(fx, DECODE_EV_PPP_UNSUP_PROTO), 0);
+	assert_int_equal(cnt(fx)->invalid, 8);
+}
+
+static void test_pppoe_discovery(void **state)
+{
+	fixture_t *fx = *state;
+	uint8_t *h, pad[60];
+
+	f_pppoe_disc(&F, 0x09); /* PADI */
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	assert_int_equal(cnt(fx)->pppoe, 1);
+	assert_int_equal(cnt(fx)->ppp, 0);
+	assert_int_equal(cnt(fx)->unknown_ethertype, 0);
+	/* Ethernet padding after the tags is not part of them. */
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, f_data(&F), f_len(&F));
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, pad, sizeof(pad)), DECODE_OTHER);
+
+	f_pppoe_disc(&F, 0xbb);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPPOE_WRONG_CODE), 1);
+
+	/* The payload length says more than the frame holds. */
+	f_pppoe_disc(&F, 0x07);
+	h = f_data(&F) + 14;
+	w16(h + 4, 13);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	/* A tag runs past the payload. */
+	w16(h + 4, 12);
+	w16(h + 6 + 4 + 2, 5);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	/* A payload too short for a tag header. */
+	w16(h + 6 + 4 + 2, 4);
+	w16(h + 4, 6);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPPOE_MALFORMED_TAGS), 3);
+	/* Whatever follows an End-Of-List tag is not read as tags. */
+	w16(h + 4, 12);
+	w16(h + 6, 0);
+	w16(h + 6 + 4 + 2, 300);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 14 + 5), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_PPPOE_PKT_TOO_SMALL), 1);
+}
+
+/* ------------------------------------------------------------------ Cisco HDLC, NFLOG, SNAP */
+
+#define DLT_C_HDLC 104
+#define DLT_NFLOG 239
+
+static void test_chdlc(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_inner_ip4(&F);
+	f_chdlc(&F, 0x0800);
+	assert_int_equal(decode_frame(fx, DLT_C_HDLC, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_NONE, 0, 0);
+	assert_ptr_equal(fx->p.l3, fx->p.data + 4);
+	assert_int_equal(cnt(fx)->chdlc, 1);
+	assert_int_equal(cnt(fx)->ethernet, 0);
+
+	f_init(&F);
+	f_udp(&F, 53, 1053);
+	f_ipv6(&F, 17);
+	f_chdlc(&F, 0x86dd);
+	assert_int_equal(decode_frame(fx, DLT_C_HDLC, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.ip_version, 6);
+
+	/* SLARP keepalives carry nothing for us. */
+	f_init(&F);
+	f_payload(&F, 18, 0);
+	f_chdlc(&F, 0x8035);
+	assert_int_equal(decode_frame(fx, DLT_C_HDLC, &F), DECODE_OTHER);
+
+	assert_int_equal(decode_bytes(fx, DLT_C_HDLC, f_data(&F), 3), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_CHDLC_PKT_TOO_SMALL), 1);
+	assert_int_equal(cnt(fx)->chdlc, 4);
+}
+
+static uint64_t api_ev(const fixture_t *fx, enum decode_api_event e)
+{
+	return cnt(fx)->api_events[e];
+}
+
+static void test_nflog(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_inner_ip4(&F);
+	f_nflog(&F, 2, 1);
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_NONE, 0, 0);
+	assert_int_equal(fx->p.l3_len, 43);
+	assert_int_equal(cnt(fx)->nflog, 1);
+
+	/* IPv6 of an odd length, so that the payload TLV is padded before the trailing one. */
+	f_init(&F);
+	f_payload(&F, 7, 'x');
+	f_udp(&F, 5353, 53);
+	f_ipv6(&F, 17);
+	f_nflog(&F, 10, 1);
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.ip_version, 6);
+	assert_int_equal(fx->p.payload_len, 7);
+
+	/* Netlink flag bits in the type are not part of it. */
+	f_inner_ip4(&F);
+	f_nflog(&F, 2, 0);
+	wh16(f_data(&F) + 4 + 12 + 8 + 2, 9 | 0x4000);
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_FLOW);
+
+	/* A payload cut by the snap length goes to IP, which says so (43 bytes, 1 of padding). */
+	f_inner_ip4(&F);
+	f_nflog(&F, 2, 0);
+	assert_int_equal(decode_bytes(fx, DLT_NFLOG, f_data(&F), f_len(&F) - 1), DECODE_FLOW);
+	assert_int_equal(decode_bytes(fx, DLT_NFLOG, f_data(&F), f_len(&F) - 2), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_IPV4_TRUNC_PKT), 1);
+
+	/* No payload TLV (a copy range of 0): nothing to decode. */
+	f_init(&F);
+	f_nflog_tlv(&F, 1, "\x08\x00\x03\x00", 4);
+	memcpy(f_push(&F, 4), "\x02\x00\x00\x07", 4);
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_OTHER);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_NFLOG_NO_PAYLOAD), 1);
+	assert_int_equal(cnt(fx)->invalid, 1);
+}
+
+static void test_nflog_errors(void **state)
+{
+	fixture_t *fx = *state;
+	uint8_t *d;
+
+	f_inner_ip4(&F);
+	f_nflog(&F, 2, 1);
+	d = f_data(&F);
+	assert_int_equal(decode_bytes(fx, DLT_NFLOG, d, 3), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_NFLOG_PKT_TOO_SMALL), 1);
+	d[1] = 1;
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_NFLOG_UNSUPPORTED_VERSION), 1);
+	d[1] = 0;
+	d[0] = 7; /* AF_BRIDGE */
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_NFLOG_UNSUPPORTED_TYPE), 1);
+	d[0] = 2;
+	/* A TLV shorter than its own header, and one longer than the packet. */
+	wh16(d + 4, 3);
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_DROP);
+	wh16(d + 4, 2000);
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_NFLOG_TLV_LEN_INVALID), 2);
+	/* Family IPv6 with an IPv4 payload. */
+	wh16(d + 4, 9);
+	d[0] = 10;
+	assert_int_equal(decode_frame(fx, DLT_NFLOG, &F), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_IPV6_WRONG_IP_VERSION), 1);
+	assert_int_equal(cnt(fx)->invalid, 6);
+}
+
+static void test_llc_snap(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_inner_ip4(&F);
+	f_snap(&F, 0, 0x0800);
+	f_eth(&F, (uint16_t)f_len(&F));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_NONE, 0, 0);
+	assert_ptr_equal(fx->p.l3, fx->p.data + 14 + 8);
+	assert_int_equal(cnt(fx)->llc, 1);
+
+	/* 802.1H bridge-tunnel OUI, IPv6, behind a VLAN tag whose type is a length. */
+	f_init(&F);
+	f_tcp(&F, 1, 2, PACKET_TCP_ACK);
+	f_ipv6(&F, 6);
+	f_snap(&F, 0xf8, 0x86dd);
+	f_vlan(&F, 9, (uint16_t)f_len(&F));
+	f_eth(&F, 0x8100);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.ip_version, 6);
+	assert_int_equal(fx->p.vlan[0], 9);
+
+	/* A vendor OUI (Cisco CDP), a length as protocol, and spanning tree: nothing for us. */
+	f_init(&F);
+	f_payload(&F, 30, 0);
+	f_snap(&F, 0x00000c, 0x2000);
+	f_eth(&F, (uint16_t)f_len(&F));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	f_inner_ip4(&F);
+	f_snap(&F, 0, 0x0100);
+	f_eth(&F, (uint16_t)f_len(&F));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	f_init(&F);
+	f_payload(&F, 35, 0);
+	memcpy(f_push(&F, 3), "\x42\x42\x03", 3);
+	f_eth(&F, (uint16_t)f_len(&F));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	assert_int_equal(cnt(fx)->unknown_ethertype, 0);
+
+	/* Too short for LLC, or for SNAP. */
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 16), DECODE_DROP);
+	f_inner_ip4(&F);
+	f_snap(&F, 0, 0x0800);
+	f_eth(&F, (uint16_t)f_len(&F));
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 21), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_LLC_PKT_TOO_SMALL), 2);
+	assert_int_equal(cnt(fx)->llc, 7);
+}
+
+/* ------------------------------------------------------------------ GTP-U, GRE-in-UDP */
+
+static void test_gtp(void **state)
+{
+	fixture_t *fx = *state;
+
+	/* The TEID is per direction: it is not recorded, as it would split flows. */
+	f_inner_ip4(&F);
+	f_gtp(&F, 0, GTP_GPDU, 0xabcdef01, 0);
+	f_outer_udp4(&F, 2152);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GTP, 0, 1);
+	assert_int_equal(cnt(fx)->gtp, 1);
+	assert_int_equal(cnt(fx)->udp, 1);
+
+	/* Sequence number; extension headers of 1 and 2 units. */
+	f_inner_ip4(&F);
+	f_gtp(&F, GTP_S, GTP_GPDU, 1, 0);
+	f_outer_udp4(&F, 2152);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GTP, 0, 1);
+	f_inner_ip4(&F);
+	f_gtp(&F, GTP_E | GTP_S, GTP_GPDU, 1, 2);
+	f_outer_udp4(&F, 2152);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GTP, 0, 1);
+	assert_ptr_equal(fx->p.l3, fx->p.data + 14 + 20 + 8 + 12 + 12);
+
+	/* IPv6 in GTP over IPv6. */
+	f_init(&F);
+	f_tcp(&F, 7, 80, PACKET_TCP_SYN);
+	f_ipv6(&F, 6);
+	f_gtp(&F, GTP_E, GTP_GPDU, 2, 1);
+	f_udp(&F, 2152, 2152);
+	f_ipv6_x(&F, 17, B6, A6);
+	f_eth(&F, 0x86dd);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.ip_version, 6);
+	assert_int_equal(fx->p.dport, 80);
+	assert_int_equal(fx->p.tunnel_type, PACKET_TUNNEL_GTP);
+
+	/* Signalling (echo request) is counted and left alone. */
+	f_init(&F);
+	f_gtp(&F, GTP_S, 1, 0, 0);
+	f_outer_udp4(&F, 2152);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_OTHER);
+	assert_int_equal(cnt(fx)->gtp, 5);
+	assert_int_equal(cnt(fx)->invalid, 0);
+}
+
+static void test_gtp_not_gtp(void **state)
+{
+	fixture_t *fx = *state;
+
+	/* GTPv2 and GTP' (PT 0) on the port are ordinary UDP. */
+	f_inner_ip4(&F);
+	f_gtp(&F, 0, GTP_GPDU, 1, 0);
+	f_outer_udp4(&F, 2152);
+	f_data(&F)[14 + 20 + 8] = 0x48;
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.proto, 17);
+	assert_int_equal(fx->p.tunnel_depth, 0);
+	f_data(&F)[14 + 20 + 8] = 0x20;
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.tunnel_depth, 0);
+	assert_int_equal(cnt(fx)->gtp, 0);
+
+	/* The port is configurable, and 0 turns GTP off. */
+	fx->cfg.gtp_port = 3386;
+	fx_reconfig(fx);
+	f_inner_ip4(&F);
+	f_gtp(&F, 0, GTP_GPDU, 1, 0);
+	f_outer_udp4(&F, 3386);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GTP, 0, 1);
+	fx->cfg.gtp_port = 0;
+	fx_reconfig(fx);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.tunnel_depth, 0);
+	assert_int_equal(cnt(fx)->gtp, 0);
+}
+
+static void test_gtp_errors(void **state)
+{
+	fixture_t *fx = *state;
+	uint8_t *g;
+
+	f_inner_ip4(&F);
+	f_gtp(&F, GTP_E, GTP_GPDU, 1, 1);
+	f_outer_udp4(&F, 2152);
+	g = f_data(&F) + 14 + 20 + 8;
+	w16(g + 2, (uint16_t)(f_len(&F) - 14 - 20 - 8 - 8 + 1));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_GTP_LEN_INVALID), 1);
+	/* The length leaves no room for the optional fields, or for the extension header. */
+	w16(g + 2, 3);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	w16(g + 2, 4);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	w16(g + 2, 6);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_GTP_PKT_TOO_SMALL), 3);
+	w16(g + 2, (uint16_t)(f_len(&F) - 14 - 20 - 8 - 8));
+	g[12] = 0;
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_GTP_EXT_HDR_INVALID), 1);
+	g[12] = 200;
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_GTP_PKT_TOO_SMALL), 4);
+
+	/* A G-PDU with no packet, or one that is not IP. */
+	f_init(&F);
+	f_gtp(&F, 0, GTP_GPDU, 1, 0);
+	f_outer_udp4(&F, 2152);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	f_init(&F);
+	f_payload(&F, 40, 0);
+	f_gtp(&F, 0, GTP_GPDU, 1, 0);
+	f_outer_udp4(&F, 2152);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(api_ev(fx, DECODE_API_EV_GTP_UNKNOWN_PAYLOAD_TYPE), 2);
+	assert_int_equal(cnt(fx)->invalid, 8);
+}
+
+static void test_gre_udp(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_inner_ether(&F);
+	f_gre(&F, GRE_K, 0x6558, 77);
+	f_outer_udp4(&F, 4754);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GRE, 77, 1);
+	assert_int_equal(cnt(fx)->gre, 1);
+	assert_int_equal(cnt(fx)->udp, 1);
+
+	f_inner_ip4(&F);
+	f_gre(&F, 0, 0x0800, 0);
+	f_outer_udp4(&F, 4754);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GRE, 0, 1);
+
+	/* A bad GRE header is a GRE error, counted as such. */
+	f_inner_ip4(&F);
+	f_gre(&F, 0x0002, 0x0800, 0);
+	f_outer_udp4(&F, 4754);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_DROP);
+	assert_int_equal(ev(fx, DECODE_EV_GRE_WRONG_VERSION), 1);
+
+	/* Over IPv6 the UDP checksum may be zero (RFC 6935), with validation on. */
+	fx->cfg.validate_checksums = 1;
+	fx_reconfig(fx);
+	f_inner_ip4(&F);
+	f_gre(&F, 0, 0x0800, 0);
+	f_udp(&F, 40000, 4754);
+	f_ipv6_x(&F, 17, B6, A6);
+	w16(f_data(&F) + 40 + 6, 0);
+	f_eth(&F, 0x86dd);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_inner(&fx->p, PACKET_TUNNEL_GRE, 0, 1);
+
+	/* Port 0 turns it off. */
+	fx->cfg.gre_udp_port = 0;
+	fx_reconfig(fx);
+	f_inner_ip4(&F);
+	f_gre(&F, 0, 0x0800, 0);
+	f_outer_udp4(&F, 4754);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.tunnel_depth, 0);
+}
+
+/* ------------------------------------------------------------------ TCP-MD5, TCP-AO */
+
+static void f_tcp_opts_frame(frame_t *f, uint8_t flags, const uint8_t *opt, size_t optlen)
+{
+	f_init(f);
+	f_payload(f, 4, 'a');
+	f_tcp_opts(f, 179, 40000, flags, opt, optlen);
+	f_ipv4(f, 6);
+	f_eth(f, 0x0800);
+}
+
+static void test_tcp_auth_options(void **state)
+{
+	fixture_t *fx = *state;
+	static const uint8_t md5[] = {1, 1, 19, 18, 1,	2,  3,	4,  5,	6,
+				      7, 8, 9,	10, 11, 12, 13, 14, 15, 16};
+	static const uint8_t ao[] = {1, 1, 29, 6, 3, 4, 0xaa, 0xbb};
+	static const uint8_t syn_md5[] = {2, 4, 0x05, 0xb4, 19, 18, 1,	2,  3,	4,  5, 6,
+					  7, 8, 9,    10,   11, 12, 13, 14, 15, 16, 0, 0};
+	static const uint8_t ts[] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+
+	/* On any segment, not only SYNs. */
+	f_tcp_opts_frame(&F, PACKET_TCP_ACK | PACKET_TCP_PSH, md5, sizeof(md5));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.flags, PACKET_F_TCP_AUTH_OPT);
+	assert_int_equal(fx->p.payload_len, 4);
+	f_tcp_opts_frame(&F, PACKET_TCP_ACK, ao, sizeof(ao));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.flags, PACKET_F_TCP_AUTH_OPT);
+	f_tcp_opts_frame(&F, PACKET_TCP_SYN, syn_md5, sizeof(syn_md5));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.flags, PACKET_F_TCP_AUTH_OPT);
+	assert_int_equal(fx->p.tcp_mss, 1460);
+	f_tcp_opts_frame(&F, PACKET_TCP_ACK, ts, sizeof(ts));
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.flags, 0);
+	assert_int_equal(ev(fx, DECODE_EV_TCP_OPT_INVALID_LEN), 0);
+
+	/* Wrong lengths for their kinds: flagged as invalid, not as authenticated. */
+	f_tcp_opts_frame(&F, PACKET_TCP_ACK, md5, sizeof(md5));
+	f_data(&F)[14 + 20 + 20 + 3] = 17;
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.flags, 0);
+	f_tcp_opts_frame(&F, PACKET_TCP_ACK, ao, sizeof(ao));
+	f_data(&F)[14 + 20 + 20 + 3] = 3;
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_int_equal(fx->p.flags, 0);
+	assert_int_equal(ev(fx, DECODE_EV_TCP_OPT_INVALID_LEN), 2);
+}
+
 /* ------------------------------------------------------------------ truncation */
 
 /* Cut a valid packet at every length: never a read outside the copy, never a flow. */
@@ -1454,6 +2137,101 @@ static void test_truncation(void **state)
 	assert_int_equal(fx->acct.in_use > 0, 1);
 }
 
+/* The same for the link layers and options added with PPPoE, Cisco HDLC, NFLOG and SNAP. */
+static void test_truncation_added_layers(void **state)
+{
+	fixture_t *fx = *state;
+	static const uint8_t md5[] = {1, 1, 19, 18, 1,	2,  3,	4,  5,	6,
+				      7, 8, 9,	10, 11, 12, 13, 14, 15, 16};
+
+	f_inner_ip4(&F);
+	f_pppoe_ppp(&F, 0x0021, 0);
+	f_vlan(&F, 3, 0x8864);
+	f_eth(&F, 0x8100);
+	truncate_everywhere(fx, DLT_EN10MB, &F);
+
+	f_init(&F);
+	f_udp(&F, 1, 2);
+	f_ipv6(&F, 17);
+	f_pppoe_ppp(&F, 0x57, 1);
+	f_eth(&F, 0x8864);
+	truncate_everywhere(fx, DLT_EN10MB, &F);
+
+	f_inner_ip4(&F);
+	f_chdlc(&F, 0x0800);
+	truncate_everywhere(fx, DLT_C_HDLC, &F);
+
+	f_init(&F);
+	f_tcp(&F, 1, 2, PACKET_TCP_ACK);
+	f_ipv6(&F, 6);
+	f_nflog(&F, 10, 0);
+	truncate_everywhere(fx, DLT_NFLOG, &F);
+
+	f_inner_ip4(&F);
+	f_snap(&F, 0, 0x0800);
+	f_eth(&F, (uint16_t)f_len(&F));
+	truncate_everywhere(fx, DLT_EN10MB, &F);
+
+	f_tcp_opts_frame(&F, PACKET_TCP_ACK, md5, sizeof(md5));
+	truncate_everywhere(fx, DLT_EN10MB, &F);
+	assert_int_equal(cnt(fx)->pppoe > 0 && cnt(fx)->chdlc > 0 && cnt(fx)->nflog > 0, 1);
+}
+
+/*
+ * Cuts the tunnel message in msg at every length and sends it as the payload of UDP to dport,
+ * the outer lengths (and, at len_off, the message's own 16-bit length, counted from len_base)
+ * made to match, so that the tunnel decoder itself meets the end of the data. Cuts shorter than
+ * plain are not the tunnel at all (ordinary UDP); none of the others is a flow.
+ */
+static void truncate_udp_payload_everywhere(fixture_t *fx, const frame_t *msg, uint16_t dport,
+					    size_t plain, int len_off, size_t len_base)
+{
+	static frame_t G;
+	size_t n, len = f_len(msg);
+	uint8_t *m;
+	int r;
+
+	for (n = 0; n < len; n++) {
+		f_init(&G);
+		m = f_push(&G, n);
+		memcpy(m, msg->b + msg->head, n);
+		if (len_off >= 0 && n >= len_base && n >= (size_t)len_off + 2)
+			w16(m + len_off, (uint16_t)(n - len_base));
+		f_outer_udp4(&G, dport);
+		r = decode_frame(fx, DLT_EN10MB, &G);
+		if (n < plain ? r != DECODE_FLOW || fx->p.tunnel_depth != 0 : r == DECODE_FLOW)
+			fail_msg("UDP port %u cut at %zu of %zu gave %d", dport, n, len, r);
+	}
+}
+
+static void test_truncation_udp_tunnels(void **state)
+{
+	fixture_t *fx = *state;
+	static frame_t M;
+
+	f_inner_ip4(&F);
+	f_gtp(&F, GTP_E | GTP_S, GTP_GPDU, 5, 3);
+	f_outer_udp4(&F, 2152);
+	truncate_everywhere(fx, DLT_EN10MB, &F);
+	f_inner_ip4(&M);
+	f_gtp(&M, GTP_E | GTP_S, GTP_GPDU, 5, 3);
+	truncate_udp_payload_everywhere(fx, &M, 2152, 8, 2, 8);
+	f_init(&M);
+	f_tcp(&M, 1, 2, PACKET_TCP_ACK);
+	f_ipv6(&M, 6);
+	f_gtp(&M, GTP_S, GTP_GPDU, 5, 0);
+	truncate_udp_payload_everywhere(fx, &M, 2152, 8, 2, 8);
+
+	f_inner_ether(&F);
+	f_gre(&F, GRE_C | GRE_K | GRE_S, 0x6558, 1);
+	f_outer_udp4(&F, 4754);
+	truncate_everywhere(fx, DLT_EN10MB, &F);
+	f_inner_ether(&M);
+	f_gre(&M, GRE_C | GRE_K | GRE_S, 0x6558, 1);
+	truncate_udp_payload_everywhere(fx, &M, 4754, 0, -1, 0);
+	assert_true(cnt(fx)->gtp > 0);
+}
+
 /* ------------------------------------------------------------------ names */
 
 static void test_event_names(void **state)
@@ -1467,9 +2245,22 @@ static void test_event_names(void **state)
 	assert_string_equal(decode_event_name(DECODE_EV_GRE_VERSION0_HDR_TOO_BIG),
 			    "version0_hdr_too_big");
 	assert_string_equal(decode_event_name(DECODE_EV__COUNT), "unknown");
+	assert_string_equal(decode_event_layer(DECODE_EV_PPP_IP4_PKT_TOO_SMALL), "ppp");
+	assert_string_equal(decode_event_name(DECODE_EV_PPPOE_MALFORMED_TAGS), "malformed_tags");
+	assert_string_equal(decode_event_layer(DECODE_EV_CHDLC_PKT_TOO_SMALL), "chdlc");
 	for (i = 0; i < DECODE_EV__COUNT; i++) {
 		assert_non_null(decode_event_layer((enum decode_event)i));
 		assert_non_null(decode_event_name((enum decode_event)i));
+	}
+	assert_string_equal(decode_api_event_layer(DECODE_API_EV_GTP_EXT_HDR_INVALID), "gtp");
+	assert_string_equal(decode_api_event_name(DECODE_API_EV_GTP_EXT_HDR_INVALID),
+			    "ext_hdr_invalid");
+	assert_string_equal(decode_api_event_layer(DECODE_API_EV_NFLOG_NO_PAYLOAD), "nflog");
+	assert_string_equal(decode_api_event_name(DECODE_API_EV__COUNT), "unknown");
+	assert_string_equal(decode_api_event_layer(DECODE_API_EV__COUNT), "unknown");
+	for (i = 0; i < DECODE_API_EV__COUNT; i++) {
+		assert_non_null(decode_api_event_layer((enum decode_api_event)i));
+		assert_non_null(decode_api_event_name((enum decode_api_event)i));
 	}
 }
 
@@ -1521,7 +2312,22 @@ int main(void)
 		T(test_checksums_off_by_default),
 		T(test_checksums_validated),
 		T(test_checksum_routing_header_in_transit),
+		T(test_pppoe_session),
+		T(test_pppoe_session_other),
+		T(test_pppoe_session_errors),
+		T(test_pppoe_discovery),
+		T(test_chdlc),
+		T(test_nflog),
+		T(test_nflog_errors),
+		T(test_llc_snap),
+		T(test_gtp),
+		T(test_gtp_not_gtp),
+		T(test_gtp_errors),
+		T(test_gre_udp),
+		T(test_tcp_auth_options),
 		T(test_truncation),
+		T(test_truncation_added_layers),
+		T(test_truncation_udp_tunnels),
 		cmocka_unit_test(test_event_names),
 		cmocka_unit_test(test_ctx_new_nomem),
 	};
