@@ -1,8 +1,10 @@
 /*
  * test_frame.h - packet builders shared by the decode and defrag unit tests: a frame buffer
  * filled from the inside out, big-endian writers, Internet checksums, and TCP / UDP / IPv4 /
- * IPv6 (with extension and fragment headers) / Ethernet / VLAN headers. Test-specific builders
- * (tunnels, link types, fragment helpers) stay in their test file.
+ * IPv6 (with extension and fragment headers) / Ethernet / VLAN / MPLS / cooked and null link
+ * headers; the inner IPv4 packet of test_decode.c and test_decode_link.c and the checks of a
+ * decoded one. Test-specific builders (tunnels, the other link types, fragment helpers) stay in
+ * their test file.
  *
  * Everything is static inline so that a test which does not use a helper gets no warning.
  */
@@ -10,6 +12,8 @@
 #define APIWATCH_TEST_FRAME_H
 
 #include "test_common.h"
+
+#include "packet.h"
 
 /*
  * Frames are built from the inside out: each f_* call prepends one header to what is already
@@ -225,6 +229,88 @@ static inline void f_vlan(frame_t *f, uint16_t tci, uint16_t type)
 
 	w16(h, tci);
 	w16(h + 2, type);
+}
+
+/* One MPLS label stack entry, TTL 64. */
+static inline void f_mpls(frame_t *f, uint32_t label, int bottom)
+{
+	uint8_t *h = f_push(f, 4);
+
+	w32(h, label << 12 | (bottom ? 0x100u : 0) | 64);
+}
+
+/* Linux cooked capture (SLL, SLL2) headers and the BSD null / loopback header. */
+static inline void f_sll(frame_t *f, uint16_t proto)
+{
+	uint8_t *h = f_push(f, 16);
+
+	w16(h + 2, 1); /* ARPHRD_ETHER */
+	w16(h + 4, 6);
+	w16(h + 14, proto);
+}
+
+static inline void f_sll2(frame_t *f, uint16_t proto)
+{
+	uint8_t *h = f_push(f, 20);
+
+	w16(h, proto);
+	w32(h + 4, 3);
+	w16(h + 8, 1);
+	h[11] = 6;
+}
+
+static inline void f_null(frame_t *f, uint32_t fam, int big_endian)
+{
+	uint8_t *h = f_push(f, 4);
+
+	if (big_endian) {
+		w32(h, fam);
+	} else {
+		h[0] = (uint8_t)fam;
+		h[1] = (uint8_t)(fam >> 8);
+	}
+}
+
+/* Ethernet / IPv4 / TCP 179 -> 40000 with the given options and 4 payload bytes. */
+static inline void f_tcp_opts_frame(frame_t *f, uint8_t flags, const uint8_t *opt, size_t optlen)
+{
+	f_init(f);
+	f_payload(f, 4, 'a');
+	f_tcp_opts(f, 179, 40000, flags, opt, optlen);
+	f_ipv4(f, 6);
+	f_eth(f, 0x0800);
+}
+
+/* The inner packet of the PPPoE, GTP and NFLOG tests: IPv4 / TCP 1111 -> 2222, "qrs". */
+static inline void f_inner_ip4(frame_t *f)
+{
+	f_init(f);
+	f_payload(f, 3, 'q');
+	f_tcp(f, 1111, 2222, PACKET_TCP_ACK);
+	f_ipv4(f, 6);
+}
+
+/* A decoded IPv4 / TCP packet from A4 to B4 with these ports. */
+static inline void assert_v4_tcp(const packet_t *p, uint16_t sp, uint16_t dp)
+{
+	assert_int_equal(p->ip_version, 4);
+	assert_int_equal(p->proto, 6);
+	assert_memory_equal(p->src.b, A4, 4);
+	assert_memory_equal(p->dst.b, B4, 4);
+	assert_int_equal(p->src.b[4] | p->src.b[15] | p->dst.b[4] | p->dst.b[15], 0);
+	assert_int_equal(p->sport, sp);
+	assert_int_equal(p->dport, dp);
+}
+
+/* The inner packet of f_inner_ip4 (or f_inner_ether) and the tunnel it came through. */
+static inline void assert_inner(const packet_t *p, enum packet_tunnel type, uint32_t id, int depth)
+{
+	assert_v4_tcp(p, 1111, 2222);
+	assert_int_equal(p->payload_len, 3);
+	assert_memory_equal(p->payload, "qrs", 3);
+	assert_int_equal(p->tunnel_type, type);
+	assert_int_equal(p->tunnel_id, id);
+	assert_int_equal(p->tunnel_depth, depth);
 }
 
 #endif
