@@ -286,6 +286,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "out_of_order", tc->out_of_order);
 	json_kv_u64(jb, "hold_flushes", tc->hold_flushes);
 	json_kv_u64(jb, "pkt_invalid", tc->pkt_invalid);
+	json_kv_u64(jb, "rst_invalid", tc->rst_invalid);
 	json_kv_u64(jb, "midstream_ignored", tc->midstream_ignored);
 	json_kv_u64(jb, "session_reuse", tc->session_reuse);
 	json_kv_u64(jb, "bytes_delivered", tc->bytes_delivered);

@@ -11,8 +11,26 @@
  * Sequence bases: a SYN sets its direction's ISN (data starts at ISN + 1, so a SYN carrying
  * data, as with TCP Fast Open, is delivered); a SYN/ACK also gives the client's base through its
  * ACK when the SYN was missed. Without a handshake and with midstream pickup on, the first packet
- * of a direction sets its base, so one-sided captures work. A valid RST (inside the sender's
- * window) flushes and closes both directions.
+ * of a direction sets its base, so one-sided captures work.
+ *
+ * Resets: an accepted RST flushes and closes both directions, after which nothing is delivered,
+ * so a reset the receiver would ignore must be ignored here too (counted, rst_invalid), or a
+ * forged one blinds the sensor. The rules follow what end hosts accept (RFC 9293 with RFC 5961,
+ * as Linux, Windows and the BSDs implement it) and what Suricata ignores:
+ *   - a RST carrying a TCP-MD5 or TCP-AO option (PACKET_F_TCP_AUTH_OPT) is ignored: a receiver
+ *     that uses the option drops a segment whose signature fails, and none can be checked here;
+ *   - while the client waits for the SYN/ACK (SYN_SENT), a server RST counts only with an ACK of
+ *     the SYN (ISN < ack <= what the SYN sent), and, when it echoes a timestamp, only if that
+ *     echo is one the SYNs sent (Linux's PAWS check of SYN_SENT); a client RST then answers a
+ *     segment the client refused and does not end its attempt; every other server packet is
+ *     dropped by the client (RFC 9293 3.10.7.3) and ignored here (pkt_invalid);
+ *   - otherwise a RST counts only at exactly the next sequence number the receiver expects: the
+ *     sender's highest sequence number seen (its SND.NXT), the receiver's highest ACK when that
+ *     is ahead of it (the capture missed data), or the sender's FIN itself (Linux accepts
+ *     RCV.NXT - 1 once the FIN is in). An in-window RST elsewhere only earns a challenge ACK
+ *     (RFC 5961 3.2), and is ignored; with nothing seen of either side the RST counts.
+ * Timestamps are read from the header here (decode keeps none) only on SYNs and on resets in
+ * SYN_SENT. Ignoring a genuine reset costs little: the flow ends by timeout with the same data.
  */
 #include "tcp_session.h"
 
@@ -20,7 +38,18 @@
 
 #include "tcp_session_private.h"
 
+#define TCP_SESSION_HDR_MIN 20u /* TCP header without options */
+#define TCP_SESSION_OPT_EOL 0
+#define TCP_SESSION_OPT_NOP 1
+#define TCP_SESSION_OPT_TS 8
+#define TCP_SESSION_OPT_TS_LEN 10
+
 static const tcp_sink_t tcp_session_null_sink = {0};
+
+static uint32_t tcp_session_rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Pool                                                                                       */
@@ -80,6 +109,58 @@ static int tcp_session_reuse(tcp_reassembly_t *r, const tcp_session_t *s, int di
 	return 1;
 }
 
+/* Finds the timestamps option (RFC 7323) in the TCP header at p->l4, bounds checked: packet_t
+ * carries no timestamps. Returns 1 with both values when the option is present and well formed,
+ * 0 otherwise (also when the packet has no header). */
+static int tcp_session_ts_option(const packet_t *p, uint32_t *tsval, uint32_t *tsecr)
+{
+	const uint8_t *o;
+	uint32_t hlen, len, i = 0;
+
+	if (!p->l4 || p->l4_len < TCP_SESSION_HDR_MIN)
+		return 0;
+	hlen = (uint32_t)(p->l4[12] >> 4) * 4u;
+	if (hlen < TCP_SESSION_HDR_MIN || hlen > p->l4_len)
+		return 0;
+	o = p->l4 + TCP_SESSION_HDR_MIN;
+	len = hlen - TCP_SESSION_HDR_MIN;
+	while (i < len && o[i] != TCP_SESSION_OPT_EOL) {
+		if (o[i] == TCP_SESSION_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (len - i < 2 || o[i + 1] < 2 || o[i + 1] > len - i)
+			return 0;
+		if (o[i] == TCP_SESSION_OPT_TS && o[i + 1] == TCP_SESSION_OPT_TS_LEN) {
+			*tsval = tcp_session_rd32(o + i + 2);
+			*tsecr = tcp_session_rd32(o + i + 6);
+			return 1;
+		}
+		i += o[i + 1];
+	}
+	return 0;
+}
+
+/* Keeps the range of TSvals the side's SYNs carried: a reset answering them must echo one. A
+ * SYN with a new ISN starts a new attempt, and a new range. */
+static void tcp_session_syn_ts(tcp_dir_t *d, const packet_t *p, int retransmitted)
+{
+	uint32_t tsval, tsecr;
+
+	if (!retransmitted)
+		d->flags &= (uint16_t)~TCP_SESSION_DIR_F_SYN_TS;
+	if (!tcp_session_ts_option(p, &tsval, &tsecr))
+		return;
+	if (!(d->flags & TCP_SESSION_DIR_F_SYN_TS)) {
+		d->syn_ts_lo = d->syn_ts_hi = tsval;
+		d->flags |= TCP_SESSION_DIR_F_SYN_TS;
+	} else if (tcp_seq_lt(tsval, d->syn_ts_lo)) {
+		d->syn_ts_lo = tsval;
+	} else if (tcp_seq_gt(tsval, d->syn_ts_hi)) {
+		d->syn_ts_hi = tsval;
+	}
+}
+
 /* Returns 1 when the packet is to be processed, 0 when it is ignored. */
 static int tcp_session_syn(tcp_ctx_t *c, int dir, const packet_t *p)
 {
@@ -95,8 +176,10 @@ static int tcp_session_syn(tcp_ctx_t *c, int dir, const packet_t *p)
 	} else {
 		s->flags |= TCP_SESSION_F_SYN;
 	}
-	if ((d->flags & TCP_SESSION_DIR_F_SYN) && d->isn == p->tcp_seq)
+	if ((d->flags & TCP_SESSION_DIR_F_SYN) && d->isn == p->tcp_seq) {
+		tcp_session_syn_ts(d, p, 1);
 		return 1; /* retransmitted SYN: its data, if any, is deduplicated */
+	}
 	if (busy) {
 		/* A SYN that does not match a direction already carrying data. */
 		c->r->cnt.pkt_invalid++;
@@ -104,11 +187,7 @@ static int tcp_session_syn(tcp_ctx_t *c, int dir, const packet_t *p)
 	}
 	tcp_dir_set_base(d, p->tcp_seq, p->tcp_seq + 1u);
 	d->flags |= TCP_SESSION_DIR_F_SYN;
-	if (p->flags & PACKET_F_TCP_WSCALE) {
-		d->wscale = p->tcp_wscale > TCP_SESSION_WSCALE_MAX ? TCP_SESSION_WSCALE_MAX
-								   : p->tcp_wscale;
-		d->flags |= TCP_SESSION_DIR_F_WSCALE;
-	}
+	tcp_session_syn_ts(d, p, 0);
 	/* The SYN/ACK acknowledges the client's ISN + 1: its base when the SYN was missed. */
 	if ((p->tcp_flags & PACKET_TCP_ACK) && !(o->flags & TCP_SESSION_DIR_F_BASE))
 		tcp_dir_set_base(o, p->tcp_ack - 1u, p->tcp_ack);
@@ -146,9 +225,14 @@ static int tcp_session_base(tcp_ctx_t *c, int dir, const packet_t *p)
 static void tcp_session_ack(tcp_ctx_t *c, int dir, const packet_t *p)
 {
 	tcp_session_t *s = c->s;
+	tcp_dir_t *d = &s->dir[dir];
 	tcp_dir_t *o = &s->dir[!dir];
 	uint32_t ack = p->tcp_ack;
 
+	if (!(d->flags & TCP_SESSION_DIR_F_ACK) || tcp_seq_gt(ack, d->last_ack)) {
+		d->last_ack = ack;
+		d->flags |= TCP_SESSION_DIR_F_ACK;
+	}
 	if ((s->flags & TCP_SESSION_F_SYNACK) && dir != s->synack_dir &&
 	    !(p->tcp_flags & PACKET_TCP_SYN))
 		s->flags |= TCP_SESSION_F_ESTABLISHED;
@@ -175,37 +259,70 @@ static void tcp_session_fin(tcp_ctx_t *c, int dir, uint32_t fin_seq)
 		c->s->fin_first = (uint8_t)dir;
 }
 
-/* The window the receiver of direction dir offered, scaled when both SYNs were seen; with no
- * handshake the scale is unknown and the largest one is assumed. */
-static uint32_t tcp_session_rcv_window(const tcp_session_t *s, int dir)
+/* The client sent its SYN and nothing shows it was answered: no SYN/ACK, no ACK from the client,
+ * nothing from the server that set its base. */
+static int tcp_session_syn_sent(const tcp_session_t *s)
+{
+	const tcp_dir_t *cl = &s->dir[TCP_SESSION_TOSERVER];
+
+	return (cl->flags & (TCP_SESSION_DIR_F_SYN | TCP_SESSION_DIR_F_ACK)) ==
+		       TCP_SESSION_DIR_F_SYN &&
+	       !(s->flags & TCP_SESSION_F_SYNACK) &&
+	       !(s->dir[TCP_SESSION_TOCLIENT].flags & TCP_SESSION_DIR_F_BASE);
+}
+
+/* A RST in SYN_SENT. The client's own reset answers a segment it refused (RFC 9293 3.10.7.3),
+ * which ends nothing. The server's must acknowledge the SYN, and an echoed timestamp must be
+ * one the SYNs sent: none when they sent no timestamps. An echo of 0, or SYNs whose TSval was
+ * 0, prove nothing (as in Suricata's check). */
+static int tcp_session_rst_syn_sent(const tcp_session_t *s, int dir, const packet_t *p)
+{
+	const tcp_dir_t *cl = &s->dir[TCP_SESSION_TOSERVER];
+	uint32_t tsval, tsecr;
+
+	if (dir == TCP_SESSION_TOSERVER)
+		return 0;
+	if (!(p->tcp_flags & PACKET_TCP_ACK) || !tcp_seq_gt(p->tcp_ack, cl->isn) ||
+	    tcp_seq_gt(p->tcp_ack, cl->max_seq))
+		return 0;
+	if (!tcp_session_ts_option(p, &tsval, &tsecr) || tsecr == 0)
+		return 1;
+	if (!(cl->flags & TCP_SESSION_DIR_F_SYN_TS))
+		return 0;
+	if (cl->syn_ts_lo == 0 && cl->syn_ts_hi == 0)
+		return 1;
+	return tcp_seq_ge(tsecr, cl->syn_ts_lo) && tcp_seq_le(tsecr, cl->syn_ts_hi);
+}
+
+/* A RST once the handshake is answered (or without one): it counts only at exactly the next
+ * sequence number the receiver expects, as far as the capture shows it. The receiver's ACK
+ * stands for that number only when it is ahead of all the sender's bytes seen (the capture
+ * missed some; tcp_reassembly__ack_gap trusts the same ACK as far): an ACK behind them is
+ * stale while data is in flight, and a RST there earns a challenge ACK, not a reset. */
+static int tcp_session_rst_in_sequence(const tcp_session_t *s, int dir, uint32_t seq)
 {
 	const tcp_dir_t *d = &s->dir[dir];
 	const tcp_dir_t *o = &s->dir[!dir];
-	uint32_t shift = TCP_SESSION_WSCALE_MAX;
-	uint32_t w;
-
-	if (!(o->flags & TCP_SESSION_DIR_F_WIN))
-		return TCP_SESSION_SEQ_SANE;
-	if ((d->flags & o->flags & TCP_SESSION_DIR_F_SYN))
-		shift = (d->flags & o->flags & TCP_SESSION_DIR_F_WSCALE) ? o->wscale : 0;
-	w = (uint32_t)o->win << shift;
-	return w < 65535u ? 65535u : w;
-}
-
-/* An RST counts when its sequence number lies in what the sender may send: from just before
- * next_seq to the highest byte seen plus the receiver's window. Blind resets rarely land there. */
-static int tcp_session_rst_valid(const tcp_session_t *s, int dir, const packet_t *p)
-{
-	const tcp_dir_t *d = &s->dir[dir];
-	uint32_t seq = p->tcp_seq;
+	int acked = (o->flags & TCP_SESSION_DIR_F_ACK) != 0;
 
 	if (!(d->flags & TCP_SESSION_DIR_F_BASE))
+		return !acked || seq == o->last_ack;
+	if (seq == d->max_seq)
 		return 1;
-	if (tcp_seq_lt(seq, d->next_seq - 1u))
+	if ((d->flags & TCP_SESSION_DIR_F_FIN) && (seq == d->fin_seq || seq == d->fin_seq + 1u))
+		return 1;
+	return acked && seq == o->last_ack && tcp_seq_gt(o->last_ack, d->max_seq) &&
+	       o->last_ack - d->max_seq <= TCP_SESSION_SEQ_SANE;
+}
+
+/* Whether the receiver of this RST would act on it; see the head of the file. */
+static int tcp_session_rst_valid(const tcp_session_t *s, int dir, const packet_t *p)
+{
+	if (p->flags & PACKET_F_TCP_AUTH_OPT)
 		return 0;
-	if (tcp_seq_le(seq, d->max_seq))
-		return 1;
-	return seq - d->max_seq <= tcp_session_rcv_window(s, dir);
+	if (tcp_session_syn_sent(s))
+		return tcp_session_rst_syn_sent(s, dir, p);
+	return tcp_session_rst_in_sequence(s, dir, p->tcp_seq);
 }
 
 static void tcp_session_rst(tcp_ctx_t *c, int dir, const packet_t *p)
@@ -335,10 +452,15 @@ int tcp_session_packet(tcp_reassembly_t *r, tcp_session_t *s, int dir, const pac
 		tcp_session_rst(&c, dir, p);
 		return 0;
 	}
+	if (dir == TCP_SESSION_TOCLIENT && !(p->tcp_flags & PACKET_TCP_SYN) &&
+	    tcp_session_syn_sent(s)) {
+		/* A client waiting for the SYN/ACK drops anything else the server sends; taking it
+		 * would let a forged FIN or segment claim the server's side before the SYN/ACK. */
+		r->cnt.pkt_invalid++;
+		return 0;
+	}
 	if (!tcp_session_base(&c, dir, p))
 		return 0;
-	d->win = p->tcp_win;
-	d->flags |= TCP_SESSION_DIR_F_WIN;
 	if (p->tcp_flags & PACKET_TCP_ACK)
 		tcp_session_ack(&c, dir, p);
 	tcp_session_payload(&c, dir, p);

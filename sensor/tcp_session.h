@@ -69,13 +69,13 @@ typedef struct tcp_counters {
 	uint64_t stream_depth_reached; /* directions that reached the depth limit */
 	uint64_t segment_memcap_drop; /* segments not buffered because of the memory cap */
 	uint64_t hold_flushes; /* holes turned into gaps by the flush policy */
-	uint64_t pkt_invalid; /* packets with impossible sequence numbers, ignored */
+	uint64_t pkt_invalid; /* packets impossible where they arrive (sequence, state), ignored */
 	uint64_t session_reuse; /* a new SYN reused the 4-tuple of a closed session */
 	uint64_t bytes_delivered; /* bytes handed to sinks */
 	uint64_t chunks_from_pool; /* buffered segment chunks taken from the pool */
 	uint64_t pool_grows; /* slow path: the chunk pool grew */
 	uint64_t session_pool_grows; /* slow path: the session pool grew */
-	uint64_t rst_invalid; /* RSTs outside the sender's window, ignored */
+	uint64_t rst_invalid; /* RSTs the receiver would not act on (tcp_session.c), ignored */
 	uint64_t compare_window_unavailable; /* directions refused a compare window (memory) */
 } tcp_counters_t;
 
@@ -124,7 +124,7 @@ void tcp_session_finish(tcp_reassembly_t *r, tcp_session_t *s, const tcp_sink_t 
  * tracking goes on, and on_close still comes once, at the FIN or at tcp_session_finish(). */
 void tcp_session_stop(tcp_reassembly_t *r, tcp_session_t *s, int dir);
 
-/* True once both directions closed (FIN each way) or a RST was seen. */
+/* True once both directions closed (FIN each way) or an acceptable RST was seen. */
 int tcp_session_is_closed(const tcp_session_t *s);
 
 /* True when a handshake (SYN, SYN/ACK) was seen, i.e. the session is established. */

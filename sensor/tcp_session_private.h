@@ -21,9 +21,6 @@
 /* Sequence numbers further than this from where a direction stands are insane (ignored). */
 #define TCP_SESSION_SEQ_SANE (1u << 30)
 
-/* Largest window scale shift TCP allows (RFC 7323). */
-#define TCP_SESSION_WSCALE_MAX 14
-
 /* tcp_dir_t.flags */
 #define TCP_SESSION_DIR_F_BASE 0x0001 /* next_seq is known */
 #define TCP_SESSION_DIR_F_SYN 0x0002 /* a SYN was seen; isn is its sequence number */
@@ -32,8 +29,8 @@
 #define TCP_SESSION_DIR_F_CLOSED 0x0010 /* on_close was sent: nothing more is delivered */
 #define TCP_SESSION_DIR_F_STOPPED 0x0020 /* tcp_session_stop(): the dissector is done */
 #define TCP_SESSION_DIR_F_DEPTH 0x0040 /* the depth limit was reached */
-#define TCP_SESSION_DIR_F_WSCALE 0x0080 /* the SYN carried a window scale option */
-#define TCP_SESSION_DIR_F_WIN 0x0100 /* win holds a window this side advertised */
+#define TCP_SESSION_DIR_F_ACK 0x0080 /* this side acknowledged; last_ack is its highest ACK */
+#define TCP_SESSION_DIR_F_SYN_TS 0x0100 /* its SYNs carried timestamps: syn_ts_lo..syn_ts_hi */
 #define TCP_SESSION_DIR_F_NOCMP 0x0200 /* goes without a compare window (off, or memcap) */
 
 /* Directions in any of these states deliver nothing. */
@@ -45,7 +42,7 @@
 #define TCP_SESSION_F_SYNACK 0x02 /* a SYN/ACK was seen */
 #define TCP_SESSION_F_ESTABLISHED 0x04 /* the ACK after the SYN/ACK was seen */
 #define TCP_SESSION_F_MIDSTREAM 0x08 /* picked up without a handshake */
-#define TCP_SESSION_F_RST 0x10 /* a valid RST was seen */
+#define TCP_SESSION_F_RST 0x10 /* an acceptable RST was seen (tcp_session.c says which are) */
 
 /* tcp_ctx_t.seg: what happened to the payload of the packet being processed. */
 #define TCP_SESSION_SEG_OOO 0x01 /* arrived ahead of a hole */
@@ -87,15 +84,15 @@ typedef struct tcp_dir {
 	uint32_t next_seq; /* first byte not yet handed on */
 	uint32_t max_seq; /* highest sequence number sent so far, plus one */
 	uint32_t fin_seq; /* sequence number the FIN occupies */
+	uint32_t last_ack; /* highest ACK number this side sent (TCP_SESSION_DIR_F_ACK) */
+	uint32_t syn_ts_lo, syn_ts_hi; /* lowest and highest TSval of this side's SYNs */
 	uint32_t held_bytes;
 	uint32_t held_chunks;
 	uint32_t gaps;
 	uint32_t cmp_pos; /* offset in the window of the next delivered byte */
 	uint32_t cmp_len; /* valid bytes in the window, ending just before next_seq */
 	uint16_t flags; /* TCP_SESSION_DIR_F_* */
-	uint16_t win; /* last window advertised by this side (unscaled) */
 	uint8_t tcp_flags; /* PACKET_TCP_* seen from this side */
-	uint8_t wscale;
 } tcp_dir_t;
 
 struct tcp_session {

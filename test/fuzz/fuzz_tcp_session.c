@@ -11,6 +11,9 @@
  *   b4-5 payload length (mod 4096)
  *   b6-7 acknowledgment delta (int16) from where the other side stands; on a SYN, b7 bit 6
  *        adds a window scale option of b6 & 15
+ * When b1 has CWR (0x80) set, 4 more input bytes, before any payload, give the packet a TCP
+ * header as decode leaves it (see fz_header()): timestamps option, TCP-MD5/AO flag, malformed
+ * options or a header cut short.
  * All segments go to one session (a new one after a port reuse, as the flow layer would do).
  *
  * The sink checks the invariants: nothing after on_close, on_close once per direction, no empty
@@ -18,7 +21,7 @@
  * pattern, that every byte handed on is the byte sent at its sequence number; while no segment
  * carried other bytes, that no retransmission is ever found to differ (the compare window is
  * read at the right place). Memory stays under the cap, compare windows under half of it, and
- * all of it comes back at the end.
+ * all of it comes back at the end. A RST carrying a TCP-MD5/AO option never closes a session.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +43,7 @@
 	} while (0)
 
 #define FZ_MAX_LEN 4096u
+#define FZ_HDR_LEN 36u /* TCP header, 4 bytes of MSS or NOPs, NOP, NOP, timestamps */
 
 typedef struct fz_dir {
 	uint64_t off; /* stream bytes handed on (data and gaps) */
@@ -177,9 +181,45 @@ static int fz_new_session(fz_t *f)
 	return f->s != NULL;
 }
 
+/*
+ * The TCP header of a packet, from 4 input bytes o:
+ *   o0  0: TSval 0, else TSval 0x1000 + o0 - 1
+ *   o1  0: TSecr 0, else TSecr 0x1000 + o1 - 1 (so SYN TSvals can be echoed)
+ *   o2  bit 0 timestamps option present, bit 1 PACKET_F_TCP_AUTH_OPT, bit 2 option length runs
+ *       past the header, bit 3 l4_len shorter than the header, bit 4 an MSS option first
+ */
+static void fz_header(packet_t *p, uint8_t *hdr, const uint8_t *o)
+{
+	uint32_t tsval = o[0] ? 0x1000u + o[0] - 1u : 0u;
+	uint32_t tsecr = o[1] ? 0x1000u + o[1] - 1u : 0u;
+	int i;
+
+	memset(hdr, 0, FZ_HDR_LEN);
+	hdr[12] = (uint8_t)((FZ_HDR_LEN / 4u) << 4);
+	memset(hdr + 20, 1, 6);
+	if (o[2] & 0x10) {
+		hdr[20] = 2;
+		hdr[21] = 4;
+		hdr[22] = 0x05;
+		hdr[23] = 0xb4;
+	}
+	if (o[2] & 0x01) {
+		hdr[26] = 8;
+		hdr[27] = (o[2] & 0x04) ? 12 : 10;
+		for (i = 0; i < 4; i++) {
+			hdr[28 + i] = (uint8_t)(tsval >> (24 - 8 * i));
+			hdr[32 + i] = (uint8_t)(tsecr >> (24 - 8 * i));
+		}
+	}
+	if (o[2] & 0x02)
+		p->flags |= PACKET_F_TCP_AUTH_OPT;
+	p->l4 = hdr;
+	p->l4_len = (o[2] & 0x08) ? 24u : FZ_HDR_LEN;
+}
+
 /* Builds one packet from an 8-byte header; its payload lives in buf. */
-static void fz_packet(packet_t *p, uint8_t *buf, const uint8_t *h, const uint8_t **in, size_t *left,
-		      uint32_t *cursor, uint64_t *ts)
+static void fz_packet(packet_t *p, uint8_t *buf, uint8_t *hdr, const uint8_t *h, const uint8_t **in,
+		      size_t *left, uint32_t *cursor, uint64_t *ts)
 {
 	int dir = h[0] & 1;
 	int16_t sd = (int16_t)(uint16_t)(h[2] | (h[3] << 8));
@@ -194,6 +234,11 @@ static void fz_packet(packet_t *p, uint8_t *buf, const uint8_t *h, const uint8_t
 	p->tcp_seq = cursor[dir] + (uint32_t)(int32_t)sd + ((h[0] & 0x08) ? 0x40000000u : 0u);
 	p->tcp_ack = cursor[!dir] + (uint32_t)(int32_t)ad;
 	p->tcp_win = 1024;
+	if ((h[1] & PACKET_TCP_CWR) && *left >= 4) {
+		fz_header(p, hdr, *in);
+		*in += 4;
+		*left -= 4;
+	}
 	first = p->tcp_seq + ((p->tcp_flags & PACKET_TCP_SYN) ? 1u : 0u);
 	for (i = 0; i < len; i++) {
 		if ((h[0] & 0x02) && *left > 0) {
@@ -217,6 +262,7 @@ static void fz_packet(packet_t *p, uint8_t *buf, const uint8_t *h, const uint8_t
 static void fz_run(fz_t *f, const uint8_t *in, size_t left, uint32_t isn)
 {
 	static uint8_t buf[FZ_MAX_LEN];
+	static uint8_t hdr[FZ_HDR_LEN];
 	uint32_t cursor[2] = {isn, isn ^ 0x5a5a5a5au};
 	uint64_t ts = 1000000;
 
@@ -224,10 +270,11 @@ static void fz_run(fz_t *f, const uint8_t *in, size_t left, uint32_t isn)
 		const uint8_t *h = in;
 		packet_t p;
 		int dir = h[0] & 1;
+		int was_closed = tcp_session_is_closed(f->s);
 
 		in += 8;
 		left -= 8;
-		fz_packet(&p, buf, h, &in, &left, cursor, &ts);
+		fz_packet(&p, buf, hdr, h, &in, &left, cursor, &ts);
 		if (h[0] & 0x02)
 			f->d[dir].tainted = f->tainted = 1;
 		if (tcp_session_packet(f->r, f->s, dir, &p, &fz_sink, f) == 1) {
@@ -237,6 +284,8 @@ static void fz_run(fz_t *f, const uint8_t *in, size_t left, uint32_t isn)
 			f->d[dir].tainted = (h[0] & 0x02) != 0;
 			FZ_CHECK(tcp_session_packet(f->r, f->s, dir, &p, &fz_sink, f) == 0);
 		}
+		FZ_CHECK(!(p.flags & PACKET_F_TCP_AUTH_OPT) || !(p.tcp_flags & PACKET_TCP_RST) ||
+			 was_closed || !tcp_session_is_closed(f->s));
 		if (h[0] & 0x04)
 			tcp_session_stop(f->r, f->s, dir);
 		fz_check_summary(f);

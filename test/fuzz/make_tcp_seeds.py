@@ -4,7 +4,9 @@
 Each seed is a 4-byte configuration header followed by 8-byte pseudo-segments, in the format
 documented at the top of fuzz_tcp_session.c. The seeds cover the paths a fuzzer finds slowly:
 handshakes, out-of-order data, retransmissions, FIN and RST, SYN with data, wrap-around, gaps
-by ACK and by the hold policy, midstream pickup, port reuse, depth and stop, and a tiny memcap.
+by ACK and by the hold policy, midstream pickup, port reuse, depth and stop, a tiny memcap, and
+the reset rules: resets before the SYN/ACK with and without timestamps, resets carrying TCP-MD5
+or TCP-AO, resets in the window but not at the next sequence number, malformed options.
 
 Usage: make_tcp_seeds.py [OUTDIR]
 """
@@ -13,6 +15,10 @@ import struct
 import sys
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+HDR = 0x80  # CWR in the flags byte: 4 more bytes describe the TCP header (fz_header())
+
+# Header byte 2
+TS, AUTH, TS_OVERRUN, SHORT_L4, MSS = 0x01, 0x02, 0x04, 0x08, 0x10
 
 # Configuration byte 0
 NO_MIDSTREAM, DEPTH, MEMCAP, HOLD_BYTES, HOLD_TIME, TINY_CAP = 0x01, 0x02, 0x04, 0x08, 0x10, 0x40
@@ -23,10 +29,14 @@ def cfg(flags=0, depth=0, hold=0, timeout=0, wrap=False):
     return bytes([flags, (depth & 0x7F) | (WRAP if wrap else 0), hold & 0xFF, timeout & 0xFF])
 
 
-def seg(d, flags, seq=0, length=0, ack=0, tdelta=0, raw=False, stop=False, jump=False, payload=b""):
+def seg(d, flags, seq=0, length=0, ack=0, tdelta=0, raw=False, stop=False, jump=False, payload=b"",
+        hdr=None):
+    """hdr=(tsval_byte, tsecr_byte, bits) gives the packet a TCP header (see fz_header())."""
     b0 = (d & 1) | (0x02 if raw else 0) | (0x04 if stop else 0) | (0x08 if jump else 0)
     b0 |= (tdelta & 0x0F) << 4
-    out = struct.pack("<BBhHh", b0, flags, seq, length, ack)
+    out = struct.pack("<BBhHh", b0, flags | (HDR if hdr else 0), seq, length, ack)
+    if hdr:
+        out += bytes([hdr[0], hdr[1], hdr[2], 0])
     return out + (payload if raw else b"")
 
 
@@ -68,6 +78,30 @@ def seeds():
     s["tiny_memcap"] = cfg(MEMCAP | TINY_CAP) + handshake() + b"".join(
         seg(0, ACK, seq=1000 if i == 0 else 0, length=900) for i in range(8)) + \
         seg(0, ACK, seq=-8200, length=100) + seg(0, ACK, jump=True, length=10)
+    # bug-3286: a forged RST and FIN before the SYN/ACK echo a timestamp the SYN never sent.
+    s["rst_syn_sent_ts"] = cfg() + seg(0, SYN, hdr=(6, 0, TS | MSS)) + \
+        seg(1, RST | ACK, hdr=(1, 99, TS)) + seg(1, FIN | ACK, hdr=(1, 99, TS)) + \
+        seg(0, RST, seq=1) + seg(1, SYN | ACK, hdr=(8, 6, TS | MSS)) + seg(0, ACK) + \
+        seg(0, ACK | PSH, length=200) + seg(1, ACK | PSH, length=300) + \
+        seg(1, RST | ACK, hdr=(1, 6, TS))
+    s["rst_syn_sent_ts0"] = cfg() + seg(0, SYN, hdr=(0, 0, TS)) + \
+        seg(1, RST | ACK, hdr=(1, 42, TS))
+    s["rst_syn_sent_nots"] = cfg() + seg(0, SYN) + seg(1, RST | ACK, hdr=(0, 99, TS)) + \
+        seg(1, ACK | PSH, length=10) + seg(1, RST, ack=1) + seg(1, RST | ACK, ack=-1) + \
+        seg(1, RST | ACK, hdr=(0, 0, TS))
+    # security-4710: resets carrying TCP-MD5 / TCP-AO are ignored, here and in SYN_SENT.
+    s["rst_auth"] = cfg() + seg(0, SYN) + seg(1, RST | ACK, hdr=(0, 0, AUTH)) + \
+        seg(1, SYN | ACK) + seg(0, ACK) + seg(0, RST | ACK, hdr=(0, 0, AUTH)) + \
+        seg(0, ACK | PSH, length=100) + seg(1, ACK | PSH, length=100) + \
+        seg(0, ACK | FIN) + seg(1, ACK | FIN) + seg(0, RST, hdr=(0, 0, AUTH | TS))
+    s["rst_window"] = cfg() + handshake() + seg(0, ACK | PSH, length=100) + \
+        seg(1, RST, seq=100) + seg(1, RST | ACK, seq=-1) + seg(0, ACK, seq=300, length=50) + \
+        seg(1, ACK, ack=400) + seg(0, RST, seq=350) + seg(0, RST | ACK, seq=0)
+    s["rst_syn_recv"] = cfg() + seg(0, SYN, hdr=(2, 0, TS)) + seg(1, SYN | ACK) + \
+        seg(1, RST | ACK, seq=4) + seg(0, RST, seq=-1) + seg(0, RST)
+    s["rst_bad_options"] = cfg() + seg(0, SYN, hdr=(10, 0, TS | TS_OVERRUN)) + \
+        seg(1, RST | ACK, hdr=(1, 50, TS | SHORT_L4)) + seg(0, SYN, seq=-1, hdr=(11, 0, TS)) + \
+        seg(1, RST | ACK, hdr=(1, 11, TS | TS_OVERRUN))
     return s
 
 

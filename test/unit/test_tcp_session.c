@@ -1044,7 +1044,7 @@ static void test_rst(void **state)
 	fx_send(f, 0, F_ACK, 1, 1001, data, 100);
 	fx_send(f, 0, F_ACK, 201, 1001, data + 200, 100); /* held behind [100, 200) */
 	fx_send(f, 1, F_ACK, 1001, 101, "ok", 2);
-	/* A blind reset far outside the window is ignored. */
+	/* A blind reset far from the next sequence number is ignored. */
 	fx_send(f, 1, F_RST, 1001 + 0x40000000u, 0, NULL, 0);
 	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
 	assert_false(tcp_session_is_closed(f->s));
@@ -1065,9 +1065,69 @@ static void test_rst(void **state)
 	fx_free(f);
 }
 
-/* With window scaling negotiated, a reset far past the last byte but inside the scaled window is
- * valid; past the window it is not. */
-static void test_rst_window_scale(void **state)
+/* ------------------------------------------------------------------------------------------ */
+/* Which resets count                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Writes a 20-byte TCP header, plus a timestamps option (NOP, NOP, kind 8) when ts is given as
+ * {TSval, TSecr}, into hdr (32 bytes); returns the header length. Only the fields tcp_session.c
+ * reads from the header are set. */
+static uint32_t hdr_build(uint8_t *hdr, const uint32_t *ts)
+{
+	uint32_t hlen = ts ? 32u : 20u;
+	int i;
+
+	memset(hdr, 0, 32);
+	hdr[12] = (uint8_t)((hlen / 4u) << 4);
+	if (ts) {
+		hdr[20] = 1;
+		hdr[21] = 1;
+		hdr[22] = 8;
+		hdr[23] = 10;
+		for (i = 0; i < 4; i++) {
+			hdr[24 + i] = (uint8_t)(ts[0] >> (24 - 8 * i));
+			hdr[28 + i] = (uint8_t)(ts[1] >> (24 - 8 * i));
+		}
+	}
+	return hlen;
+}
+
+/* Sends a packet with its TCP header (l4, l4_len) and packet flags, as decode leaves it. */
+static int fx_send_hdr(fx_t *f, int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t pflags,
+		       const uint8_t *l4, uint32_t l4_len, const void *data, uint32_t len)
+{
+	packet_t p;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = f->ts;
+	f->ts += 10;
+	p.proto = 6;
+	p.flags = pflags;
+	p.tcp_flags = flags;
+	p.tcp_seq = seq;
+	p.tcp_ack = ack;
+	p.tcp_win = 65535;
+	p.l4 = l4;
+	p.l4_len = l4_len;
+	p.payload = data;
+	p.payload_len = len;
+	return tcp_session_packet(f->r, f->s, dir, &p, &f->sink, f);
+}
+
+/* Sends a packet carrying a timestamps option {TSval, TSecr}. */
+static int fx_send_ts(fx_t *f, int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t tsval,
+		      uint32_t tsecr)
+{
+	uint8_t hdr[32];
+	const uint32_t ts[2] = {tsval, tsecr};
+	uint32_t hlen = hdr_build(hdr, ts);
+
+	return fx_send_hdr(f, dir, flags, seq, ack, 0, hdr, hlen, NULL, 0);
+}
+
+/* Established: only a reset at exactly the next sequence number counts (RFC 5961 3.2); one
+ * elsewhere in the window, however large the scaled window, would only earn a challenge ACK. */
+static void test_rst_exact_seq(void **state)
 {
 	fx_t *f = fx_new(NULL);
 	packet_t p;
@@ -1084,16 +1144,325 @@ static void test_rst_window_scale(void **state)
 	p.tcp_seq = 500;
 	p.tcp_ack = 101;
 	tcp_session_packet(f->r, f->s, 1, &p, &f->sink, f);
-	p.flags = 0;
-	p.tcp_flags = F_ACK;
-	p.tcp_seq = 101;
-	p.tcp_ack = 501;
-	tcp_session_packet(f->r, f->s, 0, &p, &f->sink, f);
-	fx_send(f, 1, F_RST, 501 + 200000, 0, NULL, 0);
-	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
-	fx_send(f, 1, F_RST, 501 + 100000, 0, NULL, 0);
-	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	fx_send(f, 0, F_ACK, 101, 501, "GET ", 4);
+	fx_send(f, 1, F_RST, 501 + 100000, 0, NULL, 0); /* in the scaled window */
+	fx_send(f, 1, F_RST | F_ACK, 502, 105, NULL, 0); /* one past */
+	fx_send(f, 1, F_RST | F_ACK, 500, 105, NULL, 0); /* one before, no FIN */
+	fx_send(f, 0, F_RST, 104, 0, NULL, 0); /* client: one before its next */
+	assert_int_equal(fx_cnt(f)->rst_invalid, 4);
+	assert_false(tcp_session_is_closed(f->s));
+	assert_string_equal(tcp_session_state_name(f->s), "established");
+	fx_send(f, 0, F_ACK, 105, 501, "/ HTTP/1.1\r\n\r\n", 15);
+	assert_stream(&f->rec[0], (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 19);
+	fx_send(f, 1, F_RST | F_ACK, 501, 120, NULL, 0);
 	assert_true(tcp_session_is_closed(f->s));
+	assert_int_equal(fx_cnt(f)->rst_invalid, 4);
+	assert_int_equal(fx_cnt(f)->rst, 5);
+	assert_int_equal(f->rec[0].closes, 1);
+	assert_int_equal(f->rec[1].closes, 1);
+	fx_free(f);
+}
+
+/* The sender's bytes the capture missed: the receiver's ACK says where the reset must be. An
+ * ACK behind the sender's bytes is stale while they are in flight: a reset there would only
+ * earn a challenge ACK. */
+static void test_rst_at_receiver_ack(void **state)
+{
+	uint8_t data[200];
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fill_pattern(data, sizeof(data), 31);
+	fx_handshake(f, 0, 1000);
+	fx_send(f, 0, F_ACK, 1, 1001, "GET / HTTP/1.0\r\n\r\n", 18);
+	fx_send(f, 1, F_ACK, 1001, 19, data, 50);
+	fx_send(f, 0, F_ACK, 19, 1051, NULL, 0);
+	fx_send(f, 1, F_ACK, 1051, 19, data + 50, 50);
+	fx_send(f, 1, F_RST | F_ACK, 1051, 19, NULL, 0); /* at the client's stale ACK */
+	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	/* [1101, 1201) never reaches the capture; the client acknowledges it. */
+	fx_send(f, 0, F_ACK, 19, 1201, NULL, 0);
+	fx_send(f, 1, F_RST | F_ACK, 1150, 19, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 2);
+	assert_false(tcp_session_is_closed(f->s));
+	fx_send(f, 1, F_RST | F_ACK, 1201, 19, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	assert_int_equal(f->rec[1].len, 100);
+	assert_int_equal(f->rec[1].gap_bytes, 100);
+	fx_free(f);
+}
+
+/* After its FIN a sender's reset may sit at the FIN itself (Linux accepts RCV.NXT - 1 then) or
+ * just after it; one before the FIN does not count. */
+static void test_rst_after_fin(void **state)
+{
+	static const uint32_t seqs[3] = {104, 105, 103};
+	static const int valid[3] = {1, 1, 0};
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		fx_t *f = fx_new(NULL);
+
+		fx_handshake(f, 100, 500);
+		fx_send(f, 0, F_ACK | F_FIN, 101, 501, "abc", 3); /* FIN at 104 */
+		fx_send(f, 1, F_ACK, 501, 105, NULL, 0);
+		fx_send(f, 0, F_RST, seqs[i], 0, NULL, 0);
+		assert_int_equal(tcp_session_is_closed(f->s), valid[i]);
+		assert_int_equal(fx_cnt(f)->rst_invalid, !valid[i]);
+		fx_free(f);
+	}
+}
+
+/* A reset carrying a TCP-MD5 or TCP-AO option is ignored: the receiver drops it unless the
+ * signature checks, which cannot be done here. The request and response that follow arrive. */
+static void test_rst_auth_option(void **state)
+{
+	uint8_t hdr[32];
+	uint32_t hlen = hdr_build(hdr, NULL);
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fx_handshake(f, 100, 500);
+	fx_send_hdr(f, 0, F_RST | F_ACK, 101, 501, PACKET_F_TCP_AUTH_OPT, hdr, hlen, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	assert_false(tcp_session_is_closed(f->s));
+	fx_send(f, 0, F_ACK | F_PSH, 101, 501, "GET /x HTTP/1.1\r\n\r\n", 19);
+	fx_send(f, 1, F_ACK | F_PSH, 501, 120, "HTTP/1.1 200 OK\r\n\r\n", 19);
+	fx_send_hdr(f, 1, F_RST, 520, 0, PACKET_F_TCP_AUTH_OPT, hdr, hlen, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 2);
+	assert_stream(&f->rec[0], (const uint8_t *)"GET /x HTTP/1.1\r\n\r\n", 19);
+	assert_stream(&f->rec[1], (const uint8_t *)"HTTP/1.1 200 OK\r\n\r\n", 19);
+	assert_int_equal(f->rec[0].closes, 0);
+	/* In SYN_SENT too. */
+	fx_free(f);
+	f = fx_new(NULL);
+	fx_send(f, 0, F_SYN, 100, 0, NULL, 0);
+	fx_send_hdr(f, 1, F_RST | F_ACK, 0, 101, PACKET_F_TCP_AUTH_OPT, hdr, hlen, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	assert_false(tcp_session_is_closed(f->s));
+	/* Without the option, the same reset ends the attempt. */
+	fx_send_hdr(f, 1, F_RST | F_ACK, 0, 101, 0, hdr, hlen, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+}
+
+/* SYN_SENT: the server's reset must acknowledge the SYN (RFC 9293 3.10.7.3); the client's own
+ * reset, an answer to a segment it refused, ends nothing. */
+static void test_rst_syn_sent(void **state)
+{
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fx_send(f, 0, F_SYN, 1000, 0, NULL, 0);
+	fx_send(f, 1, F_RST, 0, 0, NULL, 0); /* no ACK */
+	fx_send(f, 1, F_RST, 0, 1001, NULL, 0); /* the right number, but no ACK bit */
+	fx_send(f, 1, F_RST | F_ACK, 0, 1000, NULL, 0); /* acknowledges nothing */
+	fx_send(f, 1, F_RST | F_ACK, 0, 1002, NULL, 0); /* beyond the SYN */
+	fx_send(f, 0, F_RST, 1001, 0, NULL, 0); /* the client's own */
+	fx_send(f, 0, F_RST | F_ACK, 1000, 1001, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 6);
+	assert_string_equal(tcp_session_state_name(f->s), "syn_sent");
+	assert_false(tcp_session_is_closed(f->s));
+	fx_send(f, 1, F_RST | F_ACK, 0, 1001, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	assert_string_equal(tcp_session_state_name(f->s), "closed");
+	assert_int_equal(fx_cnt(f)->rst_invalid, 6);
+	fx_free(f);
+
+	/* With data on the SYN (TCP Fast Open) the ACK may cover it, and no more. */
+	f = fx_new(NULL);
+	fx_send(f, 0, F_SYN, 1000, 0, "hello", 5);
+	fx_send(f, 1, F_RST | F_ACK, 0, 1007, NULL, 0);
+	assert_false(tcp_session_is_closed(f->s));
+	fx_send(f, 1, F_RST | F_ACK, 0, 1006, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+}
+
+/* SYN_SENT with timestamps: a reset echoing a TSval no SYN sent is refused by Linux (PAWS) and
+ * ignored by Suricata; so is any echo when the SYN sent no timestamps. An echo of 0 proves
+ * nothing. */
+static void test_rst_syn_sent_timestamps(void **state)
+{
+	static const uint8_t linux_opts[20] = {
+		2, 4,  0x05, 0xb4, /* MSS 1460 */
+		4, 2, /* SACK permitted */
+		8, 10, 0x6c, 0x8d, 0x3f, 0x3d, 0, 0, 0, 0, /* TSval 1821196093, TSecr 0 */
+		1, 3,  3,    7, /* NOP, window scale 7 */
+	};
+	uint8_t hdr[32], syn[40];
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fx_send_ts(f, 0, F_SYN, 1000, 0, 5000, 0);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 100, 100);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 100, 5001);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 2);
+	assert_false(tcp_session_is_closed(f->s));
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 100, 5000);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	/* Retransmitted SYNs: any TSval they sent may be echoed. */
+	f = fx_new(NULL);
+	fx_send_ts(f, 0, F_SYN, 1000, 0, 5000, 0);
+	fx_send_ts(f, 0, F_SYN, 1000, 0, 5300, 0);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 1, 4999);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 1, 5301);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 2);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 1, 5200);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	/* A SYN without timestamps. */
+	f = fx_new(NULL);
+	fx_send(f, 0, F_SYN, 1000, 0, NULL, 0);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 100, 100);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 100, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	/* Linux's SYN option layout (MSS, SACK permitted, timestamps, NOP, window scale): the
+	 * timestamps are found behind other options. */
+	f = fx_new(NULL);
+	memset(syn, 0, sizeof(syn));
+	syn[12] = 10 << 4;
+	memcpy(syn + 20, linux_opts, sizeof(linux_opts));
+	fx_send_hdr(f, 0, F_SYN, 1000, 0, 0, syn, sizeof(syn), NULL, 0);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 1, 1821196092u);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 1, 1821196093u);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	/* SYNs whose TSval is 0 give nothing to compare with. */
+	f = fx_new(NULL);
+	fx_send_ts(f, 0, F_SYN, 1000, 0, 0, 0);
+	fx_send_ts(f, 1, F_RST | F_ACK, 0, 1001, 1, 77);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	/* A malformed option list, or a header cut short, carries no timestamps. */
+	f = fx_new(NULL);
+	fx_send_ts(f, 0, F_SYN, 1000, 0, 5000, 0);
+	hdr_build(hdr, (const uint32_t[2]){1, 100});
+	hdr[23] = 12; /* runs past the header */
+	fx_send_hdr(f, 1, F_RST | F_ACK, 0, 1001, 0, hdr, 32, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+	f = fx_new(NULL);
+	fx_send_ts(f, 0, F_SYN, 1000, 0, 5000, 0);
+	hdr_build(hdr, (const uint32_t[2]){1, 100});
+	fx_send_hdr(f, 1, F_RST | F_ACK, 0, 1001, 0, hdr, 24, NULL, 0); /* l4_len < hlen */
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+}
+
+/* The shape of suricata-verify bug-3286: before the SYN/ACK, a forged RST and FIN from the
+ * server echo a timestamp the SYN never sent, and the client answers the FIN with its own RST.
+ * None of it counts; the connection that follows is delivered whole. */
+static void test_evasion_before_synack(void **state)
+{
+	static const char req[] = "GET /THIS_IS_A_TEST HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t cisn = 3810062735u, sisn = 26175;
+	const uint32_t nreq = sizeof(req) - 1, nrsp = sizeof(rsp) - 1;
+	int with_ts;
+
+	(void)state;
+	for (with_ts = 0; with_ts < 2; with_ts++) {
+		fx_t *f = fx_new(NULL);
+
+		if (with_ts)
+			fx_send_ts(f, 0, F_SYN, cisn, 0, 1821165629u, 0);
+		else
+			fx_send(f, 0, F_SYN, cisn, 0, NULL, 0);
+		fx_send_ts(f, 1, F_RST | F_ACK, 0, cisn + 1, 100, 100);
+		fx_send_ts(f, 1, F_FIN | F_ACK, 0, cisn + 1, 100, 100);
+		fx_send(f, 0, F_RST, cisn + 1, 0, NULL, 0);
+		assert_int_equal(fx_cnt(f)->rst_invalid, 2);
+		assert_int_equal(fx_cnt(f)->pkt_invalid, 1);
+		assert_string_equal(tcp_session_state_name(f->s), "syn_sent");
+		fx_send(f, 1, F_SYN | F_ACK, sisn, cisn + 1, NULL, 0);
+		fx_send(f, 0, F_ACK, cisn + 1, sisn + 1, NULL, 0);
+		fx_send(f, 0, F_ACK | F_PSH, cisn + 1, sisn + 1, req, nreq);
+		fx_send(f, 1, F_ACK, sisn + 1, cisn + 1 + nreq, NULL, 0);
+		fx_send(f, 1, F_ACK | F_PSH, sisn + 1, cisn + 1 + nreq, rsp, nrsp);
+		assert_string_equal(tcp_session_state_name(f->s), "established");
+		assert_stream(&f->rec[0], (const uint8_t *)req, nreq);
+		assert_stream(&f->rec[1], (const uint8_t *)rsp, nrsp);
+		assert_int_equal(f->rec[0].closes + f->rec[1].closes, 0);
+		fx_free(f);
+	}
+}
+
+/* Before the SYN/ACK the client drops every other server segment; once the client acknowledges
+ * (the SYN/ACK was only missed by the capture) the server's data is taken up again. */
+static void test_syn_sent_server_data(void **state)
+{
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fx_send(f, 0, F_SYN, 100, 0, NULL, 0);
+	fx_send(f, 1, F_ACK | F_PSH, 7777, 101, "forged", 6);
+	fx_send(f, 1, F_ACK, 7783, 101, NULL, 0);
+	assert_int_equal(fx_cnt(f)->pkt_invalid, 2);
+	assert_int_equal(f->rec[1].len, 0);
+	fx_send(f, 0, F_ACK | F_PSH, 101, 501, "GET", 3);
+	fx_send(f, 1, F_ACK | F_PSH, 501, 104, "HTTP", 4);
+	assert_stream(&f->rec[0], (const uint8_t *)"GET", 3);
+	assert_stream(&f->rec[1], (const uint8_t *)"HTTP", 4);
+	/* The server's side now has a base: its reset is checked like any other. */
+	fx_send(f, 1, F_RST | F_ACK, 505, 104, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+}
+
+/* SYN_RECV: either side's reset counts at its next sequence number (ISN + 1). */
+static void test_rst_syn_recv(void **state)
+{
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fx_send(f, 0, F_SYN, 100, 0, NULL, 0);
+	fx_send(f, 1, F_SYN | F_ACK, 500, 101, NULL, 0);
+	assert_string_equal(tcp_session_state_name(f->s), "syn_recv");
+	fx_send(f, 1, F_RST | F_ACK, 505, 101, NULL, 0);
+	fx_send(f, 0, F_RST, 102, 0, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 2);
+	fx_send(f, 0, F_RST, 101, 0, NULL, 0); /* a scanner's reset after the SYN/ACK */
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	f = fx_new(NULL);
+	fx_send(f, 0, F_SYN, 100, 0, NULL, 0);
+	fx_send(f, 1, F_SYN | F_ACK, 500, 101, NULL, 0);
+	fx_send(f, 1, F_RST | F_ACK, 501, 101, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+}
+
+/* Midstream: a reset from a side not seen yet is checked against what the other side
+ * acknowledged; with nothing seen at all it counts. */
+static void test_rst_midstream(void **state)
+{
+	fx_t *f = fx_new(NULL);
+
+	(void)state;
+	fx_send(f, 0, F_ACK | F_PSH, 1000, 9000, "GET", 3);
+	fx_send(f, 1, F_RST | F_ACK, 8999, 1003, NULL, 0);
+	assert_int_equal(fx_cnt(f)->rst_invalid, 1);
+	fx_send(f, 1, F_RST | F_ACK, 9000, 1003, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	fx_free(f);
+
+	f = fx_new(NULL);
+	fx_send(f, 1, F_RST, 4242, 0, NULL, 0);
+	assert_true(tcp_session_is_closed(f->s));
+	assert_int_equal(fx_cnt(f)->rst_invalid, 0);
 	fx_free(f);
 }
 
@@ -1444,7 +1813,16 @@ int main(void)
 		cmocka_unit_test(test_fin_server_first),
 		cmocka_unit_test(test_fin_before_data),
 		cmocka_unit_test(test_rst),
-		cmocka_unit_test(test_rst_window_scale),
+		cmocka_unit_test(test_rst_exact_seq),
+		cmocka_unit_test(test_rst_at_receiver_ack),
+		cmocka_unit_test(test_rst_after_fin),
+		cmocka_unit_test(test_rst_auth_option),
+		cmocka_unit_test(test_rst_syn_sent),
+		cmocka_unit_test(test_rst_syn_sent_timestamps),
+		cmocka_unit_test(test_evasion_before_synack),
+		cmocka_unit_test(test_syn_sent_server_data),
+		cmocka_unit_test(test_rst_syn_recv),
+		cmocka_unit_test(test_rst_midstream),
 		cmocka_unit_test(test_gap_by_ack_to_fin),
 		cmocka_unit_test(test_syn_with_data),
 		cmocka_unit_test(test_missed_syn),
