@@ -28,7 +28,8 @@ enum config_type {
 	CONFIG_SIZE,
 	CONFIG_DURATION,
 	CONFIG_ENUM, /* a name from config_enum_names(), stored as its index (int) */
-	CONFIG_KEY128 /* 32 hex digits, stored as 16 bytes */
+	CONFIG_KEY128, /* 32 hex digits, stored as 16 bytes */
+	CONFIG_STRING /* text, stored in a char array of max bytes */
 };
 
 typedef struct config_key {
@@ -120,6 +121,9 @@ static const config_key_t config_keys[] = {
 	 "memory of the HTTP dissector: records, flow states, zlib (0 = no cap)"},
 	{"eve.http.dump-all-headers", CONFIG_ENUM, CFG(http_out.dump_headers), 0, 3,
 	 "headers in http events: none, request, response, both"},
+	{"inventory.trusted-proxies", CONFIG_STRING, CFG(trusted_proxies), 0,
+	 sizeof(((aw_config_t *)0)->trusted_proxies),
+	 "proxies (CIDR list) whose X-Forwarded-For / Forwarded headers name the client"},
 	{"privacy.hash-key", CONFIG_KEY128, CFG(http_out.hash_key), 0, 0,
 	 "32 hex digits: key of the hashes that replace secrets (set your own)"},
 };
@@ -265,6 +269,7 @@ static void config_store(aw_config_t *cfg, const config_key_t *k, uint64_t v)
 		*(int *)(void *)base = (int)v;
 		break;
 	case CONFIG_KEY128:
+	case CONFIG_STRING:
 		break;
 	case CONFIG_SIZE:
 		if (k->offset == CFG(capture.buffer_mb))
@@ -295,6 +300,16 @@ int config_set(aw_config_t *cfg, const char *key, const char *value, char *errbu
 
 		if (strcmp(k->key, key) != 0)
 			continue;
+		if (k->type == CONFIG_STRING) {
+			if (strlen(value) >= k->max) {
+				snprintf(errbuf, CONFIG_ERRBUF_SIZE,
+					 "setting %s: longer than %u bytes", key,
+					 (unsigned)k->max - 1);
+				return AW_ECONFIG;
+			}
+			snprintf((char *)cfg + k->offset, (size_t)k->max, "%s", value);
+			return 0;
+		}
 		if (k->type == CONFIG_KEY128) {
 			uint8_t key128[16];
 

@@ -351,10 +351,11 @@ int main(int argc, char **argv)
 	 * missing privileges fail with one line and no output file. */
 	if (cfg.iface && !(live = main_open_input(&cfg, NULL)))
 		return 1;
-	if (pipeline_new(&pl, &cfg, err, sizeof(err)) < 0) {
+	rc = pipeline_new(&pl, &cfg, err, sizeof(err));
+	if (rc < 0) {
 		fprintf(stderr, "apiwatch: %s\n", err);
 		capture_close(live);
-		return 1;
+		return rc == AW_ECONFIG ? 2 : 1;
 	}
 	progress = cfg.progress < 0 ? isatty(STDERR_FILENO) : cfg.progress;
 	t0 = main_monotonic();

@@ -35,8 +35,8 @@ static uint64_t pipeline_tick_us(const aw_config_t *cfg)
 	return t;
 }
 
-static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {"flow", "stream",	 "defrag",
-								    "l7",   "dissector", "output"};
+static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {
+	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory"};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reassembled bytes to the flow's dissector */
@@ -245,6 +245,7 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 {
 	pipeline_t *pl = env->ud;
 
+	inventory_annotate(pl->inv, call);
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -429,6 +430,11 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		pipeline_free(pl);
 		return rc;
 	}
+	rc = inventory_new(&pl->inv, cfg, &pl->mem[PIPELINE_MEM_INVENTORY], errbuf, errlen);
+	if (rc < 0) {
+		pipeline_free(pl);
+		return rc;
+	}
 	rc = output_new(&pl->out, &cfg->output, &pl->mem[PIPELINE_MEM_OUTPUT]);
 	if (rc < 0) {
 		snprintf(errbuf, errlen, "cannot open EVE output %s: %s", cfg->output.eve_path,
@@ -451,6 +457,7 @@ void pipeline_free(pipeline_t *pl)
 		if (pl->dctx[i] && dissector_table[i]->ctx_free)
 			dissector_table[i]->ctx_free(pl->dctx[i]);
 	output_http_free(pl->http_out);
+	inventory_free(pl->inv);
 	pipeline_probe_pool_free(pl);
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);

@@ -7,6 +7,7 @@
 #include "decode.h"
 #include "dissector.h"
 #include "flow.h"
+#include "inventory.h"
 #include "l7_classify.h"
 #include "output.h"
 #include "output_http.h"
@@ -34,6 +35,7 @@ struct pipeline {
 	tcp_reassembly_t *tcp;
 	l7_ctx_t *l7;
 	output_t *out;
+	inventory_t *inv;
 	output_http_t *http_out; /* http / anomaly event writer */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
 	void *dctx[PIPELINE_MAX_DISSECTORS]; /* per-dissector contexts, as dissector_table */

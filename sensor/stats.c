@@ -248,6 +248,28 @@ static void stats_api_memory(json_buf_t *jb, const pipeline_t *pl)
 	json_close_object(jb);
 }
 
+static void stats_api_inventory(json_buf_t *jb, const inventory_t *inv)
+{
+	const inventory_counters_t *ic = inventory_counters(inv);
+	const path_template_counters_t *tc = inventory_template_counters(inv);
+
+	json_open_object(jb, "inventory");
+	json_kv_u64(jb, "calls", ic->calls);
+	json_kv_u64(jb, "no_path", ic->no_path);
+	json_open_object(jb, "templates");
+	json_kv_u64(jb, "trees", tc->trees);
+	json_kv_u64(jb, "nodes", tc->nodes);
+	json_kv_u64(jb, "templates", tc->templates);
+	json_kv_u64(jb, "created", tc->templates_created);
+	json_kv_u64(jb, "merged", tc->templates_merged);
+	json_kv_u64(jb, "collapses", tc->collapse_hard + tc->collapse_novelty);
+	json_kv_u64(jb, "capped", tc->capped);
+	json_kv_u64(jb, "cap_hits", tc->tree_cap_hits + tc->node_cap_hits + tc->mem_cap_hits);
+	json_kv_u64(jb, "catchall", tc->catchall);
+	json_close_object(jb);
+	json_close_object(jb);
+}
+
 static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 {
 	const tcp_counters_t *tc = tcp_reassembly_counters(pl->tcp);
@@ -307,6 +329,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "done", pl->counters.dissector_done);
 	json_close_object(jb);
 	stats_api_http(jb, pl);
+	stats_api_inventory(jb, pl->inv);
 	json_open_object(jb, "output");
 	json_kv_u64(jb, "events", oc->events);
 	json_kv_u64(jb, "flow", oc->events_flow);

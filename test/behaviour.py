@@ -129,6 +129,16 @@ def main():
         t = flows(evs)[0]['api']['tcp']
         check('gap reported with its size', t['tc_gaps'] == 1 and t['tc_gap_bytes'] == 1448,
               json.dumps(t))
+        calls = [e for e in run(aw, ['-r', P('http-keepalive.pcap')], tmp)
+                 if e['event_type'] == 'http']
+        check('calls carry endpoint and principal',
+              calls and all(e['api'].get('endpoint', '').startswith('/') and
+                            e['api'].get('principal') == 'ip:127.0.0.1' for e in calls),
+              json.dumps([e['api'] for e in calls]))
+        calls = [e for e in run(aw, ['-r', P('http-keepalive.pcap'), '--set',
+                                     'inventory.trusted-proxies=127.0.0.0/8'], tmp)
+                 if e['event_type'] == 'http']
+        check('trusted proxies accepted', len(calls) == 4)
         for v in ('vlan', 'qinq', 'mpls', 'vxlan', 'geneve', 'gre', 'erspan2', 'erspan3', 'sll',
                   'sll2', 'raw', 'null', 'tcp-ooo', 'tcp-retrans', 'tcp-overlap-same'):
             fl = flows(run(aw, ['-r', P('http-basic-%s.pcap' % v)], tmp))

@@ -43,6 +43,8 @@ def main():
         (['-r', good or notcap, '--set', 'flow.memcap=lots', '--eve', eve], 2, 'flow.memcap'),
         (['-r', good or notcap, '--set', 'no.such.key=1', '--eve', eve], 2, 'unknown setting'),
         (['-r', good or notcap, '-c', badyaml, '--eve', eve], 2, 'bad.yaml:2'),
+        (['-r', good or notcap, '--set', 'inventory.trusted-proxies=10.0.0.0/33', '--eve', eve],
+         2, 'trusted-proxies'),
         (['-r', good or notcap, '--eve', os.path.join(tmp, 'no/such/dir/eve.json')], 1,
          'cannot open EVE output'),
         ([], 2, 'give either'),
