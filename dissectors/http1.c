@@ -528,10 +528,10 @@ static int http1_on_data(void *state, int dir, const uint8_t *data, size_t len)
 /* A gap inside a body of known length: the body goes on after it (libhtp does the same). */
 static int http1_gap_in_length_body(http1_dir_t *d, uint64_t len)
 {
-	uint64_t rem = d->p.content_length;
+	uint64_t rem = d->remaining;
 
 	if (len < rem) {
-		d->p.content_length -= len;
+		d->remaining -= len;
 		d->body_fed += len;
 		http1__body_gap(d, len);
 		d->st->ctx->cnt.gaps_in_body++;

@@ -2,7 +2,7 @@
  * http1_private.h - the HTTP/1.x dissector's layout, shared by dissectors/http1*.c only.
  *
  * http1.c        registration, per-pipeline context, flow state, gaps, ends, emission
- * http1_parse.c  start lines, llhttp callbacks, headers, transaction pairing
+ * http1_parse.c  start lines, headers, body framing (llhttp callbacks), transaction pairing
  * http1_body.c   bodies: the kept copy and their sizes
  * http1_uri.c    host, port, path and query of a finished call
  */
@@ -89,7 +89,8 @@ typedef struct http1_dir {
 	uint8_t maybe09; /* a request line without protocol: HTTP/0.9 unless headers follow */
 	uint32_t trailer_name; /* trailer being read: bytes of tok that are its name */
 	uint64_t first_us; /* packet time of the first byte of the current message */
-	uint64_t body_fed; /* body bytes given to llhttp for the current message */
+	uint64_t body_fed; /* body bytes read for the current message */
+	uint64_t remaining; /* HTTP1_FRAME_LENGTH: body bytes still to come (read without llhttp) */
 	http1_tok_t tok;
 	http1_body_t body;
 	char *hold; /* bytes held in HOLD / TUNNEL mode */

@@ -148,14 +148,17 @@ static int http1_hex(char ch)
 /* Path (percent-decoded) and query of the target. */
 static void http1_path_query(api_call_t *c)
 {
-	const char *p = c->url.ptr, *end = c->url.ptr + c->url.len, *s, *q;
+	const char *p = c->url.ptr, *end = c->url.ptr + c->url.len, *s, *q, *hash;
 	size_t alen = 0, i, o;
 	const char *auth = http1_authority(p, c->url.len, &alen);
 	char *w;
 
 	s = auth ? auth + alen : p;
-	for (q = s; q < end && *q != '?' && *q != '#'; q++)
-		;
+	/* The path ends at the first '?' or '#'. */
+	hash = memchr(s, '#', (size_t)(end - s));
+	q = memchr(s, '?', (size_t)((hash ? hash : end) - s));
+	if (!q)
+		q = hash ? hash : end;
 	if (q < end && *q == '?') {
 		const char *qe = memchr(q + 1, '#', (size_t)(end - q - 1));
 

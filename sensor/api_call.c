@@ -88,21 +88,49 @@ const char *api_hdr_name(enum api_hdr h)
 	return h < API_HDR__COUNT ? api_hdr_names[h] : "";
 }
 
-/* ASCII case-insensitive comparison with a lower-case literal (no locale, unlike strncasecmp;
- * a byte that is not a letter must match exactly). */
+/* Lower-cases the ASCII capitals among 8 bytes at once (SWAR); other bytes, including those
+ * from 0x80 up, are left as they are. */
+static uint64_t api_hdr_lower8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t h = w & (0x7F * ones); /* below 0x80 per byte: the additions cannot carry */
+	uint64_t ge_a = h + (0x80 - 'A') * ones; /* bit 7: the byte is 'A' or more */
+	uint64_t gt_z = h + (0x80 - 'Z' - 1) * ones; /* bit 7: the byte is past 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~w & (0x80 * ones);
+
+	return w | (upper >> 2); /* 0x80 >> 2 is the case bit, 0x20 */
+}
+
+static uint64_t api_hdr_load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static uint64_t api_hdr_load4(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+/* ASCII case-insensitive comparison of n bytes (4 or more) with a lower-case literal, a word at
+ * a time (no locale, unlike strncasecmp; a byte that is not a letter must match exactly). The
+ * last word overlaps the one before when n is not a multiple of its size. */
 static int api_hdr_eq(const char *name, const char *lit, size_t n)
 {
 	size_t i;
 
-	for (i = n; i-- > 0;) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + ('a' - 'A'));
-		if (c != (unsigned char)lit[i])
+	if (n < 8)
+		return api_hdr_lower8(api_hdr_load4(name)) == api_hdr_load4(lit) &&
+		       api_hdr_lower8(api_hdr_load4(name + n - 4)) == api_hdr_load4(lit + n - 4);
+	for (i = 0; i + 8 < n; i += 8)
+		if (api_hdr_lower8(api_hdr_load8(name + i)) != api_hdr_load8(lit + i))
 			return 0;
-	}
-	return 1;
+	return api_hdr_lower8(api_hdr_load8(name + n - 8)) == api_hdr_load8(lit + n - 8);
 }
 
 /* Which well-known header a name is, or -1: by length first, so most names cost one compare. */
@@ -151,10 +179,15 @@ double api_call_latency_ms(const api_call_t *c)
 {
 	if (!c->req.end_us || !c->resp.first_us)
 		return -1.0;
+	return (double)api_call_latency_us(c) / 1000.0;
+}
+
+uint64_t api_call_latency_us(const api_call_t *c)
+{
 	/* A server may answer before the request body is complete (an early error). */
-	if (c->resp.first_us < c->req.end_us)
-		return 0.0;
-	return (double)(c->resp.first_us - c->req.end_us) / 1000.0;
+	if (!c->req.end_us || !c->resp.first_us || c->resp.first_us < c->req.end_us)
+		return 0;
+	return c->resp.first_us - c->req.end_us;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -465,10 +498,12 @@ int api_call_add_header(api_call_t *c, int dir, const void *name, size_t nlen, c
 	char *w;
 	int rc;
 
-	rc = api_call_hdr_reserve(s, dir);
-	if (rc == 0)
-		rc = api_call_arena_reserve(s, nlen + vlen); /* one reserve: nothing moves after */
-	if (rc < 0)
+	/* The usual record has room already: the reserves are only called to grow (the arena in
+	 * one reserve for both strings, so that nothing moves between the two copies). */
+	if (m->nheaders >= s->hdr_cap[dir] && (rc = api_call_hdr_reserve(s, dir)) < 0)
+		return rc;
+	if (s->arena_len + nlen + vlen > s->arena_cap &&
+	    (rc = api_call_arena_reserve(s, nlen + vlen)) < 0)
 		return rc;
 	w = s->arena + s->arena_len;
 	h = &m->headers[m->nheaders++];

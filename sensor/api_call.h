@@ -149,6 +149,9 @@ const char *api_hdr_name(enum api_hdr h);
  * when either is unknown. */
 double api_call_latency_ms(const api_call_t *c);
 
+/* The same in whole microseconds (0 when either time is unknown). */
+uint64_t api_call_latency_us(const api_call_t *c);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The pool of records (api_call.c) */
 

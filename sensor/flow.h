@@ -78,6 +78,9 @@ struct flow {
 	void *dissector_state;
 	uint32_t l7_pkts; /* packets given to the classifier */
 	uint8_t probe_tries[2];
+
+	/* The Community ID text, kept by flow_community_id_memo: "" until the first event. */
+	char community_id[32];
 };
 
 #define FLOW_F_REVERSED_GUESS 0x01 /* orientation guessed from ports, not from a handshake */
@@ -145,5 +148,10 @@ const char *flow_end_reason_name(enum flow_end_reason r);
 
 /* Formats the flow's Community ID v1 (seed from configuration) into out (at least 32 bytes). */
 void flow_community_id(const flow_t *f, uint16_t seed, char *out, unsigned out_len);
+
+/* The flow's Community ID, computed (SHA-1) at the first call and kept in the flow for the
+ * others: every event of a flow carries it. Logically const. The seed must be the same at
+ * every call for a flow (the output stage's). */
+const char *flow_community_id_memo(const flow_t *f, uint16_t seed);
 
 #endif

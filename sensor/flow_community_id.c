@@ -66,3 +66,12 @@ void flow_community_id(const flow_t *f, uint16_t seed, char *out, unsigned out_l
 		out[len] = '\0';
 	}
 }
+
+const char *flow_community_id_memo(const flow_t *f, uint16_t seed)
+{
+	flow_t *memo = (flow_t *)(uintptr_t)f; /* flows live in the pool, never in const memory */
+
+	if (!memo->community_id[0])
+		flow_community_id(f, seed, memo->community_id, sizeof(memo->community_id));
+	return memo->community_id;
+}

@@ -1,5 +1,9 @@
 /*
  * json.c - the EVE line writer (see json.h).
+ *
+ * Room is only ever asked for in lower bounds of what the line will still take (a string's
+ * unescaped length, exact sizes otherwise, one byte for a separator that may not be written),
+ * so that a line overflows exactly when its text would pass max, however its members are cut.
  */
 #include "json.h"
 
@@ -7,7 +11,25 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "error.h"
+
+#define JSON_BUF_MIN 4096u
+
+/* Two decimal digits per entry: numbers are written two digits per division. */
+static const char json_dd[201] = "00010203040506070809"
+				 "10111213141516171819"
+				 "20212223242526272829"
+				 "30313233343536373839"
+				 "40414243444546474849"
+				 "50515253545556575859"
+				 "60616263646566676869"
+				 "70717273747576777879"
+				 "80818283848586878889"
+				 "90919293949596979899";
 
 void json_buf_init(json_buf_t *jb, mem_account_t *acct, size_t max)
 {
@@ -21,53 +43,171 @@ void json_buf_free(json_buf_t *jb)
 	if (jb->buf)
 		mem_free(jb->acct, jb->buf, jb->size);
 	jb->buf = NULL;
-	jb->size = jb->len = 0;
+	jb->size = jb->len = jb->line = jb->lim = 0;
 }
 
-/* Makes room for n more bytes; sets overflow and returns 0 when it cannot. */
-static int json_reserve(json_buf_t *jb, size_t n)
+void json_buf_clear(json_buf_t *jb)
 {
-	size_t want, nsize;
+	jb->len = jb->line = jb->lim = 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Room */
+
+/* Where the current line may go on up to which offset: its cap or the end of the buffer. */
+static size_t json_line_lim(const json_buf_t *jb)
+{
+	size_t cap = jb->line + jb->max;
+
+	return cap < jb->size ? cap : jb->size;
+}
+
+/* Slow path of json_room: grows the buffer, or marks the line overflowed (NULL) when it would
+ * pass max or memory is refused. */
+static char *json_grow(json_buf_t *jb, size_t n)
+{
+	size_t want = jb->len + n, nsize;
 	char *nb;
 
 	if (jb->overflow)
-		return 0;
-	want = jb->len + n;
-	if (want <= jb->size)
-		return 1;
-	if (want > jb->max) {
-		jb->overflow = 1;
-		return 0;
+		return NULL;
+	if (n > jb->max || want - jb->line > jb->max)
+		goto overflow;
+	if (want > jb->size) {
+		nsize = jb->size ? jb->size : JSON_BUF_MIN;
+		while (nsize < want)
+			nsize *= 2;
+		nb = mem_realloc(jb->acct, jb->buf, jb->size, nsize);
+		if (!nb)
+			goto overflow;
+		jb->buf = nb;
+		jb->size = nsize;
 	}
-	nsize = jb->size ? jb->size : 4096;
-	while (nsize < want)
-		nsize *= 2;
-	if (nsize > jb->max)
-		nsize = jb->max;
-	nb = mem_realloc(jb->acct, jb->buf, jb->size, nsize);
-	if (!nb) {
-		jb->overflow = 1;
-		return 0;
-	}
-	jb->buf = nb;
-	jb->size = nsize;
-	return 1;
+	jb->lim = json_line_lim(jb);
+	return jb->buf + jb->len;
+overflow:
+	jb->overflow = 1;
+	jb->lim = jb->len; /* every later write takes the slow path, and fails */
+	return NULL;
 }
 
-static void json_raw(json_buf_t *jb, const char *s, size_t n)
+/* Where n more bytes of the current line go; NULL once the line overflowed. */
+static inline char *json_room(json_buf_t *jb, size_t n)
 {
-	if (!json_reserve(jb, n))
+	if (n <= jb->lim - jb->len)
+		return jb->buf + jb->len;
+	return json_grow(jb, n);
+}
+
+/* Writes the separator and the key at w; returns the end. */
+static char *json_put_key(json_buf_t *jb, char *w, const char *key, size_t klen)
+{
+	if (jb->depth > 0) {
+		if (!jb->empty)
+			*w++ = ',';
+		jb->empty = 0;
+	}
+	if (key) {
+		/* Keys are the program's own literals: nothing to escape. */
+		*w++ = '"';
+		memcpy(w, key, klen);
+		w += klen;
+		*w++ = '"';
+		*w++ = ':';
+	}
+	return w;
+}
+
+/* json__key when the buffer must grow (or the line overflowed): exact room. */
+void json__key_slow(json_buf_t *jb, const char *key, size_t klen)
+{
+	size_t n = key ? klen + 3 : 0;
+	char *w;
+
+	if (jb->depth > 0 && !jb->empty)
+		n++;
+	w = json_room(jb, n);
+	if (w)
+		jb->len = (size_t)(json_put_key(jb, w, key, klen) - jb->buf);
+}
+
+void json__raw(json_buf_t *jb, const char *s, size_t n)
+{
+	char *w = json_room(jb, n);
+
+	if (!w)
 		return;
-	memcpy(jb->buf + jb->len, s, n);
+	memcpy(w, s, n);
 	jb->len += n;
 }
 
-static void json_ch(json_buf_t *jb, char c)
+/* ------------------------------------------------------------------------------------------ */
+/* Structure */
+
+void json__push(json_buf_t *jb, char bracket)
 {
-	if (!json_reserve(jb, 1))
+	char *w;
+
+	if (jb->depth >= JSON_MAX_DEPTH) {
+		jb->overflow = 1;
+		jb->lim = jb->len;
 		return;
-	jb->buf[jb->len++] = c;
+	}
+	w = json_room(jb, 1);
+	if (w) {
+		*w = bracket;
+		jb->len++;
+	}
+	if (jb->depth > 0)
+		jb->outer_empty[jb->depth - 1] = jb->empty;
+	jb->empty = 1;
+	jb->depth++;
 }
+
+void json__pop(json_buf_t *jb, char bracket)
+{
+	char *w = json_room(jb, 1);
+
+	if (w) {
+		*w = bracket;
+		jb->len++;
+	}
+	if (jb->depth > 0)
+		jb->depth--;
+	if (jb->depth > 0)
+		jb->empty = jb->outer_empty[jb->depth - 1];
+}
+
+void json_begin(json_buf_t *jb)
+{
+	jb->line = jb->len;
+	jb->depth = 0;
+	jb->overflow = 0;
+	jb->lim = json_line_lim(jb);
+	json__push(jb, '{');
+}
+
+int json_end(json_buf_t *jb)
+{
+	char *w;
+
+	while (jb->depth > 1)
+		json__pop(jb, '}');
+	jb->depth = 0;
+	w = json_room(jb, 2);
+	if (w) {
+		w[0] = '}';
+		w[1] = '\n';
+		jb->len += 2;
+	}
+	if (jb->overflow)
+		jb->len = jb->line; /* the line is dropped whole */
+	jb->lim = jb->len; /* until the next json_begin, members take the slow path */
+	return jb->overflow ? AW_ELIMIT : 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Strings */
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
 static size_t json_utf8_len(const unsigned char *s, size_t n)
@@ -92,198 +232,229 @@ static size_t json_utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
-static void json_escaped(json_buf_t *jb, const char *str, size_t n)
+/* A byte JSON takes as it is: printable ASCII but the quote and the backslash. */
+static inline int json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+#if defined(__SSE2__)
+/* Bit i set when byte i of the 16 at s is not plain. */
+static inline unsigned json_block_special(const unsigned char *s)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	/* A signed compare: bytes from 0x80 up are negative, so "below 0x20" catches them too. */
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+				   _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
+/* Length of the run of plain bytes at the start of s (n bytes): most strings are one run, so
+ * they are scanned 16 bytes at a time and copied in one go. */
+static size_t json_plain_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	if (n >= 16) {
+		unsigned m;
+
+		for (; i + 16 <= n; i += 16) {
+			m = json_block_special(s + i);
+			if (m)
+				return i + (size_t)__builtin_ctz(m);
+		}
+		if (i == n)
+			return n;
+		/* The last block overlaps the one before; only its new bytes count. */
+		m = json_block_special(s + n - 16) >> (16 - (n - i));
+		return m ? i + (size_t)__builtin_ctz(m) : n;
+	}
+#endif
+	while (i < n && json_plain(s[i]))
+		i++;
+	return i;
+}
+
+/* What the byte (or UTF-8 sequence) at s that is not plain becomes: *in bytes of input give the
+ * returned number of bytes in out (at most 6). Valid UTF-8 is kept; other bytes are escaped. */
+static size_t json_escape_one(const unsigned char *s, size_t n, size_t *in, char out[6])
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t u = s[0] >= 0x80 ? json_utf8_len(s, n) : 0;
+
+	if (u) {
+		memcpy(out, s, u);
+		*in = u;
+		return u;
+	}
+	*in = 1;
+	out[0] = '\\';
+	switch (s[0]) {
+	case '"':
+	case '\\':
+		out[1] = (char)s[0];
+		return 2;
+	case '\n':
+		out[1] = 'n';
+		return 2;
+	case '\r':
+		out[1] = 'r';
+		return 2;
+	case '\t':
+		out[1] = 't';
+		return 2;
+	default:
+		memcpy(out + 1, "u00", 3);
+		out[4] = hex[s[0] >> 4];
+		out[5] = hex[s[0] & 15];
+		return 6;
+	}
+}
+
+void json__strn(json_buf_t *jb, const char *str, size_t n)
+{
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run;
+	size_t i = 0, run, in, out;
+	char esc[6];
+	/* The unescaped length: a lower bound, exact for the usual string. */
+	char *w = json_room(jb, n + 2);
 
-	json_ch(jb, '"');
+	if (!w)
+		return;
+	*w++ = '"';
 	while (i < n) {
-		/* Copy the longest run that needs no escaping in one go. */
-		run = i;
-		while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' &&
-		       s[run] != '\\')
-			run++;
-		if (run > i) {
-			json_raw(jb, str + i, run - i);
-			i = run;
-			continue;
-		}
-		if (s[i] >= 0x80) {
-			size_t u = json_utf8_len(s + i, n - i);
-
-			if (u) {
-				json_raw(jb, str + i, u);
-				i += u;
-				continue;
-			}
-		}
-		switch (s[i]) {
-		case '"':
-			json_raw(jb, "\\\"", 2);
+		run = json_plain_run(s + i, n - i);
+		memcpy(w, s + i, run);
+		w += run;
+		i += run;
+		if (i == n)
 			break;
-		case '\\':
-			json_raw(jb, "\\\\", 2);
-			break;
-		case '\n':
-			json_raw(jb, "\\n", 2);
-			break;
-		case '\r':
-			json_raw(jb, "\\r", 2);
-			break;
-		case '\t':
-			json_raw(jb, "\\t", 2);
-			break;
-		default: {
-			char esc[6] = {'\\', 'u', '0', '0', hex[s[i] >> 4], hex[s[i] & 15]};
-
-			json_raw(jb, esc, 6);
-		}
-		}
-		i++;
+		out = json_escape_one(s + i, n - i, &in, esc);
+		/* The escape may take more than the bytes it replaces: room for it and the rest. */
+		jb->len = (size_t)(w - jb->buf);
+		w = json_room(jb, out + (n - i - in) + 1);
+		if (!w)
+			return;
+		memcpy(w, esc, out);
+		w += out;
+		i += in;
 	}
-	json_ch(jb, '"');
+	*w++ = '"';
+	jb->len = (size_t)(w - jb->buf);
 }
 
-/* Writes the separator and the key of the next member (or element when key is NULL). */
-static void json_key(json_buf_t *jb, const char *key)
+/* ------------------------------------------------------------------------------------------ */
+/* Numbers, booleans, times */
+
+size_t json_format_u64(char *end, uint64_t v)
 {
-	if (jb->depth > 0) {
-		if (!jb->first[jb->depth - 1])
-			json_ch(jb, ',');
-		jb->first[jb->depth - 1] = 0;
+	char *p = end;
+
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, json_dd + 2 * d, 2);
 	}
-	if (key) {
-		/* Keys are the program's own literals: nothing to escape. */
-		size_t kl = strlen(key);
-
-		if (json_reserve(jb, kl + 3)) {
-			jb->buf[jb->len++] = '"';
-			memcpy(jb->buf + jb->len, key, kl);
-			jb->len += kl;
-			jb->buf[jb->len++] = '"';
-			jb->buf[jb->len++] = ':';
-		}
-	}
-}
-
-static void json_push(json_buf_t *jb, char c)
-{
-	json_ch(jb, c);
-	if (jb->depth < JSON_MAX_DEPTH)
-		jb->first[jb->depth] = 1;
-	else
-		jb->overflow = 1;
-	jb->depth++;
-}
-
-void json_begin(json_buf_t *jb)
-{
-	jb->len = 0;
-	jb->depth = 0;
-	jb->overflow = 0;
-	json_push(jb, '{');
-}
-
-int json_end(json_buf_t *jb)
-{
-	while (jb->depth > 1)
-		json_close_object(jb);
-	jb->depth = 0;
-	json_raw(jb, "}\n", 2);
-	return jb->overflow ? AW_ELIMIT : 0;
-}
-
-void json_open_object(json_buf_t *jb, const char *key)
-{
-	json_key(jb, key);
-	json_push(jb, '{');
-}
-
-void json_close_object(json_buf_t *jb)
-{
-	json_ch(jb, '}');
-	if (jb->depth > 0)
-		jb->depth--;
-}
-
-void json_open_array(json_buf_t *jb, const char *key)
-{
-	json_key(jb, key);
-	json_push(jb, '[');
-}
-
-void json_close_array(json_buf_t *jb)
-{
-	json_ch(jb, ']');
-	if (jb->depth > 0)
-		jb->depth--;
-}
-
-void json_kv_strn(json_buf_t *jb, const char *key, const char *s, size_t n)
-{
-	json_key(jb, key);
-	json_escaped(jb, s, n);
-}
-
-void json_kv_str(json_buf_t *jb, const char *key, const char *s)
-{
-	json_kv_strn(jb, key, s, strlen(s));
-}
-
-/* Writes the decimal digits of v. */
-static void json_digits(json_buf_t *jb, uint64_t v)
-{
-	char tmp[24];
-	int i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	json_raw(jb, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
-void json_kv_u64(json_buf_t *jb, const char *key, uint64_t v)
-{
-	json_key(jb, key);
-	json_digits(jb, v);
-}
-
-void json_kv_i64(json_buf_t *jb, const char *key, int64_t v)
-{
-	json_key(jb, key);
-	if (v < 0) {
-		json_ch(jb, '-');
-		json_digits(jb, (uint64_t)0 - (uint64_t)v);
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, json_dd + 2 * v, 2);
 	} else {
-		json_digits(jb, (uint64_t)v);
+		*--p = (char)('0' + v);
 	}
+	return (size_t)(end - p);
 }
 
-void json_kv_bool(json_buf_t *jb, const char *key, int v)
+/* Number of decimal digits of v: log2 gives log10 within one, a table settles it. */
+static size_t json_ndigits(uint64_t v)
 {
-	json_key(jb, key);
-	if (v)
-		json_raw(jb, "true", 4);
-	else
-		json_raw(jb, "false", 5);
+	static const uint64_t pow10[20] = {1ull,
+					   10ull,
+					   100ull,
+					   1000ull,
+					   10000ull,
+					   100000ull,
+					   1000000ull,
+					   10000000ull,
+					   100000000ull,
+					   1000000000ull,
+					   10000000000ull,
+					   100000000000ull,
+					   1000000000000ull,
+					   10000000000000ull,
+					   100000000000000ull,
+					   1000000000000000ull,
+					   10000000000000000ull,
+					   100000000000000000ull,
+					   1000000000000000000ull,
+					   10000000000000000000ull};
+	uint64_t odd = v | 1; /* one digit for 0 too; no power of ten but 1 is odd */
+	size_t t = (size_t)(64 - __builtin_clzll(odd)) * 1233 >> 12;
+
+	return t + 1 - (odd < pow10[t]);
 }
 
-void json_kv_double(json_buf_t *jb, const char *key, double v)
+/* Writes the digits of v at w, which has room for them (json_ndigits); returns the end. */
+static char *json_put_u64(char *w, uint64_t v)
+{
+	char *end = w + json_ndigits(v);
+
+	json_format_u64(end, v);
+	return end;
+}
+
+void json__u64(json_buf_t *jb, uint64_t v)
+{
+	char *w = json_room(jb, json_ndigits(v));
+
+	if (w)
+		jb->len = (size_t)(json_put_u64(w, v) - jb->buf);
+}
+
+void json__i64(json_buf_t *jb, int64_t v)
+{
+	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char *w = json_room(jb, json_ndigits(mag) + (v < 0));
+
+	if (!w)
+		return;
+	if (v < 0)
+		*w++ = '-';
+	jb->len = (size_t)(json_put_u64(w, mag) - jb->buf);
+}
+
+void json__double(json_buf_t *jb, double v)
 {
 	char tmp[40];
 	int n;
 
-	json_key(jb, key);
 	if (v != v || v > 1e300 || v < -1e300) {
-		json_raw(jb, "0", 1);
+		json__raw(jb, "0", 1);
 		return;
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.3f", v);
 	if (n > 0)
-		json_raw(jb, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+		json__raw(jb, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+void json__milli(json_buf_t *jb, uint64_t v)
+{
+	unsigned f = (unsigned)(v % 1000);
+	char *w = json_room(jb, json_ndigits(v / 1000) + 4);
+
+	if (!w)
+		return;
+	w = json_put_u64(w, v / 1000);
+	w[0] = '.';
+	w[1] = (char)('0' + f / 100);
+	memcpy(w + 2, json_dd + 2 * (f % 100), 2);
+	jb->len = (size_t)(w + 4 - jb->buf);
 }
 
 void json_format_time(char *out, size_t out_len, uint64_t ts_us)
@@ -297,13 +468,13 @@ void json_format_time(char *out, size_t out_len, uint64_t ts_us)
 		 (unsigned)(ts_us % 1000000));
 }
 
-void json_kv_time(json_buf_t *jb, const char *key, uint64_t ts_us)
+void json__time(json_buf_t *jb, uint64_t ts_us)
 {
 	uint64_t sec = ts_us / 1000000;
 	unsigned frac = (unsigned)(ts_us % 1000000);
-	char tmp[32];
-	int i;
+	char *w;
 
+	/* Events come in time order, many per second: the date is formatted once a second. */
 	if (jb->date_sec != sec + 1) {
 		char full[48];
 
@@ -311,46 +482,15 @@ void json_kv_time(json_buf_t *jb, const char *key, uint64_t ts_us)
 		memcpy(jb->date, full, 19);
 		jb->date_sec = sec + 1;
 	}
-	memcpy(tmp, jb->date, 19);
-	tmp[19] = '.';
-	for (i = 25; i >= 20; i--) {
-		tmp[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	memcpy(tmp + 26, "+0000", 5);
-	json_kv_strn(jb, key, tmp, 31);
-}
-
-void json_kv_milli(json_buf_t *jb, const char *key, uint64_t v)
-{
-	char tmp[32];
-	int i = sizeof(tmp);
-	uint64_t w = v / 1000;
-	unsigned f = (unsigned)(v % 1000);
-
-	tmp[--i] = (char)('0' + f % 10);
-	tmp[--i] = (char)('0' + f / 10 % 10);
-	tmp[--i] = (char)('0' + f / 100);
-	tmp[--i] = '.';
-	do {
-		tmp[--i] = (char)('0' + w % 10);
-		w /= 10;
-	} while (w);
-	json_key(jb, key);
-	json_raw(jb, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
-void json_str(json_buf_t *jb, const char *s)
-{
-	json_kv_strn(jb, NULL, s, strlen(s));
-}
-
-void json_strn(json_buf_t *jb, const char *s, size_t n)
-{
-	json_kv_strn(jb, NULL, s, n);
-}
-
-void json_u64(json_buf_t *jb, uint64_t v)
-{
-	json_kv_u64(jb, NULL, v);
+	w = json_room(jb, 33);
+	if (!w)
+		return;
+	w[0] = '"';
+	memcpy(w + 1, jb->date, 19);
+	w[20] = '.';
+	memcpy(w + 21, json_dd + 2 * (frac / 10000), 2);
+	memcpy(w + 23, json_dd + 2 * (frac / 100 % 100), 2);
+	memcpy(w + 25, json_dd + 2 * (frac % 100), 2);
+	memcpy(w + 27, "+0000\"", 6);
+	jb->len += 33;
 }

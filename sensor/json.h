@@ -2,16 +2,23 @@
  * json.h - a small, fast writer of one JSON object per line (EVE events).
  *
  * The writer appends to a buffer owned by the output stage: no allocation per event once the
- * buffer has grown to its working size, and never past its cap (a line that would pass it is
- * marked truncated and dropped by the caller, counted). It only writes: the sensor never parses
- * JSON on the hot path. Strings are escaped for JSON; bytes that are not valid UTF-8 are written
- * as \u00XX so every line stays valid JSON whatever the traffic carried.
+ * buffer has grown to its working size. Lines accumulate in the buffer until the output stage
+ * hands them to its sinks in one write and clears it (json_buf_clear), so an event costs no copy
+ * and no call into stdio. A line may take at most max bytes: one that would pass it is dropped
+ * by json_end (counted by the caller). It only writes: the sensor never parses JSON on the hot
+ * path. Strings are escaped for JSON; bytes that are not valid UTF-8 are written as \u00XX so
+ * every line stays valid JSON whatever the traffic carried.
+ *
+ * An event is some thirty members, so the cost of a member matters: the json_kv_* calls are
+ * inline, write the separator and the key themselves (the compiler folds strlen and the copy of
+ * a literal key), and make one call out of line for the value.
  */
 #ifndef APIWATCH_JSON_H
 #define APIWATCH_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mem.h"
 
@@ -19,46 +26,196 @@
 
 typedef struct json_buf {
 	char *buf;
-	size_t len, size, max; /* bytes used, allocated, allowed */
+	size_t len, size, max; /* bytes used, allocated; bytes one line may take */
+	size_t line; /* start of the current line: the lines before it await their sink */
+	size_t lim; /* the current line may write up to here without growing (see json.c) */
 	mem_account_t *acct;
 	int depth;
 	int overflow; /* the line hit max or an allocation failed */
-	uint8_t first[JSON_MAX_DEPTH];
+	uint8_t empty; /* the innermost open object or array has no member yet */
+	uint8_t outer_empty[JSON_MAX_DEPTH]; /* the same of the ones around it, by depth */
 	uint64_t date_sec; /* second of date, plus one (0: none): events of a second share it */
 	char date[24]; /* "YYYY-MM-DDTHH:MM:SS" */
 } json_buf_t;
 
-/* Sets up an empty writer whose buffer may grow to max bytes, charged to acct. */
+/* Sets up an empty writer whose lines may take up to max bytes each, charged to acct. */
 void json_buf_init(json_buf_t *jb, mem_account_t *acct, size_t max);
 void json_buf_free(json_buf_t *jb);
 
-/* Starts a new line: clears the buffer and opens the top-level object. */
+/* Forgets the finished lines (once they are written out); not in the middle of a line. */
+void json_buf_clear(json_buf_t *jb);
+
+/* Starts a new line after the finished ones and opens its top-level object. */
 void json_begin(json_buf_t *jb);
-/* Closes the top-level object and appends '\n'. Returns 0, or AW_ELIMIT on overflow. */
+/* Closes the top-level object and appends '\n'. Returns 0, or AW_ELIMIT on overflow: the line
+ * is then dropped from the buffer. */
 int json_end(json_buf_t *jb);
 
-void json_open_object(json_buf_t *jb, const char *key); /* key NULL inside arrays */
-void json_close_object(json_buf_t *jb);
-void json_open_array(json_buf_t *jb, const char *key);
-void json_close_array(json_buf_t *jb);
+/* The current line (after json_end: the last one), len bytes from the returned pointer. */
+static inline const char *json_line(const json_buf_t *jb, size_t *len)
+{
+	*len = jb->len - jb->line;
+	return jb->buf + jb->line;
+}
 
-void json_kv_str(json_buf_t *jb, const char *key, const char *s);
-void json_kv_strn(json_buf_t *jb, const char *key, const char *s, size_t n);
-void json_kv_u64(json_buf_t *jb, const char *key, uint64_t v);
-void json_kv_i64(json_buf_t *jb, const char *key, int64_t v);
-void json_kv_bool(json_buf_t *jb, const char *key, int v);
-void json_kv_double(json_buf_t *jb, const char *key, double v);
+/* ------------------------------------------------------------------------------------------ */
+/* Internals of the inline calls: a key (NULL: an array element), then one value. */
+
+void json__key_slow(json_buf_t *jb, const char *key, size_t klen);
+void json__push(json_buf_t *jb, char bracket);
+void json__pop(json_buf_t *jb, char bracket);
+void json__strn(json_buf_t *jb, const char *s, size_t n);
+void json__u64(json_buf_t *jb, uint64_t v);
+void json__i64(json_buf_t *jb, int64_t v);
+void json__raw(json_buf_t *jb, const char *s, size_t n);
+void json__double(json_buf_t *jb, double v);
+void json__milli(json_buf_t *jb, uint64_t v);
+void json__time(json_buf_t *jb, uint64_t ts_us);
+
+static inline size_t json__klen(const char *key)
+{
+	return key ? strlen(key) : 0;
+}
+
+/*
+ * The separator (when the object or array has a member already) and the key. Room is asked for
+ * a separator even when none is written: a value and the line end always follow, so the request
+ * stays below what the line takes, and the line overflows exactly when its text passes max.
+ */
+static inline void json__key(json_buf_t *jb, const char *key, size_t klen)
+{
+	size_t n = key ? klen + 4 : 1;
+	char *w;
+
+	/* Outside a line lim is len: a stray member takes the slow path. */
+	if (n > jb->lim - jb->len) {
+		json__key_slow(jb, key, klen);
+		return;
+	}
+	w = jb->buf + jb->len;
+	*w = ',';
+	w += !jb->empty;
+	jb->empty = 0;
+	if (key) {
+		*w++ = '"';
+		memcpy(w, key, klen);
+		w += klen;
+		*w++ = '"';
+		*w++ = ':';
+	}
+	jb->len = (size_t)(w - jb->buf);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Members and elements */
+
+static inline void json_open_object(json_buf_t *jb, const char *key) /* key NULL in arrays */
+{
+	json__key(jb, key, json__klen(key));
+	json__push(jb, '{');
+}
+
+static inline void json_close_object(json_buf_t *jb)
+{
+	json__pop(jb, '}');
+}
+
+static inline void json_open_array(json_buf_t *jb, const char *key)
+{
+	json__key(jb, key, json__klen(key));
+	json__push(jb, '[');
+}
+
+static inline void json_close_array(json_buf_t *jb)
+{
+	json__pop(jb, ']');
+}
+
+static inline void json_kv_strn(json_buf_t *jb, const char *key, const char *s, size_t n)
+{
+	json__key(jb, key, json__klen(key));
+	json__strn(jb, s, n);
+}
+
+static inline void json_kv_str(json_buf_t *jb, const char *key, const char *s)
+{
+	json_kv_strn(jb, key, s, strlen(s));
+}
+
+static inline void json_kv_u64(json_buf_t *jb, const char *key, uint64_t v)
+{
+	json__key(jb, key, json__klen(key));
+	json__u64(jb, v);
+}
+
+static inline void json_kv_i64(json_buf_t *jb, const char *key, int64_t v)
+{
+	json__key(jb, key, json__klen(key));
+	json__i64(jb, v);
+}
+
+static inline void json_kv_bool(json_buf_t *jb, const char *key, int v)
+{
+	json__key(jb, key, json__klen(key));
+	if (v)
+		json__raw(jb, "true", 4);
+	else
+		json__raw(jb, "false", 5);
+}
+
+static inline void json_kv_double(json_buf_t *jb, const char *key, double v)
+{
+	json__key(jb, key, json__klen(key));
+	json__double(jb, v);
+}
+
 /* A fixed-point number with three decimals: v / 1000 (latencies in ms from microseconds). */
-void json_kv_milli(json_buf_t *jb, const char *key, uint64_t v);
+static inline void json_kv_milli(json_buf_t *jb, const char *key, uint64_t v)
+{
+	json__key(jb, key, json__klen(key));
+	json__milli(jb, v);
+}
+
 /* A packet time as ISO 8601 with microseconds and UTC offset: 2026-01-02T03:04:05.000006+0000. */
-void json_kv_time(json_buf_t *jb, const char *key, uint64_t ts_us);
+static inline void json_kv_time(json_buf_t *jb, const char *key, uint64_t ts_us)
+{
+	json__key(jb, key, json__klen(key));
+	json__time(jb, ts_us);
+}
 
 /* Array elements. */
-void json_str(json_buf_t *jb, const char *s);
-void json_strn(json_buf_t *jb, const char *s, size_t n);
-void json_u64(json_buf_t *jb, uint64_t v);
+static inline void json_str(json_buf_t *jb, const char *s)
+{
+	json_kv_strn(jb, NULL, s, strlen(s));
+}
+
+static inline void json_strn(json_buf_t *jb, const char *s, size_t n)
+{
+	json_kv_strn(jb, NULL, s, n);
+}
+
+static inline void json_u64(json_buf_t *jb, uint64_t v)
+{
+	json_kv_u64(jb, NULL, v);
+}
+
+/*
+ * Appends members the caller already formatted ("a":1,"b":"x", no separator before the first
+ * one nor after the last) to the object being written: the way to reuse text that is the same
+ * for many events, such as the addresses of a flow.
+ */
+static inline void json_members(json_buf_t *jb, const char *text, size_t n)
+{
+	if (n == 0)
+		return;
+	json__key(jb, NULL, 0);
+	json__raw(jb, text, n);
+}
 
 /* Formats ts_us as json_kv_time does into out (at least 32 bytes). */
 void json_format_time(char *out, size_t out_len, uint64_t ts_us);
+
+/* Writes the decimal digits of v ending just before end; returns how many (at most 20). */
+size_t json_format_u64(char *end, uint64_t v);
 
 #endif

@@ -5,20 +5,21 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* File sink: a path or "-" for stdout, written through a large stdio buffer. */
-
-#define OUTPUT_FILE_BUF (1u << 20)
+/* File sink: a path or "-" for stdout. Lines come in batches of OUTPUT_BATCH bytes (see
+ * output_commit), so they go straight to write(2): stdio would only add a copy, and a lock per
+ * event. */
 
 typedef struct output_file {
-	FILE *fp;
-	char *buf;
+	int fd;
 	int is_stdout;
 } output_file_t;
 
@@ -29,21 +30,18 @@ static int output_file_open(void **state, const char *target, mem_account_t *acc
 	if (!f)
 		return AW_ENOMEM;
 	if (strcmp(target, "-") == 0) {
-		f->fp = stdout;
+		f->fd = STDOUT_FILENO;
 		f->is_stdout = 1;
 	} else {
-		f->fp = fopen(target, "w");
+		f->fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	}
-	if (!f->fp) {
+	if (f->fd < 0) {
 		int e = errno;
 
 		mem_free(acct, f, sizeof(*f));
 		errno = e;
 		return e == ENOENT ? AW_ENOENT : e == EACCES ? AW_EPERM : AW_EIO;
 	}
-	f->buf = mem_alloc(acct, OUTPUT_FILE_BUF);
-	if (f->buf)
-		setvbuf(f->fp, f->buf, _IOFBF, OUTPUT_FILE_BUF);
 	*state = f;
 	return 0;
 }
@@ -52,14 +50,25 @@ static int output_file_write(void *state, const char *line, size_t len)
 {
 	output_file_t *f = state;
 
-	return fwrite(line, 1, len, f->fp) == len ? 0 : AW_EIO;
+	while (len > 0) {
+		ssize_t n = write(f->fd, line, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return AW_EIO;
+		}
+		line += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
+/* Nothing is buffered in the sink itself. */
 static int output_file_flush(void *state)
 {
-	output_file_t *f = state;
-
-	return fflush(f->fp) == 0 ? 0 : AW_EIO;
+	(void)state;
+	return 0;
 }
 
 static void output_file_close(void *state, mem_account_t *acct)
@@ -68,12 +77,8 @@ static void output_file_close(void *state, mem_account_t *acct)
 
 	if (!f)
 		return;
-	fflush(f->fp);
-	if (f->is_stdout)
-		setvbuf(f->fp, NULL, _IOLBF, 0);
-	else
-		fclose(f->fp);
-	mem_free(acct, f->buf, OUTPUT_FILE_BUF);
+	if (!f->is_stdout)
+		close(f->fd);
 	mem_free(acct, f, sizeof(*f));
 }
 
@@ -90,26 +95,50 @@ static const output_sink_ops_t output_sink_file = {
 
 #define OUTPUT_MAX_SINKS 4
 
-/* Community IDs of recent flows: every event of a flow carries the same one, and computing it
- * (SHA-1) costs more than the rest of the header. */
-#define OUTPUT_CID_CACHE 256
+/* Finished lines wait in the event buffer until they fill this much, then go to the sinks in
+ * one write each. */
+#define OUTPUT_BATCH (256u << 10)
 
-typedef struct output_cid {
-	const flow_t *f;
+/*
+ * Every event of a flow in one direction repeats the same header text from event_type to
+ * community_id (event type, file name, addresses, ports, protocol, app_proto, Community ID), and
+ * the same flow_id. Both are kept in a small direct-mapped cache: an entry is used when the
+ * fields its text was made from are those of the event; otherwise the header is written as
+ * usual and the entry takes the copy.
+ */
+#define OUTPUT_HDR_CACHE 256 /* a power of two */
+#define OUTPUT_HDR_TEXT 384 /* longer header text (a long file name) is not kept */
+#define OUTPUT_HDR_NAME 16 /* event_type and app_proto are kept up to 15 characters */
+
+typedef struct output_hdr {
+	net_addr_t addr[2]; /* oriented: [0] source, [1] destination */
+	uint16_t port[2];
+	uint16_t vlan[2];
+	uint8_t proto;
+	uint8_t ip_version;
+	uint8_t has_app_proto;
+	uint8_t id_len; /* digits of flow_id in id; 0: none */
+	uint32_t pcap_gen; /* the file name it was made with (output_t.pcap_gen) */
 	uint64_t flow_id;
-	char cid[40];
-} output_cid_t;
+	char id[20];
+	char event_type[OUTPUT_HDR_NAME];
+	char app_proto[OUTPUT_HDR_NAME];
+	uint16_t len; /* bytes of text; 0: the entry is empty */
+	char text[OUTPUT_HDR_TEXT];
+} output_hdr_t;
 
 struct output {
 	output_config_t cfg;
-	output_cid_t cid[OUTPUT_CID_CACHE];
 	mem_account_t *acct;
 	json_buf_t jb;
 	const char *pcap_filename;
+	size_t pcap_filename_len;
+	uint32_t pcap_gen; /* file names set so far: tells cached headers apart */
 	int nsinks;
 	const output_sink_ops_t *ops[OUTPUT_MAX_SINKS];
 	void *state[OUTPUT_MAX_SINKS];
 	output_counters_t counters;
+	output_hdr_t hdr[OUTPUT_HDR_CACHE];
 };
 
 void output_config_default(output_config_t *cfg)
@@ -147,9 +176,26 @@ int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct)
 	return 0;
 }
 
-int output_flush(output_t *o)
+/* Hands the finished lines to every sink and empties the event buffer. */
+static int output_write_lines(output_t *o)
 {
 	int i, rc = 0;
+
+	if (o->jb.len == 0)
+		return 0;
+	for (i = 0; i < o->nsinks; i++) {
+		if (o->ops[i]->write(o->state[i], o->jb.buf, o->jb.len) < 0) {
+			o->counters.write_errors++;
+			rc = AW_EIO;
+		}
+	}
+	json_buf_clear(&o->jb);
+	return rc;
+}
+
+int output_flush(output_t *o)
+{
+	int i, rc = output_write_lines(o);
 
 	for (i = 0; i < o->nsinks; i++) {
 		if (o->ops[i]->flush(o->state[i]) < 0) {
@@ -166,6 +212,7 @@ void output_free(output_t *o)
 
 	if (!o)
 		return;
+	output_write_lines(o);
 	for (i = 0; i < o->nsinks; i++)
 		o->ops[i]->close(o->state[i], o->acct);
 	json_buf_free(&o->jb);
@@ -180,11 +227,50 @@ json_buf_t *output_json(output_t *o)
 void output_set_pcap_filename(output_t *o, const char *name)
 {
 	o->pcap_filename = name;
+	o->pcap_filename_len = name ? strlen(name) : 0;
+	o->pcap_gen++;
 }
 
 const output_counters_t *output_counters(const output_t *o)
 {
 	return &o->counters;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The EVE common header */
+
+/* Appends n bytes at w; returns the end. */
+static char *output_put(char *w, const char *s, size_t n)
+{
+	memcpy(w, s, n);
+	return w + n;
+}
+
+/* Appends the decimal digits of v at w; returns the end. */
+static char *output_put_u64(char *w, uint64_t v)
+{
+	char tmp[24];
+	size_t n = json_format_u64(tmp + sizeof(tmp), v);
+
+	return output_put(w, tmp + sizeof(tmp) - n, n);
+}
+
+/* Appends an address as output_format_addr writes it; IPv4 without inet_ntop. */
+static char *output_put_addr(char *w, const net_addr_t *a, int ip_version, int compress_v6)
+{
+	char tmp[64];
+	int i;
+
+	if (ip_version == 6) {
+		output_format_addr(tmp, sizeof(tmp), a, ip_version, compress_v6);
+		return output_put(w, tmp, strlen(tmp));
+	}
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*w++ = '.';
+		w = output_put_u64(w, a->b[i]);
+	}
+	return w;
 }
 
 void output_format_addr(char *out, size_t out_len, const net_addr_t *a, int ip_version,
@@ -229,77 +315,164 @@ static const char *output_proto_name(uint8_t proto, char *tmp, size_t n)
 	}
 }
 
+/* Writes the members vlan .. ip_v of the flow seen from side s (0: client to server). */
+static void output_flow_members(output_t *o, const flow_t *f, int s)
+{
+	static const char *const ip_keys[2] = {"\"src_ip\":\"", "\"dest_ip\":\""};
+	static const char *const port_keys[2] = {"\",\"src_port\":", "\",\"dest_port\":"};
+	char text[256], tmp[8], *w = text;
+	const char *proto;
+	int i;
+
+	if (f->key.vlan[0]) {
+		w = output_put(w, "\"vlan\":[", 8);
+		w = output_put_u64(w, f->key.vlan[0]);
+		if (f->key.vlan[1]) {
+			*w++ = ',';
+			w = output_put_u64(w, f->key.vlan[1]);
+		}
+		w = output_put(w, "],", 2);
+	}
+	for (i = 0; i < 2; i++) {
+		int side = i == 0 ? s : 1 - s;
+
+		w = output_put(w, ip_keys[i], strlen(ip_keys[i]));
+		w = output_put_addr(w, &f->addr[side], f->key.ip_version, o->cfg.ipv6_compress);
+		w = output_put(w, port_keys[i], strlen(port_keys[i]));
+		w = output_put_u64(w, f->port[side]);
+		*w++ = ',';
+	}
+	proto = output_proto_name(f->key.proto, tmp, sizeof(tmp));
+	w = output_put(w, "\"proto\":\"", 9);
+	w = output_put(w, proto, strlen(proto));
+	w = output_put(w, "\",\"ip_v\":", 9);
+	w = output_put_u64(w, f->key.ip_version);
+	json_members(&o->jb, text, (size_t)(w - text));
+}
+
+/* The header from event_type on, written member by member. */
+static void output_header_tail(output_t *o, const char *event_type, const flow_t *f, int s,
+			       const char *app_proto)
+{
+	json_buf_t *jb = &o->jb;
+
+	json_kv_str(jb, "event_type", event_type);
+	if (o->pcap_filename)
+		json_kv_strn(jb, "pcap_filename", o->pcap_filename, o->pcap_filename_len);
+	if (!f)
+		return;
+	output_flow_members(o, f, s);
+	if (app_proto)
+		json_kv_str(jb, "app_proto", app_proto);
+	if (o->cfg.community_id)
+		json_kv_str(jb, "community_id",
+			    flow_community_id_memo(f, o->cfg.community_id_seed));
+}
+
+/* The cache entry of a flow and side. */
+static output_hdr_t *output_hdr_slot(output_t *o, const flow_t *f, int s)
+{
+	return &o->hdr[(f->flow_id * 2 + (uint64_t)s) & (OUTPUT_HDR_CACHE - 1)];
+}
+
+/* Whether the entry's header text is the one this event would get. */
+static int output_hdr_match(const output_t *o, const output_hdr_t *h, const flow_t *f, int s,
+			    const char *event_type, const char *app_proto)
+{
+	return h->len && h->pcap_gen == o->pcap_gen && h->port[0] == f->port[s] &&
+	       h->port[1] == f->port[1 - s] && h->vlan[0] == f->key.vlan[0] &&
+	       h->vlan[1] == f->key.vlan[1] && h->proto == f->key.proto &&
+	       h->ip_version == f->key.ip_version &&
+	       memcmp(&h->addr[0], &f->addr[s], sizeof(h->addr[0])) == 0 &&
+	       memcmp(&h->addr[1], &f->addr[1 - s], sizeof(h->addr[1])) == 0 &&
+	       strcmp(h->event_type, event_type) == 0 && h->has_app_proto == !!app_proto &&
+	       (!app_proto || strcmp(h->app_proto, app_proto) == 0);
+}
+
+/* Keeps the header text just written (text, n bytes) in the entry, when it fits. */
+static void output_hdr_keep(output_t *o, output_hdr_t *h, const flow_t *f, int s,
+			    const char *event_type, const char *app_proto, const char *text,
+			    size_t n)
+{
+	size_t el = strlen(event_type), al = app_proto ? strlen(app_proto) : 0;
+
+	h->len = 0;
+	if (n > OUTPUT_HDR_TEXT || el >= OUTPUT_HDR_NAME || al >= OUTPUT_HDR_NAME)
+		return;
+	h->addr[0] = f->addr[s];
+	h->addr[1] = f->addr[1 - s];
+	h->port[0] = f->port[s];
+	h->port[1] = f->port[1 - s];
+	h->vlan[0] = f->key.vlan[0];
+	h->vlan[1] = f->key.vlan[1];
+	h->proto = f->key.proto;
+	h->ip_version = f->key.ip_version;
+	h->has_app_proto = app_proto != NULL;
+	h->pcap_gen = o->pcap_gen;
+	memcpy(h->event_type, event_type, el + 1);
+	memcpy(h->app_proto, app_proto ? app_proto : "", al + 1);
+	memcpy(h->text, text, n);
+	h->len = (uint16_t)n;
+}
+
+/* "flow_id", from the entry when it holds the flow's digits. */
+static void output_flow_id(output_t *o, output_hdr_t *h, const flow_t *f)
+{
+	json_buf_t *jb = &o->jb;
+
+	if (h->id_len == 0 || h->flow_id != f->flow_id) {
+		h->flow_id = f->flow_id;
+		h->id_len = (uint8_t)(output_put_u64(h->id, f->flow_id) - h->id);
+	}
+	json__key(jb, "flow_id", 7);
+	json__raw(jb, h->id, h->id_len);
+}
+
 void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, const flow_t *f,
 		       int dir, uint64_t pcap_cnt, const char *app_proto)
 {
 	json_buf_t *jb = &o->jb;
-	char addr[64], tmp[8];
 	int s = dir == FLOW_TOCLIENT ? 1 : 0;
+	output_hdr_t *h = f ? output_hdr_slot(o, f, s) : NULL;
+	size_t mark;
 
 	json_begin(jb);
 	json_kv_time(jb, "timestamp", ts_us);
 	if (f)
-		json_kv_u64(jb, "flow_id", f->flow_id);
+		output_flow_id(o, h, f);
 	if (pcap_cnt)
 		json_kv_u64(jb, "pcap_cnt", pcap_cnt);
-	json_kv_str(jb, "event_type", event_type);
-	if (o->pcap_filename)
-		json_kv_str(jb, "pcap_filename", o->pcap_filename);
-	if (!f)
+	if (f && output_hdr_match(o, h, f, s, event_type, app_proto)) {
+		json_members(jb, h->text, h->len);
 		return;
-	if (f->key.vlan[0]) {
-		json_open_array(jb, "vlan");
-		json_u64(jb, f->key.vlan[0]);
-		if (f->key.vlan[1])
-			json_u64(jb, f->key.vlan[1]);
-		json_close_array(jb);
 	}
-	output_format_addr(addr, sizeof(addr), &f->addr[s], f->key.ip_version,
-			   o->cfg.ipv6_compress);
-	json_kv_str(jb, "src_ip", addr);
-	json_kv_u64(jb, "src_port", f->port[s]);
-	output_format_addr(addr, sizeof(addr), &f->addr[1 - s], f->key.ip_version,
-			   o->cfg.ipv6_compress);
-	json_kv_str(jb, "dest_ip", addr);
-	json_kv_u64(jb, "dest_port", f->port[1 - s]);
-	json_kv_str(jb, "proto", output_proto_name(f->key.proto, tmp, sizeof(tmp)));
-	json_kv_u64(jb, "ip_v", f->key.ip_version);
-	if (app_proto)
-		json_kv_str(jb, "app_proto", app_proto);
-	if (o->cfg.community_id) {
-		output_cid_t *c = &o->cid[f->flow_id % OUTPUT_CID_CACHE];
-
-		if (c->f != f || c->flow_id != f->flow_id) {
-			flow_community_id(f, o->cfg.community_id_seed, c->cid, sizeof(c->cid));
-			c->f = f;
-			c->flow_id = f->flow_id;
-		}
-		json_kv_str(jb, "community_id", c->cid);
-	}
+	mark = jb->len;
+	output_header_tail(o, event_type, f, s, app_proto);
+	/* What was written after the separator at mark (the timestamp came first) is the text. */
+	if (f && !jb->overflow)
+		output_hdr_keep(o, h, f, s, event_type, app_proto, jb->buf + mark + 1,
+				jb->len - mark - 1);
 }
 
 int output_commit(output_t *o, const char *event_type)
 {
 	json_buf_t *jb = &o->jb;
-	int i, rc = 0;
+	size_t len;
 
 	if (json_end(jb) < 0) {
 		o->counters.dropped_oversize++;
 		return AW_ELIMIT;
 	}
-	for (i = 0; i < o->nsinks; i++) {
-		if (o->ops[i]->write(o->state[i], jb->buf, jb->len) < 0) {
-			o->counters.write_errors++;
-			rc = AW_EIO;
-		}
-	}
+	(void)json_line(jb, &len);
 	o->counters.events++;
-	o->counters.bytes += jb->len;
-	if (strcmp(event_type, "flow") == 0)
+	o->counters.bytes += len;
+	if (event_type[0] == 'f' && strcmp(event_type, "flow") == 0)
 		o->counters.events_flow++;
-	else if (strcmp(event_type, "stats") == 0)
+	else if (event_type[0] == 's' && strcmp(event_type, "stats") == 0)
 		o->counters.events_stats++;
 	else
 		o->counters.events_other++;
-	return rc;
+	if (jb->len >= OUTPUT_BATCH)
+		return output_write_lines(o);
+	return 0;
 }

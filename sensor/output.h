@@ -4,8 +4,9 @@
  * Fed by the pipeline (flow ends, stats) and later stages (http, anomaly, alert events); writes
  * each event as one JSON line to every configured sink. A sink is a table of functions,
  * registered in output.c; the file sink (a path, or "-" for stdout) is the default. Events are
- * composed in one reusable buffer (json.h): nothing is allocated per event in steady state.
- * Sinks buffer their writes; a failing sink is counted and never stops packet processing.
+ * composed in one reusable buffer (json.h), where they wait until 256 KiB of them are handed to
+ * the sinks at once (and at output_flush): nothing is allocated or copied per event in steady
+ * state. A failing sink is counted and never stops packet processing.
  *
  * Every event starts with Suricata's common header (output_eve_header), so tools built for
  * Suricata's EVE read apiwatch's events unchanged.
@@ -52,8 +53,9 @@ void output_config_default(output_config_t *cfg);
 /* Opens every configured sink. Returns AW_EIO (with errno set) when a sink cannot be opened. */
 int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct);
 
-/* Flushes and closes every sink; NULL is fine. */
+/* Writes what is pending, then closes every sink; NULL is fine. */
 void output_free(output_t *o);
+/* Writes the events still waiting to every sink. */
 int output_flush(output_t *o);
 
 /* The reusable event buffer: begin an event with output_eve_header, add members, then
@@ -64,11 +66,13 @@ json_buf_t *output_json(output_t *o);
  * Starts an event: timestamp, flow_id, pcap_cnt (when nonzero), event_type, vlan, src/dest
  * address and port, proto, app_proto (when given) and community_id, oriented client to server
  * (dir FLOW_TOSERVER) or the other way. f may be NULL for events without a flow (stats).
+ * The part from event_type on is the same for every event of a flow and direction: it is kept
+ * in a small cache and copied, checked against the fields it was made from.
  */
 void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, const flow_t *f,
 		       int dir, uint64_t pcap_cnt, const char *app_proto);
 
-/* Closes the current event and writes it to every sink. */
+/* Closes the current event; it goes to the sinks with the next batch (or output_flush). */
 int output_commit(output_t *o, const char *event_type);
 
 /* Sets the file name written as pcap_filename (NULL for none; live capture). The string must

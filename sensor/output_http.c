@@ -10,10 +10,8 @@
  */
 #include "output_http.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "error.h"
 #include "siphash.h"
@@ -26,8 +24,6 @@ struct output_http {
 	output_http_config_t cfg;
 	mem_account_t *acct;
 	char *scratch;
-	uint64_t cached_sec; /* second of cached_date, +1 so that 0 means none */
-	char cached_date[64]; /* "YYYY-MM-DDTHH:MM:SS" of cached_sec */
 };
 
 /* The built-in key, so that replays redact the same value the same way everywhere; a
@@ -107,35 +103,6 @@ void output_http_redact(const output_http_config_t *cfg, const char *v, size_t n
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers */
-
-/* A packet time, ISO 8601 like the EVE timestamp; the date part is cached per second, since
- * consecutive events share it. */
-static void output_http_kv_time(output_http_t *h, json_buf_t *jb, const char *key, uint64_t us)
-{
-	uint64_t sec = us / 1000000;
-	uint32_t frac = (uint32_t)(us % 1000000);
-	char buf[48];
-	int i;
-
-	if (h->cached_sec != sec + 1) {
-		time_t t = (time_t)sec;
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		snprintf(h->cached_date, sizeof(h->cached_date), "%04d-%02d-%02dT%02d:%02d:%02d",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec);
-		h->cached_sec = sec + 1;
-	}
-	memcpy(buf, h->cached_date, 19);
-	buf[19] = '.';
-	for (i = 25; i >= 20; i--) {
-		buf[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	memcpy(buf + 26, "+0000", 5);
-	json_kv_strn(jb, key, buf, 31);
-}
 
 /* All values of the header named name (hd its first occurrence) joined by ", ", as libhtp
  * merges repeated headers (Content-Length: the first one). */
@@ -344,33 +311,66 @@ static void output_http_object(output_http_t *h, json_buf_t *jb, const api_call_
 /* ------------------------------------------------------------------------------------------ */
 /* The api object */
 
-/* Keys of the api object per side, written without formatting at run time. */
-static const char *const output_http_keys[2][5] = {
-	{"request_first", "request_end", "request_body_bytes", "request_body_wire_bytes",
-	 "request_encoding"},
-	{"response_first", "response_end", "response_body_bytes", "response_body_wire_bytes",
-	 "response_encoding"},
+/* Keys of the api object per side, with their lengths: written without formatting or strlen. */
+typedef struct output_http_key {
+	const char *s;
+	size_t n;
+} output_http_key_t;
+
+#define OUTPUT_HTTP_KEY(lit)         \
+	{                            \
+		lit, sizeof(lit) - 1 \
+	}
+
+static const output_http_key_t output_http_keys[2][5] = {
+	{OUTPUT_HTTP_KEY("request_first"), OUTPUT_HTTP_KEY("request_end"),
+	 OUTPUT_HTTP_KEY("request_body_bytes"), OUTPUT_HTTP_KEY("request_body_wire_bytes"),
+	 OUTPUT_HTTP_KEY("request_encoding")},
+	{OUTPUT_HTTP_KEY("response_first"), OUTPUT_HTTP_KEY("response_end"),
+	 OUTPUT_HTTP_KEY("response_body_bytes"), OUTPUT_HTTP_KEY("response_body_wire_bytes"),
+	 OUTPUT_HTTP_KEY("response_encoding")},
 };
 
-static void output_http_api_message(output_http_t *h, json_buf_t *jb, int side,
-				    const api_message_t *m)
+static void output_http_api_message(json_buf_t *jb, int side, const api_message_t *m)
 {
-	const char *const *key = output_http_keys[side];
+	const output_http_key_t *key = output_http_keys[side];
 
 	if (m->progress == API_MSG_NONE)
 		return;
-	if (m->first_us)
-		output_http_kv_time(h, jb, key[0], m->first_us);
-	if (m->end_us)
-		output_http_kv_time(h, jb, key[1], m->end_us);
+	if (m->first_us) {
+		json__key(jb, key[0].s, key[0].n);
+		json__time(jb, m->first_us);
+	}
+	if (m->end_us) {
+		json__key(jb, key[1].s, key[1].n);
+		json__time(jb, m->end_us);
+	}
 	/* A request without a body (most of them) carries no body sizes. */
 	if (side == 1 || m->body_wire_bytes || m->content_length > 0 || m->transfer_encoding.len) {
-		if (m->body_bytes != API_SIZE_UNKNOWN)
-			json_kv_u64(jb, key[2], m->body_bytes);
-		json_kv_u64(jb, key[3], m->body_wire_bytes);
+		if (m->body_bytes != API_SIZE_UNKNOWN) {
+			json__key(jb, key[2].s, key[2].n);
+			json__u64(jb, m->body_bytes);
+		}
+		json__key(jb, key[3].s, key[3].n);
+		json__u64(jb, m->body_wire_bytes);
 	}
-	if (m->encoding != API_ENC_IDENTITY)
-		json_kv_strn(jb, key[4], m->content_encoding.ptr, m->content_encoding.len);
+	if (m->encoding != API_ENC_IDENTITY) {
+		json__key(jb, key[4].s, key[4].n);
+		json__strn(jb, m->content_encoding.ptr, m->content_encoding.len);
+	}
+}
+
+/* latency_ms with three decimals. It is written from whole microseconds, which is what
+ * "%.3f" of the latency in milliseconds gives as long as the double holds it exactly (below
+ * 2^52 us, 142 years); beyond, a hostile capture's times take the double's path as before. */
+static void output_http_latency(json_buf_t *jb, const api_call_t *c)
+{
+	uint64_t us = api_call_latency_us(c);
+
+	if (us < (1ull << 52))
+		json_kv_milli(jb, "latency_ms", us);
+	else
+		json_kv_double(jb, "latency_ms", api_call_latency_ms(c));
 }
 
 static void output_http_api(output_http_t *h, json_buf_t *jb, const api_call_t *c)
@@ -399,14 +399,14 @@ static void output_http_api(output_http_t *h, json_buf_t *jb, const api_call_t *
 	if (c->principal.len)
 		json_kv_strn(jb, "principal", c->principal.ptr, c->principal.len);
 	if (c->req.end_us && c->resp.first_us)
-		json_kv_double(jb, "latency_ms", api_call_latency_ms(c));
-	output_http_api_message(h, jb, 0, &c->req);
-	output_http_api_message(h, jb, 1, &c->resp);
+		output_http_latency(jb, c);
+	output_http_api_message(jb, 0, &c->req);
+	output_http_api_message(jb, 1, &c->resp);
 	if (c->interim)
 		json_kv_u64(jb, "interim", c->interim);
 	if (c->flags & (API_CALL_F_GAP_REQUEST | API_CALL_F_GAP_RESPONSE))
 		json_kv_bool(jb, "truncated", 1);
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+	for (i = 0; c->flags && i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (c->flags & flags[i].flag)
 			json_kv_bool(jb, flags[i].name, 1);
 	json_close_object(jb);
@@ -418,7 +418,10 @@ int output_http_write(output_http_t *h, output_t *o, const api_call_t *c, uint64
 	json_buf_t *jb = output_json(o);
 
 	output_eve_header(o, "http", ts_us, c->flow, FLOW_TOSERVER, pcap_cnt, "http");
-	json_kv_str(jb, "pkt_src", flow_end ? "stream (flow timeout)" : "wire/pcap");
+	if (flow_end)
+		json_kv_str(jb, "pkt_src", "stream (flow timeout)");
+	else
+		json_kv_str(jb, "pkt_src", "wire/pcap");
 	json_kv_u64(jb, "tx_id", c->tx_id);
 	output_http_object(h, jb, c);
 	output_http_api(h, jb, c);

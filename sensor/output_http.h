@@ -10,8 +10,8 @@
  * Proxy-Authorization and API-key-like header values are written as "redacted:" and the
  * SipHash of the value under privacy.hash-key.
  *
- * The writer keeps a small context (cached date text, a scratch buffer for merged header
- * values), owned by the pipeline; nothing is allocated per event.
+ * The writer keeps a small context (a scratch buffer for merged header values), owned by the
+ * pipeline; nothing is allocated per event.
  */
 #ifndef APIWATCH_OUTPUT_HTTP_H
 #define APIWATCH_OUTPUT_HTTP_H

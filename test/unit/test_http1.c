@@ -1,6 +1,6 @@
 /*
  * test_http1.c - the HTTP/1.x dissector: transactions, framing, pairing, gaps, malformed input,
- * caps, bodies and their decoding, and the redaction of the http event.
+ * caps, bodies and their decoding, and the http event: its redaction and its header cache.
  *
  * Every conversation is fed whole, then split at every byte of every segment, then one byte
  * at a time; each way must give the same records (described as text, compared as strings).
@@ -518,6 +518,66 @@ static void test_http1_lenient_headers(void **state)
 	assert_non_null(strstr(log, "m=QUERY u=/q"));
 	assert_non_null(strstr(log, " :NoColonHere X-Folded:a b "));
 	assert_non_null(strstr(log, "cl=2 wire=2"));
+	free(log);
+}
+
+/* Header lines of every length up to past three 16-byte blocks, so that the line ends and the
+ * colons (the first one counts; none, one leading) fall at every offset of a block, and short
+ * lines share one. */
+static void test_http1_header_lengths(void **state)
+{
+	char req[8192], want[8192], resp[] = "HTTP/1.1 204 No Content\r\nA:b\r\nC: d:e\r\n\r\n";
+	size_t r = 0, w = 0;
+	int i;
+	t_step_t steps[2] = {D(0, req), D(1, resp)};
+	char *log;
+
+	(void)state;
+	r += (size_t)snprintf(req + r, sizeof(req) - r, "GET /h HTTP/1.1\r\n");
+	for (i = 1; i <= 50; i++) {
+		/* name of i bytes, value of 50 - i bytes with a colon inside */
+		r += (size_t)snprintf(req + r, sizeof(req) - r, "N%.*s: %.*s:%.*s\r\n", i - 1,
+				      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+				      (50 - i) / 2, "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv",
+				      (50 - i + 1) / 2, "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
+		w += (size_t)snprintf(want + w, sizeof(want) - w, " N%.*s:%.*s:%.*s", i - 1,
+				      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+				      (50 - i) / 2, "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv",
+				      (50 - i + 1) / 2, "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
+	}
+	/* Lines without a colon followed closely by one with a colon: that one is not theirs. */
+	r += (size_t)snprintf(
+		req + r, sizeof(req) - r,
+		"x:1\r\ny:2\r\n:lead\r\nabc\r\nk:v\r\nno colon at all, long enough\r\n"
+		"z:1\r\n\r\n");
+	w += (size_t)snprintf(want + w, sizeof(want) - w,
+			      " x:1 y:2 :lead :abc k:v :no colon at all, long enough z:1 ");
+	steps[0].len = r;
+	SPLIT_TEST(steps, log);
+	assert_non_null(strstr(log, want));
+	assert_non_null(strstr(log, " A:b C:d:e "));
+	free(log);
+}
+
+/* Well-known headers are recognised in any letter case, and only letters may differ: a name
+ * with a control byte where the hyphen goes is another header (no body is framed by it). */
+static void test_http1_known_header_case(void **state)
+{
+	static const t_step_t steps[] = {
+		D(0, "POST /a HTTP/1.1\r\nhOsT: Shop.Example\r\nContent\rLength: 5\r\n\r\n"
+		     "GET /b HTTP/1.1\r\nCONTENT-LENGTH: 2\r\n\r\nhi"),
+		D(1, "HTTP/1.1 200 OK\r\nContent-length: 0\r\n\r\n"
+		     "HTTP/1.1 200 OK\r\ncontent-LENGTH: 1\r\n\r\nz"),
+	};
+	char *log;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_int_equal(t_count(log, " flags="), 2);
+	assert_non_null(strstr(log, "u=/a path=/a q=- host=shop.example"));
+	assert_non_null(strstr(log, "u=/b"));
+	assert_non_null(strstr(log, "cl=2 wire=2"));
+	assert_non_null(strstr(log, "cl=1 wire=1"));
 	free(log);
 }
 
@@ -1095,6 +1155,148 @@ static void test_http1_event(void **state)
 	assert_int_equal(acct.in_use, 0);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The EVE header cache */
+
+/* A flow as the flow table would set one up (zeroed, so its Community ID is computed anew). */
+static void t_flow(flow_t *f, uint64_t flow_id, int v6, uint16_t vlan, uint16_t cport)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	f->flow_id = flow_id;
+	f->key.proto = 6;
+	f->key.ip_version = (uint8_t)(v6 ? 6 : 4);
+	f->key.vlan[0] = vlan;
+	f->key.vlan[1] = (uint16_t)(vlan ? vlan + 1 : 0);
+	for (i = 0; i < 2; i++) {
+		f->addr[i].b[0] = (uint8_t)(v6 ? 0x20 : 10);
+		f->addr[i].b[v6 ? 15 : 3] = (uint8_t)(1 + i);
+		f->key.addr[i] = f->addr[i];
+	}
+	f->port[0] = cport;
+	f->port[1] = 8080;
+	f->key.port[0] = cport;
+	f->key.port[1] = 8080;
+}
+
+/* Writes one event to o: http when app_proto is "-", a bare header (event type "flow", no
+ * app_proto) when it is NULL, else an anomaly. */
+static void t_write_event(output_t *o, output_http_t *h, api_call_t *c, const flow_t *f, int dir,
+			  const char *app_proto, uint64_t pcap_cnt)
+{
+	if (!app_proto) {
+		output_eve_header(o, "flow", 1700000000000001ull, f, dir, pcap_cnt, NULL);
+		assert_int_equal(output_commit(o, "flow"), 0);
+	} else if (strcmp(app_proto, "-") == 0) {
+		c->flow = f;
+		assert_int_equal(output_http_write(h, o, c, 1700000000123456ull, pcap_cnt, 0), 0);
+	} else {
+		assert_int_equal(output_http_anomaly_write(h, o, f, dir, 3, app_proto, "EV", NULL,
+							   1700000000654321ull, pcap_cnt),
+				 0);
+	}
+}
+
+/* Reads the lines of a file into out (at most n); returns how many. */
+static int t_read_lines(const char *path, char (*out)[4096], int n)
+{
+	FILE *fp = fopen(path, "r");
+	int k = 0;
+
+	assert_non_null(fp);
+	while (k < n && fgets(out[k], sizeof(out[k]), fp))
+		k++;
+	fclose(fp);
+	return k;
+}
+
+/* Events of several flows and directions, interleaved, through one output (whose header cache
+ * is warm, collides and goes stale) give the same lines as each written by a fresh output. */
+static void test_http1_event_header_cache(void **state)
+{
+	static const t_step_t steps[] = {
+		D(0, "GET /x HTTP/1.1\r\nHost: h\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+	};
+	static char lines[40][4096], fresh[1][4096];
+	char path[] = "/tmp/test_http1_XXXXXX", path1[] = "/tmp/test_http1_XXXXXX";
+	flow_t f[3];
+	output_config_t oc;
+	output_http_config_t hc;
+	output_t *o, *o1;
+	output_http_t *h;
+	mem_account_t acct;
+	t_ctx_t t;
+	int i, n, nev = 0;
+	struct {
+		int flow, dir;
+		const char *app, *file;
+		int refresh; /* re-create the flow first: a new flow in the same slot */
+	} ev[] = {
+		{0, 0, "-", "a.pcap", 0},   {0, 1, "http", "a.pcap", 0}, {0, 0, NULL, "a.pcap", 0},
+		{2, 0, "-", "a.pcap", 0},   {0, 0, "-", "a.pcap", 0},	 {1, 0, "-", "a.pcap", 0},
+		{1, 1, "tls", "a.pcap", 0}, {0, 0, "-", "b.pcap", 0},	 {0, 0, "-", NULL, 0},
+		{0, 0, "-", NULL, 1},	    {0, 0, "-", NULL, 0},	 {1, 0, "-", NULL, 0},
+	};
+
+	(void)state;
+	close(mkstemp(path));
+	close(mkstemp(path1));
+	mem_account_init(&acct, "out", 0);
+	output_config_default(&oc);
+	output_http_config_default(&hc);
+	assert_int_equal(output_http_new(&h, &hc, &acct), 0);
+	oc.eve_path = path;
+	assert_int_equal(output_new(&o, &oc, &acct), 0);
+	t_setup(&t, NULL);
+	t.run.keep_next = 1;
+	t_run(&t, steps, 2, 0, 0, 0);
+	assert_non_null(t.run.keep);
+	t_flow(&f[0], 5, 0, 10, 40000);
+	t_flow(&f[1], 77, 1, 0, 40001);
+	t_flow(&f[2], 5 + 128, 0, 0, 40002); /* the same cache entry as f[0] */
+	for (i = 0; i < (int)(sizeof(ev) / sizeof(ev[0])); i++) {
+		if (ev[i].refresh)
+			t_flow(&f[ev[i].flow], 5, 0, 10, 41000);
+		if (i == 0 || ev[i].file != ev[i - 1].file) /* a new input, as the pipeline does */
+			output_set_pcap_filename(o, ev[i].file);
+		t_write_event(o, h, t.run.keep, &f[ev[i].flow], ev[i].dir, ev[i].app, (uint64_t)i);
+		nev++;
+		/* The same event alone, through a fresh output. */
+		oc.eve_path = path1;
+		assert_int_equal(output_new(&o1, &oc, &acct), 0);
+		output_set_pcap_filename(o1, ev[i].file);
+		memset(f[ev[i].flow].community_id, 0, sizeof(f[ev[i].flow].community_id));
+		t_write_event(o1, h, t.run.keep, &f[ev[i].flow], ev[i].dir, ev[i].app, (uint64_t)i);
+		output_free(o1);
+		assert_int_equal(t_read_lines(path1, fresh, 1), 1);
+		memcpy(lines[i], fresh[0], sizeof(fresh[0]));
+	}
+	output_free(o);
+	{
+		static char got[40][4096];
+
+		n = t_read_lines(path, got, 40);
+		assert_int_equal(n, nev);
+		for (i = 0; i < n; i++)
+			assert_string_equal(got[i], lines[i]);
+		assert_non_null(strstr(got[0], "\"vlan\":[10,11],\"src_ip\":\"10.0.0.1\""));
+		assert_non_null(strstr(got[1], "\"src_ip\":\"10.0.0.2\",\"src_port\":8080"));
+		assert_null(strstr(got[2], "app_proto"));
+		assert_non_null(
+			strstr(got[5], "\"src_ip\":\"2000:0000:0000:0000:0000:0000:0000:0001\""));
+		assert_non_null(strstr(got[7], "\"pcap_filename\":\"b.pcap\""));
+		assert_null(strstr(got[8], "pcap_filename"));
+		assert_non_null(strstr(got[9], "\"src_port\":41000"));
+	}
+	unlink(path);
+	unlink(path1);
+	t_teardown(&t);
+	output_http_free(h);
+	assert_int_equal(acct.in_use, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1108,6 +1310,8 @@ int main(void)
 		cmocka_unit_test(test_http10_close),
 		cmocka_unit_test(test_http1_status_string),
 		cmocka_unit_test(test_http1_lenient_headers),
+		cmocka_unit_test(test_http1_header_lengths),
+		cmocka_unit_test(test_http1_known_header_case),
 		cmocka_unit_test(test_http1_no_request_no_response),
 		cmocka_unit_test(test_http1_response_without_status_line),
 		cmocka_unit_test(test_http09_and_missing_protocol),
@@ -1126,6 +1330,7 @@ int main(void)
 		cmocka_unit_test(test_http1_probe),
 		cmocka_unit_test(test_http1_redaction),
 		cmocka_unit_test(test_http1_event),
+		cmocka_unit_test(test_http1_event_header_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,20 +1,87 @@
 /*
- * test_json.c - the EVE line writer: structure, escaping, numbers, time, the size cap.
+ * test_json.c - the EVE line writer: structure, escaping, numbers, time, the size cap, and
+ * lines accumulating in the buffer until the output stage writes them out.
  */
 #include "test_common.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "json.h"
 
-/* The current line as a C string (the writer does not terminate its buffer). */
+/* The current (or last) line as a C string (the writer does not terminate its buffer). */
 static const char *line(const json_buf_t *jb)
 {
 	static char out[8192];
-	size_t n = jb->len < sizeof(out) - 1 ? jb->len : sizeof(out) - 1;
+	size_t len;
+	const char *p = json_line(jb, &len);
+	size_t n = len < sizeof(out) - 1 ? len : sizeof(out) - 1;
 
-	memcpy(out, jb->buf, n);
+	memcpy(out, p, n);
 	out[n] = '\0';
 	return out;
+}
+
+/* The escaping of json.c written plainly, byte by byte: what the fast path must equal. */
+static size_t ref_escape(char *out, const unsigned char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, o = 0, k, need;
+
+	out[o++] = '"';
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			out[o++] = (char)c;
+			i++;
+			continue;
+		}
+		need = c >= 0xC2 && c <= 0xDF	? 2
+		       : c >= 0xE0 && c <= 0xEF ? 3
+		       : c >= 0xF0 && c <= 0xF4 ? 4
+						: 0;
+		for (k = 1; need && k < need; k++)
+			if (i + k >= n || (s[i + k] & 0xC0) != 0x80)
+				need = 0;
+		/* Overlong 3-byte forms, surrogates, and 4-byte forms past U+10FFFF are invalid. */
+		if (need == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F)))
+			need = 0;
+		if (need == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F)))
+			need = 0;
+		if (need) {
+			memcpy(out + o, s + i, need);
+			o += need;
+			i += need;
+			continue;
+		}
+		out[o++] = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			out[o++] = (char)c;
+			break;
+		case '\n':
+			out[o++] = 'n';
+			break;
+		case '\r':
+			out[o++] = 'r';
+			break;
+		case '\t':
+			out[o++] = 't';
+			break;
+		default:
+			out[o++] = 'u';
+			out[o++] = '0';
+			out[o++] = '0';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+		i++;
+	}
+	out[o++] = '"';
+	return o;
 }
 
 static void test_json_structure(void **state)
@@ -94,13 +161,208 @@ static void test_json_cap(void **state)
 	json_buf_free(&jb);
 }
 
+/* Strings around the 16-byte blocks of the fast scan, with a byte that needs care at every
+ * position (and none), must be escaped as the byte-by-byte reference does. */
+static void test_json_escaping_blocks(void **state)
+{
+	static const unsigned char specials[][4] = {{'"'},
+						    {'\\'},
+						    {'\n'},
+						    {0x01},
+						    {0x7f},
+						    {0x80},
+						    {0xff},
+						    {0xc3, 0xa9},
+						    {0xe2, 0x82},
+						    {0xe2, 0x82, 0xac},
+						    {0xf0, 0x9f, 0x98, 0x80},
+						    {0xed, 0xa0, 0x80}};
+	static const size_t special_len[] = {1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 3};
+	mem_account_t acct;
+	json_buf_t jb;
+	unsigned char s[80];
+	char want[600];
+	const char *got;
+	size_t n, at, k, wl;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (n = 0; n <= 66; n++) {
+		for (k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+			for (at = 0; at <= n; at++) {
+				memset(s, 'a' + (int)(n % 26), sizeof(s));
+				if (at < n) {
+					size_t l =
+						special_len[k] < n - at ? special_len[k] : n - at;
+
+					memcpy(s + at, specials[k], l);
+				}
+				wl = ref_escape(want, s, n);
+				json_buf_clear(&jb);
+				json_begin(&jb);
+				json_kv_strn(&jb, "s", (const char *)s, n);
+				assert_int_equal(json_end(&jb), 0);
+				got = line(&jb);
+				assert_int_equal(strlen(got), wl + 7);
+				assert_memory_equal(got + 5, want, wl);
+			}
+		}
+	}
+	json_buf_free(&jb);
+	assert_int_equal(acct.in_use, 0);
+}
+
+/* Numbers at every change of digit count, both ends of the ranges, and fixed-point values. */
+static void test_json_numbers(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[64];
+	uint64_t p = 1;
+	int i;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (i = 0; i < 20; i++) {
+		uint64_t v[3] = {p - 1, p, p + 1};
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			json_begin(&jb);
+			json_kv_u64(&jb, "n", v[k]);
+			json_end(&jb);
+			snprintf(want, sizeof(want), "{\"n\":%" PRIu64 "}\n", v[k]);
+			assert_string_equal(line(&jb), want);
+		}
+		if (i < 19)
+			p *= 10;
+	}
+	json_buf_clear(&jb);
+	json_begin(&jb);
+	json_kv_u64(&jb, "max", UINT64_MAX);
+	json_kv_i64(&jb, "min", INT64_MIN);
+	json_kv_i64(&jb, "m1", -1);
+	json_kv_i64(&jb, "z", 0);
+	json_kv_milli(&jb, "a", 0);
+	json_kv_milli(&jb, "b", 1093);
+	json_kv_milli(&jb, "c", 1000000007);
+	json_kv_double(&jb, "d", 0.0005);
+	json_open_array(&jb, "arr");
+	json_u64(&jb, 0);
+	json_u64(&jb, 10);
+	json_close_array(&jb);
+	json_end(&jb);
+	assert_string_equal(line(&jb), "{\"max\":18446744073709551615,"
+				       "\"min\":-9223372036854775808,\"m1\":-1,\"z\":0,"
+				       "\"a\":0.000,\"b\":1.093,\"c\":1000000.007,\"d\":0.001,"
+				       "\"arr\":[0,10]}\n");
+	json_buf_free(&jb);
+}
+
+/* Lines accumulate until cleared; a dropped line leaves the others whole; members given as
+ * text get their separator. */
+static void test_json_lines(void **state)
+{
+	static const char want[] = "{\"a\":1,\"b\":2,\"c\":3}\n{\"c\":3,\"d\":4,\"o\":{\"e\":5}}\n";
+	mem_account_t acct;
+	json_buf_t jb;
+	const char *p;
+	size_t n;
+	char big[300];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 100);
+	json_begin(&jb);
+	json_members(&jb, "\"a\":1,\"b\":2", 11);
+	json_kv_u64(&jb, "c", 3);
+	assert_int_equal(json_end(&jb), 0);
+	json_begin(&jb);
+	json_kv_strn(&jb, "big", big, sizeof(big));
+	assert_int_equal(json_end(&jb), AW_ELIMIT);
+	json_begin(&jb);
+	json_kv_u64(&jb, "c", 3);
+	json_members(&jb, "\"d\":4", 5);
+	json_open_object(&jb, "o");
+	json_members(&jb, "\"e\":5", 5);
+	json_close_object(&jb);
+	assert_int_equal(json_end(&jb), 0);
+	assert_string_equal(line(&jb), "{\"c\":3,\"d\":4,\"o\":{\"e\":5}}\n");
+	assert_int_equal(jb.len, strlen(want));
+	assert_memory_equal(jb.buf, want, jb.len);
+	json_buf_clear(&jb);
+	p = json_line(&jb, &n);
+	(void)p;
+	assert_int_equal(n, 0);
+	json_buf_free(&jb);
+	assert_int_equal(acct.in_use, 0);
+}
+
+/* A line of exactly max bytes passes and one more byte fails, wherever the limit falls: in a
+ * key, a string (with or without escapes), a number, a bracket or the line end. */
+static void test_json_cap_exact(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb, ref;
+	size_t full, max;
+	char s[64];
+	int esc;
+
+	(void)state;
+	for (esc = 0; esc < 2; esc++) {
+		memset(s, 'y', sizeof(s));
+		if (esc)
+			s[10] = '"';
+		mem_account_init(&acct, "t", 0);
+		json_buf_init(&ref, &acct, 1 << 20);
+		json_begin(&ref);
+		json_kv_u64(&ref, "n", 1234567);
+		json_open_object(&ref, "o");
+		json_kv_strn(&ref, "s", s, sizeof(s));
+		json_open_array(&ref, "a");
+		json_u64(&ref, 42);
+		json_close_array(&ref);
+		json_close_object(&ref);
+		json_kv_time(&ref, "t", 1700000000123456ull);
+		assert_int_equal(json_end(&ref), 0);
+		full = ref.len;
+		for (max = full - 40; max <= full + 2; max++) {
+			json_buf_init(&jb, &acct, max);
+			json_begin(&jb);
+			json_kv_u64(&jb, "n", 1234567);
+			json_open_object(&jb, "o");
+			json_kv_strn(&jb, "s", s, sizeof(s));
+			json_open_array(&jb, "a");
+			json_u64(&jb, 42);
+			json_close_array(&jb);
+			json_close_object(&jb);
+			json_kv_time(&jb, "t", 1700000000123456ull);
+			assert_int_equal(json_end(&jb), max >= full ? 0 : AW_ELIMIT);
+			if (max >= full)
+				assert_memory_equal(jb.buf, ref.buf, full);
+			else
+				assert_int_equal(jb.len, 0);
+			json_buf_free(&jb);
+		}
+		json_buf_free(&ref);
+		assert_int_equal(acct.in_use, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_structure),
 		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_json_escaping_blocks),
+		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_json_time),
 		cmocka_unit_test(test_json_cap),
+		cmocka_unit_test(test_json_cap_exact),
+		cmocka_unit_test(test_json_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
