@@ -14,6 +14,7 @@ struct inventory {
 	path_template_ctx_t *templates;
 	principal_config_t pcfg;
 	principal_t principal; /* the last call's, lent to it through call->principal */
+	principal_memo_t *memo; /* decoded JWTs: clients send the same token with every call */
 	inventory_counters_t counters;
 };
 
@@ -29,12 +30,18 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, mem_account_t *acct
 	if (!inv)
 		return AW_ENOMEM;
 	inv->acct = acct;
+	inv->memo = mem_calloc(acct, sizeof(*inv->memo));
+	if (!inv->memo) {
+		mem_free(acct, inv, sizeof(*inv));
+		return AW_ENOMEM;
+	}
 	principal_config_default(&inv->pcfg);
 	memcpy(inv->pcfg.hash_key, cfg->http_out.hash_key, sizeof(inv->pcfg.hash_key));
 	if (cfg->trusted_proxies[0] &&
 	    principal_config_set_trusted(&inv->pcfg, cfg->trusted_proxies) < 0) {
 		snprintf(errbuf, errlen, "setting inventory.trusted-proxies: cannot parse '%s'",
 			 cfg->trusted_proxies);
+		mem_free(acct, inv->memo, sizeof(*inv->memo));
 		mem_free(acct, inv, sizeof(*inv));
 		return AW_ECONFIG;
 	}
@@ -42,6 +49,7 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, mem_account_t *acct
 	rc = path_template_ctx_new(&inv->templates, &tcfg, acct, NULL, NULL);
 	if (rc < 0) {
 		snprintf(errbuf, errlen, "cannot set up the inventory: %s", error_str(rc));
+		mem_free(acct, inv->memo, sizeof(*inv->memo));
 		mem_free(acct, inv, sizeof(*inv));
 		return rc;
 	}
@@ -54,6 +62,7 @@ void inventory_free(inventory_t *inv)
 	if (!inv)
 		return;
 	path_template_ctx_free(inv->templates);
+	mem_free(inv->acct, inv->memo, sizeof(*inv->memo));
 	mem_free(inv->acct, inv, sizeof(*inv));
 }
 
@@ -84,9 +93,9 @@ static void inventory_principal(inventory_t *inv, api_call_t *call)
 	const flow_t *f = call->flow;
 	principal_t *p = &inv->principal;
 
-	if (principal_from_request(&inv->pcfg, p, call->req.headers, call->req.nheaders,
-				   call->query.ptr, call->query.len, f ? &f->addr[0] : NULL,
-				   f ? f->key.ip_version : 0) < 0 ||
+	if (principal_from_request_memo(&inv->pcfg, inv->memo, p, call->req.headers,
+					call->req.nheaders, call->query.ptr, call->query.len,
+					f ? &f->addr[0] : NULL, f ? f->key.ip_version : 0) < 0 ||
 	    !p->id[0])
 		return;
 	call->principal.ptr = p->id;
@@ -102,8 +111,10 @@ void inventory_annotate(inventory_t *inv, api_call_t *call)
 	inventory_principal(inv, call);
 }
 
-const inventory_counters_t *inventory_counters(const inventory_t *inv)
+const inventory_counters_t *inventory_counters(inventory_t *inv)
 {
+	inv->counters.jwt_memo_hits = inv->memo->hits;
+	inv->counters.jwt_memo_misses = inv->memo->misses;
 	return &inv->counters;
 }
 

@@ -22,6 +22,8 @@ typedef struct inventory_counters {
 	uint64_t calls; /* calls annotated */
 	uint64_t no_path; /* calls without a request path (no request seen) */
 	uint64_t by_principal[8]; /* calls per enum principal_kind */
+	uint64_t jwt_memo_hits; /* JWTs found decoded in the memo */
+	uint64_t jwt_memo_misses; /* JWTs decoded */
 } inventory_counters_t;
 
 typedef struct inventory inventory_t;
@@ -35,7 +37,7 @@ void inventory_free(inventory_t *inv);
 /* Sets call->endpoint and call->principal. The slices stay valid until the next call. */
 void inventory_annotate(inventory_t *inv, api_call_t *call);
 
-const inventory_counters_t *inventory_counters(const inventory_t *inv);
+const inventory_counters_t *inventory_counters(inventory_t *inv);
 const path_template_counters_t *inventory_template_counters(const inventory_t *inv);
 
 #endif

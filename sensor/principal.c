@@ -22,6 +22,7 @@
 /* Kept while one request is examined: the hashed credential of each kind, first one wins. */
 typedef struct principal_scan {
 	const principal_config_t *cfg;
+	principal_memo_t *memo; /* NULL: decode every JWT */
 	principal_t *out;
 	uint64_t hash[PRINCIPAL_KINDS];
 	uint8_t have[PRINCIPAL_KINDS];
@@ -181,7 +182,8 @@ static void jwt_note_claim(principal_t *out, const aw_slice_t *key)
  * but does not decode (flagged), 1 when it is a JWT (the JWT slot is filled when it names a
  * subject). Claims are noted for the first JWT of the request only.
  */
-static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum principal_auth auth)
+static int principal_jwt_decode(principal_scan_t *ps, const char *t, size_t n,
+				enum principal_auth auth)
 {
 	principal_t *out = ps->out;
 	uint8_t payload[4096];
@@ -222,6 +224,73 @@ static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum pri
 	principal_offer(ps, PRINCIPAL_JWT, auth,
 			principal_hash(ps->cfg, PRINCIPAL_JWT, iss.ptr, iss.len, id.ptr, id.len));
 	return 1;
+}
+
+/* The memo slot of a token: its last bytes are the signature, the part that varies most. */
+static unsigned principal_memo_index(const char *t, size_t n)
+{
+	uint64_t v;
+
+	memcpy(&v, t + n - sizeof(v), sizeof(v));
+	v = (v ^ n) * 0x9E3779B97F4A7C15ull;
+	return (unsigned)(v >> 32) % PRINCIPAL_MEMO_SLOTS;
+}
+
+/* Decodes a token into a fresh scratch result and keeps what it yields in a slot. */
+static void principal_memo_fill(const principal_scan_t *ps, principal_memo_slot_t *s, const char *t,
+				size_t n, enum principal_auth auth)
+{
+	principal_t scratch;
+	principal_scan_t sps;
+
+	memset(&scratch, 0, sizeof(scratch));
+	memset(&sps, 0, sizeof(sps));
+	sps.cfg = ps->cfg;
+	sps.out = &scratch;
+	s->rc = (int8_t)principal_jwt_decode(&sps, t, n, auth);
+	s->flags = scratch.flags & ~(uint32_t)PRINCIPAL_F_CLAIMS_CUT;
+	s->claims_cut = (scratch.flags & PRINCIPAL_F_CLAIMS_CUT) != 0;
+	memcpy(s->alg, scratch.jwt_alg, sizeof(s->alg));
+	s->nclaims = scratch.nclaims;
+	memcpy(s->claims, scratch.claims, sizeof(s->claims));
+	s->offered = sps.have[PRINCIPAL_JWT];
+	s->hash = sps.hash[PRINCIPAL_JWT];
+	memcpy(s->token, t, n);
+	memcpy(s->key, ps->cfg->hash_key, sizeof(s->key));
+	s->len = (uint16_t)n;
+}
+
+/* A bearer credential that may be a JWT, through the memo when there is one: the same effects
+ * on the result as principal_jwt_decode, which runs only for tokens not seen before. */
+static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum principal_auth auth)
+{
+	principal_t *out = ps->out;
+	principal_memo_slot_t *s;
+	int first;
+
+	if (!ps->memo || n < 8 || n > PRINCIPAL_MEMO_TOKEN)
+		return principal_jwt_decode(ps, t, n, auth);
+	s = &ps->memo->slot[principal_memo_index(t, n)];
+	if (s->len == n && memcmp(s->token, t, n) == 0 &&
+	    memcmp(s->key, ps->cfg->hash_key, sizeof(s->key)) == 0) {
+		ps->memo->hits++;
+	} else {
+		ps->memo->misses++;
+		principal_memo_fill(ps, s, t, n, auth);
+	}
+	first = out->jwt_alg[0] == '\0' && out->nclaims == 0;
+	out->flags |= s->flags;
+	if (out->jwt_alg[0] == '\0')
+		memcpy(out->jwt_alg, s->alg, sizeof(out->jwt_alg));
+	if (first) {
+		out->nclaims = s->nclaims;
+		memcpy(out->claims, s->claims, sizeof(out->claims));
+		if (s->claims_cut)
+			out->flags |= PRINCIPAL_F_CLAIMS_CUT;
+	}
+	if (s->offered)
+		principal_offer(ps, PRINCIPAL_JWT, auth, s->hash);
+	return s->rc;
 }
 
 /* Basic credentials: the user name is hashed, the password only noted as present. */
@@ -677,9 +746,35 @@ static void principal_address(const principal_config_t *cfg, principal_t *out,
 	principal_forwarded(cfg, out, fwd->n ? fwd : xff);
 }
 
+/* "<kind>:p:<16 hex digits>", the same text as "%s:p:%016llx" without printf's cost per call. */
+static void principal_format_id(char id[PRINCIPAL_ID_LEN], const char *kind, uint64_t h)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(kind);
+	int i;
+
+	if (n > PRINCIPAL_ID_LEN - 20)
+		n = PRINCIPAL_ID_LEN - 20;
+	memcpy(id, kind, n);
+	memcpy(id + n, ":p:", 3);
+	n += 3;
+	for (i = 15; i >= 0; i--, h >>= 4)
+		id[n + (size_t)i] = hex[h & 15];
+	id[n + 16] = '\0';
+}
+
 int principal_from_request(const principal_config_t *cfg, principal_t *out,
 			   const api_header_t *hdrs, size_t n, const char *query, size_t qlen,
 			   const net_addr_t *client, int ip_version)
+{
+	return principal_from_request_memo(cfg, NULL, out, hdrs, n, query, qlen, client,
+					   ip_version);
+}
+
+int principal_from_request_memo(const principal_config_t *cfg, principal_memo_t *memo,
+				principal_t *out, const api_header_t *hdrs, size_t n,
+				const char *query, size_t qlen, const net_addr_t *client,
+				int ip_version)
 {
 	principal_scan_t ps;
 	principal_hops_t xff = {.n = 0, .forwarded = 0}, fwd = {.n = 0, .forwarded = 1};
@@ -690,6 +785,7 @@ int principal_from_request(const principal_config_t *cfg, principal_t *out,
 	memset(out, 0, sizeof(*out));
 	memset(&ps, 0, sizeof(ps));
 	ps.cfg = cfg;
+	ps.memo = memo;
 	ps.out = out;
 	principal_headers(&ps, &xff, &fwd, hdrs, n);
 	if (qlen)
@@ -700,8 +796,7 @@ int principal_from_request(const principal_config_t *cfg, principal_t *out,
 			continue;
 		out->kind = (uint8_t)k;
 		out->auth = ps.auth[k];
-		snprintf(out->id, sizeof(out->id), "%s:p:%016llx", principal_kind_names[k],
-			 (unsigned long long)ps.hash[k]);
+		principal_format_id(out->id, principal_kind_names[k], ps.hash[k]);
 		return 0;
 	}
 	if (out->ip_version) {

@@ -160,6 +160,41 @@ int principal_from_request(const principal_config_t *cfg, principal_t *out,
 			   const api_header_t *hdrs, size_t n, const char *query, size_t qlen,
 			   const net_addr_t *client, int ip_version);
 
+/*
+ * A memo of decoded JWTs, for a caller that sees the same tokens again and again (a client
+ * sends its token with every call). A slot holds what decoding one token yields whatever came
+ * before it in the request; a token is looked up by its exact bytes, so a collision of the
+ * slot index only costs a decode; so does a change of the configuration's hash key.
+ */
+#define PRINCIPAL_MEMO_SLOTS 256
+#define PRINCIPAL_MEMO_TOKEN 512 /* longer tokens are decoded every time */
+
+typedef struct principal_memo_slot {
+	uint16_t len; /* token length; 0: empty slot */
+	int8_t rc; /* the decoder's answer: -1 not JWT-shaped, 0 malformed, 1 JWT */
+	uint8_t offered; /* an identity claim was found: hash is the JWT principal */
+	uint8_t nclaims;
+	uint8_t claims_cut; /* PRINCIPAL_F_CLAIMS_CUT, applied only with the claims */
+	uint32_t flags; /* the other PRINCIPAL_F_* the token sets */
+	uint64_t hash;
+	uint8_t key[SIPHASH_KEY_LEN]; /* the hash key it was made with */
+	char alg[PRINCIPAL_ALG_LEN];
+	char claims[PRINCIPAL_MAX_CLAIMS][PRINCIPAL_CLAIM_LEN];
+	char token[PRINCIPAL_MEMO_TOKEN];
+} principal_memo_slot_t;
+
+typedef struct principal_memo {
+	uint64_t hits, misses;
+	principal_memo_slot_t slot[PRINCIPAL_MEMO_SLOTS];
+} principal_memo_t;
+
+/* As principal_from_request, decoding JWTs through memo (which may be NULL). The result is
+ * the same as without the memo. */
+int principal_from_request_memo(const principal_config_t *cfg, principal_memo_t *memo,
+				principal_t *out, const api_header_t *hdrs, size_t n,
+				const char *query, size_t qlen, const net_addr_t *client,
+				int ip_version);
+
 /* Short names as written in events: "jwt", "basic", ...; "unknown" out of range. */
 const char *principal_kind_name(unsigned kind);
 const char *principal_auth_name(unsigned auth);

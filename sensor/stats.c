@@ -248,7 +248,7 @@ static void stats_api_memory(json_buf_t *jb, const pipeline_t *pl)
 	json_close_object(jb);
 }
 
-static void stats_api_inventory(json_buf_t *jb, const inventory_t *inv)
+static void stats_api_inventory(json_buf_t *jb, inventory_t *inv)
 {
 	const inventory_counters_t *ic = inventory_counters(inv);
 	const path_template_counters_t *tc = inventory_template_counters(inv);
@@ -256,6 +256,8 @@ static void stats_api_inventory(json_buf_t *jb, const inventory_t *inv)
 	json_open_object(jb, "inventory");
 	json_kv_u64(jb, "calls", ic->calls);
 	json_kv_u64(jb, "no_path", ic->no_path);
+	json_kv_u64(jb, "jwt_memo_hits", ic->jwt_memo_hits);
+	json_kv_u64(jb, "jwt_memo_misses", ic->jwt_memo_misses);
 	json_open_object(jb, "templates");
 	json_kv_u64(jb, "trees", tc->trees);
 	json_kv_u64(jb, "nodes", tc->nodes);

@@ -51,11 +51,25 @@ static void set_peer(const char *a)
 }
 
 /* Runs with the current headers, an optional query and the peer. */
+/* The memo shared by every test: each request is also run through it twice (a miss, then a
+ * hit, with whatever earlier tests left in it) and must give the very same result. */
+static principal_memo_t memo;
+
 static const principal_t *run(const char *query)
 {
+	principal_t with_memo;
+	int i;
+
 	assert_int_equal(principal_from_request(&cfg, &out, hdrs, nhdrs, query,
 						query ? strlen(query) : 0, &peer, peer_ver),
 			 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(principal_from_request_memo(&cfg, &memo, &with_memo, hdrs, nhdrs,
+							     query, query ? strlen(query) : 0,
+							     &peer, peer_ver),
+				 0);
+		assert_memory_equal(&with_memo, &out, sizeof(out));
+	}
 	return &out;
 }
 
