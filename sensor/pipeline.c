@@ -270,32 +270,30 @@ static void pipeline_tcp_flags_json(json_buf_t *jb, const char *key, uint8_t fla
 	json_kv_str(jb, key, hex);
 }
 
+/* The flags Suricata writes as booleans in tcp{}, in its order; only the ones seen. */
+static const struct {
+	uint8_t bit;
+	const char *name;
+} pipeline_tcp_flag_names[] = {
+	{PACKET_TCP_SYN, "syn"}, {PACKET_TCP_FIN, "fin"}, {PACKET_TCP_RST, "rst"},
+	{PACKET_TCP_PSH, "psh"}, {PACKET_TCP_ACK, "ack"}, {PACKET_TCP_URG, "urg"},
+	{PACKET_TCP_ECE, "ecn"}, {PACKET_TCP_CWR, "cwr"},
+};
+
 static void pipeline_write_tcp(pipeline_t *pl, const flow_t *f)
 {
 	json_buf_t *jb = output_json(pl->out);
 	uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
 	tcp_session_dir_info_t ts, tc;
+	size_t i;
 
 	json_open_object(jb, "tcp");
 	pipeline_tcp_flags_json(jb, "tcp_flags", all);
 	pipeline_tcp_flags_json(jb, "tcp_flags_ts", f->tcp_flags[0]);
 	pipeline_tcp_flags_json(jb, "tcp_flags_tc", f->tcp_flags[1]);
-	if (all & PACKET_TCP_SYN)
-		json_kv_bool(jb, "syn", 1);
-	if (all & PACKET_TCP_FIN)
-		json_kv_bool(jb, "fin", 1);
-	if (all & PACKET_TCP_RST)
-		json_kv_bool(jb, "rst", 1);
-	if (all & PACKET_TCP_PSH)
-		json_kv_bool(jb, "psh", 1);
-	if (all & PACKET_TCP_ACK)
-		json_kv_bool(jb, "ack", 1);
-	if (all & PACKET_TCP_URG)
-		json_kv_bool(jb, "urg", 1);
-	if (all & PACKET_TCP_ECE)
-		json_kv_bool(jb, "ecn", 1);
-	if (all & PACKET_TCP_CWR)
-		json_kv_bool(jb, "cwr", 1);
+	for (i = 0; i < sizeof(pipeline_tcp_flag_names) / sizeof(pipeline_tcp_flag_names[0]); i++)
+		if (all & pipeline_tcp_flag_names[i].bit)
+			json_kv_bool(jb, pipeline_tcp_flag_names[i].name, 1);
 	if (!f->tcp) {
 		json_close_object(jb);
 		return;
