@@ -20,10 +20,19 @@
 #define OUTPUT_HTTP_NAME_MAX 255 /* Suricata's cut of dumped header names */
 #define OUTPUT_HTTP_VALUE_MAX 2047 /* ... and values */
 
+#define OUTPUT_HTTP_DEDUP_SLOTS 1024 /* name-hash table of the header dump (power of two) */
+#define OUTPUT_HTTP_DEDUP_MAX 512 /* headers deduplicated through it; past it, by scan */
+#define OUTPUT_HTTP_DUP 0x01 /* output_http_t.mark: repeats an earlier header's name */
+#define OUTPUT_HTTP_FIRST 0x02 /* ... first of a name that repeats later */
+
 struct output_http {
 	output_http_config_t cfg;
 	mem_account_t *acct;
 	char *scratch;
+	uint32_t stamp; /* current message in slot_stamp */
+	uint32_t slot_stamp[OUTPUT_HTTP_DEDUP_SLOTS];
+	uint16_t slot_idx[OUTPUT_HTTP_DEDUP_SLOTS];
+	uint8_t mark[OUTPUT_HTTP_DEDUP_MAX];
 };
 
 /* The built-in key, so that replays redact the same value the same way everywhere; a
@@ -68,23 +77,88 @@ void output_http_free(output_http_t *h)
 /* ------------------------------------------------------------------------------------------ */
 /* Redaction */
 
+/* True when the n bytes at s equal lit (lower case) ignoring ASCII case. */
+static int output_http_eq_lower(const char *s, size_t n, const char *lit, size_t l)
+{
+	size_t i;
+
+	if (n != l)
+		return 0;
+	for (i = 0; i < l; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((unsigned)(c - 'A') < 26u)
+			c |= 0x20;
+		if (c != (unsigned char)lit[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * One pass over the name: at each position, the parts that may start with that (lower-cased)
+ * byte are compared. Header names are short and most of their bytes start no part, so this
+ * costs a few compares per header instead of a case-insensitive compare per part and offset.
+ */
 int output_http_is_secret(const char *name, size_t n)
 {
-	static const char *const exact[] = {"authorization", "proxy-authorization", "cookie",
-					    "set-cookie", NULL};
-	static const char *const parts[] = {"api-key",	  "apikey",    "api_key", "token",
-					    "secret",	  "password",  "passwd",  "x-auth",
-					    "session-id", "sessionid", NULL};
-	size_t i, j, l;
+	static const struct {
+		const char *s;
+		uint8_t len;
+	} parts[] = {
+		{"api-key", 7},	    {"apikey", 6},    {"api_key", 7}, {"token", 5},
+		{"secret", 6},	    {"password", 8},  {"passwd", 6},  {"x-auth", 6},
+		{"session-id", 10}, {"sessionid", 9},
+	};
+	char low[64];
+	size_t i, j, m;
 
-	for (i = 0; exact[i]; i++)
-		if (strlen(exact[i]) == n && strncasecmp(name, exact[i], n) == 0)
+	switch (n) {
+	case 6:
+		if (output_http_eq_lower(name, n, "cookie", 6))
 			return 1;
-	for (i = 0; parts[i]; i++) {
-		l = strlen(parts[i]);
-		for (j = 0; l <= n && j <= n - l; j++)
-			if (strncasecmp(name + j, parts[i], l) == 0)
-				return 1;
+		break;
+	case 10:
+		if (output_http_eq_lower(name, n, "set-cookie", 10))
+			return 1;
+		break;
+	case 13:
+		if (output_http_eq_lower(name, n, "authorization", 13))
+			return 1;
+		break;
+	case 19:
+		if (output_http_eq_lower(name, n, "proxy-authorization", 19))
+			return 1;
+		break;
+	}
+	/* Longer names are compared on their first 64 bytes and the rest in windows. */
+	for (i = 0; i < n; i += sizeof(low) - 16) {
+		m = n - i < sizeof(low) ? n - i : sizeof(low);
+		for (j = 0; j < m; j++) {
+			unsigned char c = (unsigned char)name[i + j];
+
+			low[j] = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
+		}
+		for (j = 0; j < m; j++) {
+			size_t k;
+
+			switch (low[j]) {
+			case 'a':
+			case 't':
+			case 's':
+			case 'p':
+			case 'x':
+				break;
+			default:
+				continue;
+			}
+			for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
+				if (parts[k].s[0] == low[j] && parts[k].len <= m - j &&
+				    memcmp(low + j, parts[k].s, parts[k].len) == 0)
+					return 1;
+		}
+		if (m < sizeof(low))
+			break;
 	}
 	return 0;
 }
@@ -213,37 +287,100 @@ static void output_http_content_range(output_http_t *h, json_buf_t *jb, const ap
 	json_close_object(jb);
 }
 
+/* Hash of a header name folded to lower case (FNV-1a); equal names hash equal. */
+static uint32_t output_http_name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		h = (h ^ ((unsigned)(c - 'A') < 26u ? c | 0x20u : c)) * 16777619u;
+	}
+	return h;
+}
+
+/*
+ * Marks, for the first OUTPUT_HTTP_DEDUP_MAX headers of m, which repeat an earlier name
+ * (OUTPUT_HTTP_DUP) and which are the first of a repeated name (OUTPUT_HTTP_FIRST), through a
+ * table of name hashes: one pass instead of comparing every pair.
+ */
+static void output_http_mark_repeats(output_http_t *h, const api_message_t *m, uint32_t n)
+{
+	uint32_t i;
+
+	if (++h->stamp == 0) {
+		memset(h->slot_stamp, 0, sizeof(h->slot_stamp));
+		h->stamp = 1;
+	}
+	for (i = 0; i < n; i++) {
+		const api_header_t *hd = &m->headers[i];
+		uint32_t s = output_http_name_hash(hd->name.ptr, hd->name.len);
+
+		h->mark[i] = 0;
+		for (;; s++) {
+			const api_header_t *first;
+
+			s &= OUTPUT_HTTP_DEDUP_SLOTS - 1;
+			if (h->slot_stamp[s] != h->stamp) {
+				h->slot_stamp[s] = h->stamp;
+				h->slot_idx[s] = (uint16_t)i;
+				break;
+			}
+			first = &m->headers[h->slot_idx[s]];
+			if (first->name.len == hd->name.len &&
+			    strncasecmp(first->name.ptr, hd->name.ptr, hd->name.len) == 0) {
+				h->mark[i] = OUTPUT_HTTP_DUP;
+				h->mark[h->slot_idx[s]] |= OUTPUT_HTTP_FIRST;
+				break;
+			}
+		}
+	}
+}
+
 /* request_headers / response_headers: one entry per header name, in order of first
  * appearance, repeated ones merged (libhtp's header table, which Suricata dumps). */
 static void output_http_dump(output_http_t *h, json_buf_t *jb, const char *key,
 			     const api_message_t *m)
 {
-	uint32_t i, j;
+	uint32_t i, j, fast;
 	char red[32];
 
 	if (m->nheaders == 0)
 		return;
+	fast = m->nheaders < OUTPUT_HTTP_DEDUP_MAX ? m->nheaders : OUTPUT_HTTP_DEDUP_MAX;
+	output_http_mark_repeats(h, m, fast);
 	json_open_array(jb, key);
 	for (i = 0; i < m->nheaders; i++) {
 		const api_header_t *hd = &m->headers[i];
 		const char *v;
 		size_t n, nl = hd->name.len;
 		char name[OUTPUT_HTTP_NAME_MAX + 1];
+		int repeated = 1;
 
-		for (j = 0; j < i; j++)
-			if (m->headers[j].name.len == nl &&
-			    strncasecmp(m->headers[j].name.ptr, hd->name.ptr, nl) == 0)
-				break;
-		if (j < i)
-			continue; /* merged into its first occurrence */
+		if (i < fast) {
+			if (h->mark[i] & OUTPUT_HTTP_DUP)
+				continue; /* merged into its first occurrence */
+			repeated = h->mark[i] & OUTPUT_HTTP_FIRST;
+		} else {
+			/* Past the table (very many headers): compare with every earlier one. */
+			for (j = 0; j < i; j++)
+				if (m->headers[j].name.len == nl &&
+				    strncasecmp(m->headers[j].name.ptr, hd->name.ptr, nl) == 0)
+					break;
+			if (j < i)
+				continue;
+		}
 		if (nl > OUTPUT_HTTP_NAME_MAX)
 			nl = OUTPUT_HTTP_NAME_MAX;
-		memcpy(name, hd->name.ptr, nl);
-		name[nl] = '\0';
 		v = hd->value.ptr;
 		n = hd->value.len;
-		if (nl > 0)
+		if (nl > 0 && repeated) {
+			memcpy(name, hd->name.ptr, nl);
+			name[nl] = '\0';
 			output_http_join(h, m, hd, name, &v, &n);
+		}
 		json_open_object(jb, NULL);
 		json_kv_strn(jb, "name", hd->name.ptr, nl);
 		if (output_http_is_secret(hd->name.ptr, hd->name.len)) {

@@ -1064,10 +1064,30 @@ static void test_http1_probe(void **state)
 
 static void test_http1_redaction(void **state)
 {
-	static const char *const secret[] = {"Authorization",	    "cookie",	      "Set-Cookie",
-					     "Proxy-Authorization", "X-API-Key",      "api-key",
-					     "X-Auth-Token",	    "X-Access-Token", NULL};
-	static const char *const plain[] = {"User-Agent", "Content-Type", "Host", "Accept", NULL};
+	static const char *const secret[] = {
+		"Authorization",
+		"cookie",
+		"Set-Cookie",
+		"Proxy-Authorization",
+		"X-API-Key",
+		"api-key",
+		"X-Auth-Token",
+		"X-Access-Token",
+		"X-Session-Id",
+		"X-Vendor-Prefix-That-Makes-This-Header-Name-Longer-Than-Sixty-"
+		"Four-Bytes-Api-Key",
+		"X-Vendor-Prefix-That-Makes-This-Header-Name-Exactly-Sixty-"
+		"APIKEY",
+		NULL};
+	static const char *const plain[] = {
+		"User-Agent",
+		"Content-Type",
+		"Host",
+		"Accept",
+		"X-Request-Id",
+		"Cookies-Enabled",
+		"X-Vendor-Prefix-That-Makes-This-Header-Name-Longer-Than-Sixty-Four-Bytes-Plain",
+		NULL};
 	output_http_config_t hc;
 	char a[32], b[32];
 	int i;
