@@ -51,6 +51,17 @@ void json_buf_clear(json_buf_t *jb)
 	jb->len = jb->line = jb->lim = 0;
 }
 
+void json_buf_exchange(json_buf_t *jb, char **buf, size_t *len, size_t *size, char *nbuf,
+		       size_t nsize)
+{
+	*buf = jb->buf;
+	*len = jb->len;
+	*size = jb->size;
+	jb->buf = nbuf;
+	jb->size = nbuf ? nsize : 0;
+	jb->len = jb->line = jb->lim = 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Room */
 

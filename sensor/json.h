@@ -45,6 +45,12 @@ void json_buf_free(json_buf_t *jb);
 /* Forgets the finished lines (once they are written out); not in the middle of a line. */
 void json_buf_clear(json_buf_t *jb);
 
+/* Hands the finished lines over with their storage (*buf, *len, *size) and takes the buffer
+ * nbuf of nsize bytes (NULL, 0: none yet) in their place, empty; not in the middle of a line.
+ * Both buffers stay charged to the writer's account. */
+void json_buf_exchange(json_buf_t *jb, char **buf, size_t *len, size_t *size, char *nbuf,
+		       size_t nsize);
+
 /* Starts a new line after the finished ones and opens its top-level object. */
 void json_begin(json_buf_t *jb);
 /* Closes the top-level object and appends '\n'. Returns 0, or AW_ELIMIT on overflow: the line

@@ -318,6 +318,10 @@ static void main_summary(const pipeline_t *pl, const aw_config_t *cfg, double se
 	fprintf(stderr, "apiwatch: %llu events written to %s; peak memory %.1f MiB\n",
 		(unsigned long long)s.events, cfg->output.eve_path,
 		(double)s.mem_peak / (1024.0 * 1024.0));
+	if (s.output_waits)
+		fprintf(stderr,
+			"apiwatch: packet processing waited %llu times for the EVE writer\n",
+			(unsigned long long)s.output_waits);
 }
 
 int main(int argc, char **argv)

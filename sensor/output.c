@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,39 @@ typedef struct output_hdr {
 	char text[OUTPUT_HDR_TEXT];
 } output_hdr_t;
 
+/*
+ * The writer thread: full batches wait in a ring, oldest first; the writer takes one, writes it
+ * to every sink without the lock, and puts its buffer on the spare list, from which the packet
+ * thread takes its next buffer. Only the packet thread allocates or frees (the memory account
+ * is not shared); at most queue_batches + 2 buffers exist (the ring, the one being written, the
+ * one being filled), so the spare list never overflows.
+ */
+#define OUTPUT_QUEUE_MAX 256
+
+typedef struct output_batch {
+	char *buf;
+	size_t len, size;
+} output_batch_t;
+
+typedef struct output_writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work; /* the writer waits here for a batch or stop */
+	pthread_cond_t done; /* the packet thread waits here for room or an idle writer */
+	output_batch_t ring[OUTPUT_QUEUE_MAX];
+	unsigned head, count, depth;
+	output_batch_t spare[OUTPUT_QUEUE_MAX + 2];
+	unsigned nspare;
+	int writing; /* the writer holds a batch outside the ring */
+	int stop;
+	uint64_t write_errors; /* counted by the writer, read under mu */
+} output_writer_t;
+
 struct output {
 	output_config_t cfg;
+	output_writer_t *writer; /* NULL: the packet thread writes */
+	uint64_t batch_first_us; /* packet time of the first event waiting in jb; 0: none */
+	uint64_t event_ts_us; /* packet time of the event being composed */
 	mem_account_t *acct;
 	json_buf_t jb;
 	const char *pcap_filename;
@@ -147,6 +179,76 @@ void output_config_default(output_config_t *cfg)
 	cfg->eve_path = "eve.json";
 	cfg->max_event_bytes = 4u << 20;
 	cfg->community_id = 1;
+	cfg->writer_thread = 1;
+	cfg->queue_batches = 16;
+	cfg->flush_us = 1000000;
+}
+
+/* Writes n bytes to every sink; the number of sinks that failed. */
+static unsigned output_sinks_write(output_t *o, const char *buf, size_t n)
+{
+	unsigned failed = 0;
+	int i;
+
+	for (i = 0; i < o->nsinks; i++)
+		if (o->ops[i]->write(o->state[i], buf, n) < 0)
+			failed++;
+	return failed;
+}
+
+static void *output_writer_main(void *arg)
+{
+	output_t *o = arg;
+	output_writer_t *w = o->writer;
+	output_batch_t b;
+	unsigned failed;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->count == 0 && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->count == 0)
+			break;
+		b = w->ring[w->head];
+		w->head = (w->head + 1) % OUTPUT_QUEUE_MAX;
+		w->count--;
+		w->writing = 1;
+		pthread_mutex_unlock(&w->mu);
+		failed = output_sinks_write(o, b.buf, b.len);
+		pthread_mutex_lock(&w->mu);
+		w->write_errors += failed;
+		w->spare[w->nspare++] = b;
+		w->writing = 0;
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int output_writer_start(output_t *o)
+{
+	output_writer_t *w = mem_calloc(o->acct, sizeof(*w));
+
+	if (!w)
+		return AW_ENOMEM;
+	w->depth = o->cfg.queue_batches;
+	if (w->depth < 1)
+		w->depth = 1;
+	if (w->depth > OUTPUT_QUEUE_MAX)
+		w->depth = OUTPUT_QUEUE_MAX;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	o->writer = w;
+	if (pthread_create(&w->thread, NULL, output_writer_main, o) != 0) {
+		/* No thread: the packet thread writes, as with writer_thread off. */
+		pthread_cond_destroy(&w->done);
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		mem_free(o->acct, w, sizeof(*w));
+		o->writer = NULL;
+	}
+	return 0;
 }
 
 int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct)
@@ -172,49 +274,117 @@ int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct)
 		}
 		o->ops[o->nsinks++] = &output_sink_file;
 	}
+	if (cfg->writer_thread && o->nsinks > 0) {
+		rc = output_writer_start(o);
+		if (rc < 0) {
+			output_free(o);
+			return rc;
+		}
+	}
 	*out = o;
 	return 0;
 }
 
-/* Hands the finished lines to every sink and empties the event buffer. */
+/* Hands the finished lines in the event buffer to the sinks: to the writer thread's queue
+ * (waiting for room when it is full), or straight to the sinks without a writer thread. */
 static int output_write_lines(output_t *o)
 {
-	int i, rc = 0;
+	output_writer_t *w = o->writer;
+	output_batch_t b;
+	char *nbuf = NULL;
+	size_t nsize = 0;
+	unsigned failed;
 
 	if (o->jb.len == 0)
 		return 0;
-	for (i = 0; i < o->nsinks; i++) {
-		if (o->ops[i]->write(o->state[i], o->jb.buf, o->jb.len) < 0) {
-			o->counters.write_errors++;
-			rc = AW_EIO;
-		}
+	o->counters.batches++;
+	o->batch_first_us = 0;
+	if (!w) {
+		failed = output_sinks_write(o, o->jb.buf, o->jb.len);
+		o->counters.write_errors += failed;
+		json_buf_clear(&o->jb);
+		return failed ? AW_EIO : 0;
 	}
-	json_buf_clear(&o->jb);
-	return rc;
+	pthread_mutex_lock(&w->mu);
+	if (w->count >= w->depth) {
+		o->counters.queue_full++;
+		while (w->count >= w->depth)
+			pthread_cond_wait(&w->done, &w->mu);
+	}
+	if (w->nspare > 0) {
+		w->nspare--;
+		nbuf = w->spare[w->nspare].buf;
+		nsize = w->spare[w->nspare].size;
+	}
+	json_buf_exchange(&o->jb, &b.buf, &b.len, &b.size, nbuf, nsize);
+	w->ring[(w->head + w->count) % OUTPUT_QUEUE_MAX] = b;
+	w->count++;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* Waits until the writer thread has written every batch handed to it. */
+static void output_writer_drain(output_t *o)
+{
+	output_writer_t *w = o->writer;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->count > 0 || w->writing)
+		pthread_cond_wait(&w->done, &w->mu);
+	o->counters.write_errors = w->write_errors;
+	pthread_mutex_unlock(&w->mu);
 }
 
 int output_flush(output_t *o)
 {
+	uint64_t errors = o->counters.write_errors;
 	int i, rc = output_write_lines(o);
 
+	output_writer_drain(o);
 	for (i = 0; i < o->nsinks; i++) {
 		if (o->ops[i]->flush(o->state[i]) < 0) {
 			o->counters.write_errors++;
-			rc = AW_EIO;
+			if (o->writer)
+				o->writer->write_errors++; /* the writer is idle: drained */
 		}
 	}
-	return rc;
+	return rc < 0 || o->counters.write_errors != errors ? AW_EIO : 0;
+}
+
+void output_tick(output_t *o, uint64_t now_us)
+{
+	if (o->batch_first_us && now_us >= o->batch_first_us + o->cfg.flush_us)
+		output_write_lines(o);
 }
 
 void output_free(output_t *o)
 {
-	int i;
+	output_writer_t *w;
+	unsigned i;
+	int k;
 
 	if (!o)
 		return;
 	output_write_lines(o);
-	for (i = 0; i < o->nsinks; i++)
-		o->ops[i]->close(o->state[i], o->acct);
+	w = o->writer;
+	if (w) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_signal(&w->work);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		for (i = 0; i < w->nspare; i++)
+			mem_free(o->acct, w->spare[i].buf, w->spare[i].size);
+		pthread_cond_destroy(&w->done);
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		mem_free(o->acct, w, sizeof(*w));
+	}
+	for (k = 0; k < o->nsinks; k++)
+		o->ops[k]->close(o->state[k], o->acct);
 	json_buf_free(&o->jb);
 	mem_free(o->acct, o, sizeof(*o));
 }
@@ -233,6 +403,15 @@ void output_set_pcap_filename(output_t *o, const char *name)
 
 const output_counters_t *output_counters(const output_t *o)
 {
+	output_writer_t *w = o->writer;
+
+	if (w) {
+		output_t *m = (output_t *)o; /* logically const: refreshes the writer's count */
+
+		pthread_mutex_lock(&w->mu);
+		m->counters.write_errors = w->write_errors;
+		pthread_mutex_unlock(&w->mu);
+	}
 	return &o->counters;
 }
 
@@ -436,6 +615,7 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 	output_hdr_t *h = f ? output_hdr_slot(o, f, s) : NULL;
 	size_t mark;
 
+	o->event_ts_us = ts_us;
 	json_begin(jb);
 	json_kv_time(jb, "timestamp", ts_us);
 	if (f)
@@ -464,6 +644,8 @@ int output_commit(output_t *o, const char *event_type)
 		return AW_ELIMIT;
 	}
 	(void)json_line(jb, &len);
+	if (!o->batch_first_us)
+		o->batch_first_us = o->event_ts_us ? o->event_ts_us : 1;
 	o->counters.events++;
 	o->counters.bytes += len;
 	if (event_type[0] == 'f' && strcmp(event_type, "flow") == 0)
@@ -472,7 +654,8 @@ int output_commit(output_t *o, const char *event_type)
 		o->counters.events_stats++;
 	else
 		o->counters.events_other++;
-	if (jb->len >= OUTPUT_BATCH)
+	if (jb->len >= OUTPUT_BATCH ||
+	    (o->event_ts_us && o->event_ts_us >= o->batch_first_us + o->cfg.flush_us))
 		return output_write_lines(o);
 	return 0;
 }

@@ -4,9 +4,13 @@
  * Fed by the pipeline (flow ends, stats) and later stages (http, anomaly, alert events); writes
  * each event as one JSON line to every configured sink. A sink is a table of functions,
  * registered in output.c; the file sink (a path, or "-" for stdout) is the default. Events are
- * composed in one reusable buffer (json.h), where they wait until 256 KiB of them are handed to
- * the sinks at once (and at output_flush): nothing is allocated or copied per event in steady
- * state. A failing sink is counted and never stops packet processing.
+ * composed in one reusable buffer (json.h), where they wait until 256 KiB of them (or events a
+ * second old, so that a live feed stays current) are handed to the sinks at once: nothing is
+ * allocated or copied per event in steady state. By default the sinks run on a writer thread fed
+ * through a bounded queue of such batches, so that the packet thread never waits for write(2);
+ * a full queue makes the packet thread wait for the writer (counted): events are never dropped
+ * for speed. Order is kept: one writer, batches in the order they were made. A failing sink is
+ * counted and never stops packet processing.
  *
  * Every event starts with Suricata's common header (output_eve_header), so tools built for
  * Suricata's EVE read apiwatch's events unchanged.
@@ -36,6 +40,9 @@ typedef struct output_config {
 	uint16_t community_id_seed;
 	int community_id; /* write community_id */
 	int ipv6_compress; /* write IPv6 addresses in their shortest form */
+	int writer_thread; /* write on a thread of its own */
+	uint32_t queue_batches; /* batches waiting for the writer before the packet thread waits */
+	uint64_t flush_us; /* hand over a batch whose first event is this old (packet time) */
 } output_config_t;
 
 typedef struct output_counters {
@@ -44,6 +51,8 @@ typedef struct output_counters {
 	uint64_t dropped_oversize; /* events larger than max_event_bytes */
 	uint64_t write_errors; /* sink write failures */
 	uint64_t bytes; /* bytes written */
+	uint64_t batches; /* batches handed to the sinks */
+	uint64_t queue_full; /* times the packet thread waited for the writer thread */
 } output_counters_t;
 
 typedef struct output output_t;
@@ -55,8 +64,12 @@ int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct);
 
 /* Writes what is pending, then closes every sink; NULL is fine. */
 void output_free(output_t *o);
-/* Writes the events still waiting to every sink. */
+/* Writes the events still waiting to every sink, and waits until they are written. */
 int output_flush(output_t *o);
+
+/* Hands the waiting events to the sinks when the oldest is flush_us old at packet time now_us
+ * (a live capture's idle moments call this). */
+void output_tick(output_t *o, uint64_t now_us);
 
 /* The reusable event buffer: begin an event with output_eve_header, add members, then
  * output_commit. */

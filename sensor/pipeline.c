@@ -467,6 +467,7 @@ void pipeline_free(pipeline_t *pl)
 void pipeline_set_input(pipeline_t *pl, const char *name)
 {
 	pl->counters.inputs++;
+	pl->live = name == NULL;
 	output_set_pcap_filename(pl->out, name);
 }
 
@@ -566,6 +567,7 @@ void pipeline_idle(pipeline_t *pl, uint64_t now_us)
 {
 	if (pl->first_us && now_us > pl->now_us)
 		pipeline_clock(pl, now_us);
+	output_tick(pl->out, now_us);
 }
 
 void pipeline_finish(pipeline_t *pl)
@@ -588,6 +590,7 @@ void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)
 	out->tcp_flows = fc->tcp;
 	out->udp_flows = fc->udp;
 	out->events = output_counters(pl->out)->events;
+	out->output_waits = output_counters(pl->out)->queue_full;
 	out->gaps = tcp_reassembly_counters(pl->tcp)->reassembly_gap;
 	out->decode_drops = dc->invalid;
 	out->first_us = pl->first_us;

@@ -54,6 +54,7 @@ typedef struct pipeline_summary {
 	uint64_t packets, bytes, flows, tcp_flows, udp_flows, events, gaps, decode_drops;
 	uint64_t first_us, last_us;
 	uint64_t mem_peak;
+	uint64_t output_waits; /* times packet processing waited for the EVE writer */
 } pipeline_summary_t;
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out);

@@ -38,6 +38,7 @@ struct pipeline {
 	inventory_t *inv;
 	output_http_t *http_out; /* http / anomaly event writer */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
+	int live; /* the input is a live capture (timing-dependent counters may be written) */
 	void *dctx[PIPELINE_MAX_DISSECTORS]; /* per-dissector contexts, as dissector_table */
 	struct pipeline_probe_buf *probe_free; /* idle probe buffers (pipeline.c) */
 	uint64_t now_us; /* packet clock */

@@ -338,6 +338,11 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "stats", oc->events_stats);
 	json_kv_u64(jb, "dropped_oversize", oc->dropped_oversize);
 	json_kv_u64(jb, "write_errors", oc->write_errors);
+	json_kv_u64(jb, "batches", oc->batches);
+	/* How often the packet thread waited for the writer depends on timing, not on the input:
+	 * written for live captures only, so that replays stay byte-identical (-v prints it). */
+	if (pl->live)
+		json_kv_u64(jb, "queue_full", oc->queue_full);
 	json_close_object(jb);
 	json_close_object(jb);
 	json_close_object(jb);
