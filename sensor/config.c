@@ -127,6 +127,9 @@ static const config_key_t config_keys[] = {
 	 "memory of the HTTP dissector: records, flow states, zlib (0 = no cap)"},
 	{"eve.http.dump-all-headers", CONFIG_ENUM, CFG(http_out.dump_headers), 0, 3,
 	 "headers in http events: none, request, response, both"},
+	{"inventory.enabled", CONFIG_BOOL, CFG(inventory_enabled), 0, 1,
+	 "the API inventory: endpoint templates and principals on http events (off: Suricata-like "
+	 "http events only)"},
 	{"inventory.trusted-proxies", CONFIG_STRING, CFG(trusted_proxies), 0,
 	 sizeof(((aw_config_t *)0)->trusted_proxies),
 	 "proxies (CIDR list) whose X-Forwarded-For / Forwarded headers name the client"},
@@ -171,6 +174,7 @@ void config_default(aw_config_t *cfg)
 	http1_config_default(&cfg->http);
 	output_http_config_default(&cfg->http_out);
 	cfg->l7_max_packets = 8;
+	cfg->inventory_enabled = 1;
 	cfg->stats_interval_us = 60ull * 1000000;
 	cfg->progress = -1;
 }

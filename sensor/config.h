@@ -39,6 +39,7 @@ typedef struct aw_config {
 	http1_config_t http; /* http.* */
 	output_http_config_t http_out; /* eve.http.*, privacy.hash-key */
 	uint32_t l7_max_packets;
+	int inventory_enabled; /* inventory.enabled: templates, principals, catalogue */
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */

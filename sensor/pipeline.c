@@ -245,7 +245,8 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 {
 	pipeline_t *pl = env->ud;
 
-	inventory_annotate(pl->inv, call);
+	if (pl->inv)
+		inventory_annotate(pl->inv, call);
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -428,7 +429,9 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		pipeline_free(pl);
 		return rc;
 	}
-	rc = inventory_new(&pl->inv, cfg, &pl->mem[PIPELINE_MEM_INVENTORY], errbuf, errlen);
+	rc = cfg->inventory_enabled ? inventory_new(&pl->inv, cfg, &pl->mem[PIPELINE_MEM_INVENTORY],
+						    errbuf, errlen)
+				    : 0;
 	if (rc < 0) {
 		pipeline_free(pl);
 		return rc;

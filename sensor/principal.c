@@ -336,8 +336,11 @@ static void principal_authorization(principal_scan_t *ps, const char *v, size_t 
 				: PRINCIPAL_AUTH_BEARER_OPAQUE;
 
 		ps->out->auth_seen |= 1u << auth;
-		/* The token itself too: the principal when a JWT names no subject. */
-		principal_offer(ps, PRINCIPAL_BEARER, auth,
+		/* The token itself too: the principal when a JWT names no subject. A JWT principal
+		 * always wins over it, so the token is hashed only when there is none. */
+		if (!ps->have[PRINCIPAL_JWT] && !ps->have[PRINCIPAL_BEARER])
+			principal_offer(
+				ps, PRINCIPAL_BEARER, auth,
 				principal_hash(ps->cfg, PRINCIPAL_BEARER, cred, clen, NULL, 0));
 	} else if (slice_ieq(v, slen, "token") || slice_ieq(v, slen, "apikey") ||
 		   slice_ieq(v, slen, "api-key")) {

@@ -331,7 +331,8 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "done", pl->counters.dissector_done);
 	json_close_object(jb);
 	stats_api_http(jb, pl);
-	stats_api_inventory(jb, pl->inv);
+	if (pl->inv)
+		stats_api_inventory(jb, pl->inv);
 	json_open_object(jb, "output");
 	json_kv_u64(jb, "events", oc->events);
 	json_kv_u64(jb, "flow", oc->events_flow);
