@@ -226,14 +226,17 @@ static int principal_jwt_decode(principal_scan_t *ps, const char *t, size_t n,
 	return 1;
 }
 
-/* The memo slot of a token: its last bytes are the signature, the part that varies most. */
+/* The first memo slot of a token's set: its last bytes are the signature, the part that varies
+ * most. A set of PRINCIPAL_MEMO_WAYS slots, so that a few tokens that share a set (a birthday
+ * collision among a client population's tokens) do not evict each other call after call. */
 static unsigned principal_memo_index(const char *t, size_t n)
 {
 	uint64_t v;
 
 	memcpy(&v, t + n - sizeof(v), sizeof(v));
 	v = (v ^ n) * 0x9E3779B97F4A7C15ull;
-	return (unsigned)(v >> 32) % PRINCIPAL_MEMO_SLOTS;
+	return (unsigned)(v >> 32) % (PRINCIPAL_MEMO_SLOTS / PRINCIPAL_MEMO_WAYS) *
+	       PRINCIPAL_MEMO_WAYS;
 }
 
 /* Decodes a token into a fresh scratch result and keeps what it yields in a slot. */
@@ -265,19 +268,32 @@ static void principal_memo_fill(const principal_scan_t *ps, principal_memo_slot_
 static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum principal_auth auth)
 {
 	principal_t *out = ps->out;
-	principal_memo_slot_t *s;
+	principal_memo_slot_t *s, *set;
+	unsigned w;
 	int first;
 
 	if (!ps->memo || n < 8 || n > PRINCIPAL_MEMO_TOKEN)
 		return principal_jwt_decode(ps, t, n, auth);
-	s = &ps->memo->slot[principal_memo_index(t, n)];
-	if (s->len == n && memcmp(s->token, t, n) == 0 &&
-	    memcmp(s->key, ps->cfg->hash_key, sizeof(s->key)) == 0) {
+	set = &ps->memo->slot[principal_memo_index(t, n)];
+	s = NULL;
+	for (w = 0; w < PRINCIPAL_MEMO_WAYS; w++) {
+		if (set[w].len == n && memcmp(set[w].token, t, n) == 0 &&
+		    memcmp(set[w].key, ps->cfg->hash_key, sizeof(set[w].key)) == 0) {
+			s = &set[w];
+			break;
+		}
+	}
+	if (s) {
 		ps->memo->hits++;
 	} else {
 		ps->memo->misses++;
+		s = &set[0];
+		for (w = 1; w < PRINCIPAL_MEMO_WAYS && s->len; w++)
+			if (!set[w].len || set[w].used < s->used)
+				s = &set[w];
 		principal_memo_fill(ps, s, t, n, auth);
 	}
+	s->used = ++ps->memo->clock;
 	first = out->jwt_alg[0] == '\0' && out->nclaims == 0;
 	out->flags |= s->flags;
 	if (out->jwt_alg[0] == '\0')

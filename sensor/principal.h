@@ -167,6 +167,7 @@ int principal_from_request(const principal_config_t *cfg, principal_t *out,
  * slot index only costs a decode; so does a change of the configuration's hash key.
  */
 #define PRINCIPAL_MEMO_SLOTS 256
+#define PRINCIPAL_MEMO_WAYS 4 /* slots a token may take: sets of 4, least recently used out */
 #define PRINCIPAL_MEMO_TOKEN 512 /* longer tokens are decoded every time */
 
 typedef struct principal_memo_slot {
@@ -176,6 +177,7 @@ typedef struct principal_memo_slot {
 	uint8_t nclaims;
 	uint8_t claims_cut; /* PRINCIPAL_F_CLAIMS_CUT, applied only with the claims */
 	uint32_t flags; /* the other PRINCIPAL_F_* the token sets */
+	uint32_t used; /* memo clock at the last use: the least recent of a set goes first */
 	uint64_t hash;
 	uint8_t key[SIPHASH_KEY_LEN]; /* the hash key it was made with */
 	char alg[PRINCIPAL_ALG_LEN];
@@ -185,6 +187,7 @@ typedef struct principal_memo_slot {
 
 typedef struct principal_memo {
 	uint64_t hits, misses;
+	uint32_t clock;
 	principal_memo_slot_t slot[PRINCIPAL_MEMO_SLOTS];
 } principal_memo_t;
 
