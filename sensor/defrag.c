@@ -255,7 +255,7 @@ void defrag__tick(defrag_t *d, uint64_t now_us)
 /* The tracker of k: found, or new. NULL when the tracker limit (or memory) refuses one. */
 static defrag_tracker_t *defrag_lookup(defrag_t *d, const defrag_key_t *k, uint64_t now_us)
 {
-	uint64_t hash = siphash24(d->hash_key, k, sizeof(*k));
+	uint64_t hash = siphash13(d->hash_key, k, sizeof(*k));
 	defrag_tracker_t *t;
 
 	for (t = d->buckets[(uint32_t)hash & d->mask]; t; t = t->hnext) {

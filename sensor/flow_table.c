@@ -151,7 +151,7 @@ static uint32_t flow_key_bucket(const flow_table_t *ft, const flow_key_t *k)
 	/* Ports, VLAN ids, tunnel id, protocol and version are contiguous after the addresses. */
 	memcpy(buf + n, k->port, sizeof(*k) - offsetof(flow_key_t, port));
 	n += sizeof(*k) - offsetof(flow_key_t, port);
-	return (uint32_t)siphash24(ft->cfg.hash_key, buf, n) & ft->mask;
+	return (uint32_t)siphash13(ft->cfg.hash_key, buf, n) & ft->mask;
 }
 
 /* ------------------------------------------------------------------------------------------ */

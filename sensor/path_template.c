@@ -649,7 +649,7 @@ static uint64_t path_edge_hash(const path_template_ctx_t *ctx, uint64_t parent, 
 	assert(n <= PATH_KEY_MAX);
 	memcpy(buf, &parent, 8);
 	memcpy(buf + 8, s, n);
-	return siphash24(ctx->key, buf, 8 + n);
+	return siphash13(ctx->key, buf, 8 + n);
 }
 
 static path_node_t *path_edge_find(const path_template_ctx_t *ctx, const path_node_t *parent,

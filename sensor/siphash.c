@@ -1,5 +1,5 @@
 /*
- * siphash.c - SipHash-2-4 (see siphash.h).
+ * siphash.c - SipHash-2-4 and SipHash-1-3 (see siphash.h).
  *
  * Written from the specification in the SipHash paper: little-endian words, two compression
  * rounds per 8-byte block and four finalisation rounds. Byte-wise loads keep it independent of
@@ -38,15 +38,19 @@ static inline void siphash_round(uint64_t v[4])
 	v[2] = siphash_rotl(v[2], 32);
 }
 
-static inline void siphash_compress(uint64_t v[4], uint64_t m)
+static inline void siphash_compress(uint64_t v[4], uint64_t m, int c)
 {
+	int r;
+
 	v[3] ^= m;
-	siphash_round(v);
-	siphash_round(v);
+	for (r = 0; r < c; r++)
+		siphash_round(v);
 	v[0] ^= m;
 }
 
-uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len)
+/* SipHash-c-d: c rounds per block, d finalisation rounds (inlined with constants). */
+static inline uint64_t siphash_cd(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len,
+				  int c, int d)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = siphash_load64(key);
@@ -56,20 +60,29 @@ uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t 
 	uint64_t last = (uint64_t)len << 56;
 	size_t tail = len & 7;
 	size_t i;
+	int r;
 
 	for (i = 0; i + 8 <= len; i += 8)
-		siphash_compress(v, siphash_load64(in + i));
+		siphash_compress(v, siphash_load64(in + i), c);
 	/* The last block holds the 0..7 remaining bytes and the length's low byte on top. */
 	while (tail > 0) {
 		tail--;
 		last |= (uint64_t)in[i + tail] << (8 * tail);
 	}
-	siphash_compress(v, last);
+	siphash_compress(v, last, c);
 
 	v[2] ^= 0xff;
-	siphash_round(v);
-	siphash_round(v);
-	siphash_round(v);
-	siphash_round(v);
+	for (r = 0; r < d; r++)
+		siphash_round(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 2, 4);
+}
+
+uint64_t siphash13(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 1, 3);
 }

@@ -1,5 +1,5 @@
 /*
- * siphash.h - SipHash-2-4, the keyed hash of every table whose keys an attacker chooses.
+ * siphash.h - SipHash, the keyed hash of every table whose keys an attacker chooses.
  *
  * Used by the defragmenter's tracker table and the flow table: with a secret per-context key,
  * remote hosts cannot aim packets at one hash bucket. It is a hash, not a MAC for stored data:
@@ -13,7 +13,13 @@
 
 #define SIPHASH_KEY_LEN 16
 
-/* SipHash-2-4 of len bytes at data under the 128-bit key (Aumasson and Bernstein, 2012). */
+/* SipHash-2-4 of len bytes at data under the 128-bit key (Aumasson and Bernstein, 2012): for
+ * values that leave the process (redacted secrets, principal ids, flow ids). */
 uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len);
+
+/* SipHash-1-3, the reduced-round variant hash tables use (as Rust's and Python's do): half the
+ * rounds, still keyed, for bucket indexes that are computed per packet or per path segment and
+ * never leave the process. */
+uint64_t siphash13(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len);
 
 #endif

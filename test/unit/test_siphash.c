@@ -67,6 +67,31 @@ static void test_key_matters(void **state)
 	assert_true(siphash24(k1, msg, sizeof(msg)) == siphash24(k1, msg, sizeof(msg)));
 }
 
+/* SipHash-1-3 with the reference key over 0, 1, 2, ... n-1: the empty message's value is the
+ * first entry of the reference implementation's SipHash-1-3 vectors (dc c4 0f 05 58 01 ac ab);
+ * the others cover a partial block, one block, a block and a tail, and several blocks. */
+static void test_siphash13_vectors(void **state)
+{
+	static const struct {
+		size_t n;
+		uint64_t h;
+	} v[] = {
+		{0, 0xabac0158050fc4dcULL},  {7, 0xd3927d989bb11140ULL},
+		{8, 0x369095118d299a8eULL},  {15, 0xd320d86d2a519956ULL},
+		{24, 0xf464aeb267349c8cULL}, {63, 0x9d199062b7bbb3a8ULL},
+	};
+	uint8_t key[SIPHASH_KEY_LEN], msg[64];
+	size_t i;
+
+	(void)state;
+	reference_key(key);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		assert_true(siphash13(key, msg, v[i].n) == v[i].h);
+	assert_true(siphash13(key, msg, 15) != siphash24(key, msg, 15));
+}
+
 /* Unaligned input must hash the same as aligned input. */
 static void test_unaligned(void **state)
 {
@@ -83,10 +108,9 @@ static void test_unaligned(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paper_vector),
-		cmocka_unit_test(test_reference_table),
-		cmocka_unit_test(test_key_matters),
-		cmocka_unit_test(test_unaligned),
+		cmocka_unit_test(test_paper_vector),	  cmocka_unit_test(test_reference_table),
+		cmocka_unit_test(test_key_matters),	  cmocka_unit_test(test_unaligned),
+		cmocka_unit_test(test_siphash13_vectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
