@@ -1000,12 +1000,19 @@ static void path_merge_or_drop(path_template_ctx_t *ctx, path_node_t *s, path_no
 
 /* The frequency test: on collapse a literal stays when it carries a fair share of the
  * position's literal traffic (/users/me among usernames) or has a long record (a route that
- * was there before a scanner flooded its position). */
+ * was there before a scanner flooded its position). A young position (the fast test) has too
+ * few calls for a share of them to mean much: there a literal needs twice the share and half
+ * the novelty minimum of calls, else two hits of a value among sixteen would keep it. */
 static int path_keep(const path_template_ctx_t *ctx, const path_node_t *p, const path_node_t *c)
 {
 	uint64_t lit = p->pos_hits - p->lex_hits;
 
-	return c->hits * 100 >= (uint64_t)ctx->cfg.keep_pct * lit || c->hits >= ctx->cfg.keep_hits;
+	if (c->hits >= ctx->cfg.keep_hits)
+		return 1;
+	if (p->pos_hits < ctx->cfg.min_traffic)
+		return c->hits * 100 >= (uint64_t)ctx->cfg.keep_pct * 2 * lit &&
+		       c->hits >= ctx->cfg.novelty_min / 2;
+	return c->hits * 100 >= (uint64_t)ctx->cfg.keep_pct * lit;
 }
 
 /* Turns p into a parameter position: it stays frozen, and its literals that fail the
@@ -1096,9 +1103,17 @@ static int path_novelty_test(const path_template_ctx_t *ctx, const path_node_t *
 {
 	uint64_t lit = p->pos_hits - p->lex_hits;
 	uint64_t novel = (uint64_t)p->n1 + p->novel + extra;
+	char word[PATH_NAME_MAX];
 
-	return p->pos_hits >= ctx->cfg.min_traffic && novel >= ctx->cfg.novelty_min &&
-	       novel * 100 >= (uint64_t)ctx->cfg.novelty_pct * lit;
+	if (novel < ctx->cfg.novelty_min)
+		return 0;
+	if (p->pos_hits >= ctx->cfg.min_traffic)
+		return novel * 100 >= (uint64_t)ctx->cfg.novelty_pct * lit;
+	/* The fast test: after a resource word (/profiles/alice, /blog/some-post), a young
+	 * position where most values are new is a parameter. Not after a version, a stop word or
+	 * the root, where a broad API's resources all show up at first. */
+	return lit >= ctx->cfg.fast_traffic && novel * 100 >= (uint64_t)ctx->cfg.fast_pct * lit &&
+	       path_context_word(p, word) != 0;
 }
 
 /* A literal value p has no child for, at a frozen position: it goes to the parameter, and it
@@ -1320,6 +1335,8 @@ void path_template_config_default(path_template_config_t *cfg)
 	cfg->novelty_pct = 5;
 	cfg->keep_pct = 10;
 	cfg->keep_hits = 500;
+	cfg->fast_traffic = 16;
+	cfg->fast_pct = 40;
 }
 
 /* Zero fields take the default; values the code cannot honour are a configuration error. */
@@ -1344,11 +1361,13 @@ static int path_config_resolve(path_template_config_t *out, const path_template_
 	PATH_CFG_TAKE(novelty_pct);
 	PATH_CFG_TAKE(keep_pct);
 	PATH_CFG_TAKE(keep_hits);
+	PATH_CFG_TAKE(fast_traffic);
+	PATH_CFG_TAKE(fast_pct);
 #undef PATH_CFG_TAKE
 	if (out->max_segments > PATH_SEGMENTS_LIMIT ||
 	    out->max_segment_len > PATH_TEMPLATE_SEGMENT_MAX || out->hard_cap <= out->soft_cap ||
 	    out->max_nodes < 16 || out->novelty_pct > 100 || out->keep_pct > 100 ||
-	    out->memcap < (64u << 10))
+	    out->fast_pct > 100 || out->memcap < (64u << 10))
 		return AW_ECONFIG;
 	return 0;
 }

@@ -111,6 +111,10 @@ typedef struct path_template_config {
 	uint32_t novelty_pct; /* ... and their share, in percent, of the position's literal calls */
 	uint32_t keep_pct; /* on collapse, literals with at least this share of calls stay */
 	uint32_t keep_hits; /* ... and so do literals seen at least this often */
+	uint32_t
+		fast_traffic; /* literal calls before the fast novelty test (after a resource word) */
+	uint32_t
+		fast_pct; /* ... which collapses when first-seen values are this share, in percent */
 } path_template_config_t;
 
 typedef struct path_template_counters {
