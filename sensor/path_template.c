@@ -388,6 +388,7 @@ enum path_node_kind {
 #define PATH_N_FROZEN 0x01 /* no new literal children: new values go to the parameter */
 #define PATH_N_COLLAPSED 0x02 /* a parameter position: demoted literals live in the parameter */
 #define PATH_N_INDEXED 0x04 /* in the edge table */
+#define PATH_N_SHAPED 0x08 /* the shape test found its literals alike: collapse on next use */
 
 typedef struct path_tree path_tree_t;
 typedef struct path_node path_node_t;
@@ -1116,6 +1117,29 @@ static int path_novelty_test(const path_template_ctx_t *ctx, const path_node_t *
 	       path_context_word(p, word) != 0;
 }
 
+/* The shape test: the literal children of g, after a resource word, are values rather than
+ * routes when novelty_min of them lead on to the same literal s (/fleets/north/reports,
+ * /fleets/harbor/reports, ...): routes of one API differ below, values of one parameter do not.
+ * Run when a literal s is added under a child of g, at most soft_cap lookups. */
+static int path_shape_test(const path_template_ctx_t *ctx, const path_node_t *g, const char *s,
+			   size_t n)
+{
+	const path_node_t *q;
+	char word[PATH_NAME_MAX];
+	uint32_t alike = 0;
+
+	if ((g->flags & (PATH_N_COLLAPSED | PATH_N_SHAPED)) || g->nlit < ctx->cfg.novelty_min ||
+	    !path_context_word(g, word))
+		return 0;
+	for (q = g->first; q; q = q->next) {
+		uint64_t h = path_edge_hash(ctx, q->id, s, n);
+
+		if (path_edge_find(ctx, q, s, n, h) && ++alike >= ctx->cfg.novelty_min)
+			return 1;
+	}
+	return 0;
+}
+
 /* A literal value p has no child for, at a frozen position: it goes to the parameter, and it
  * may collapse the position (hard cap, novelty test). */
 static path_node_t *path_route_value(path_template_ctx_t *ctx, path_node_t *p, const char *s,
@@ -1149,18 +1173,25 @@ static path_node_t *path_route(path_template_ctx_t *ctx, path_node_t *p, const c
 			cls = PATH_TEMPLATE_CLASS_INTEGER;
 		return path_param_get(ctx, p, cls);
 	}
+	if ((p->flags & (PATH_N_SHAPED | PATH_N_COLLAPSED)) == PATH_N_SHAPED)
+		path_collapse(ctx, p, 0);
 	h = path_edge_hash(ctx, p->id, s, n);
 	c = path_edge_find(ctx, p, s, n, h);
 	if (c)
 		return c;
 	if (!(p->flags & PATH_N_FROZEN)) {
-		if (path_novelty_test(ctx, p, 1))
+		if (path_novelty_test(ctx, p, 1)) {
 			path_collapse(ctx, p, 0);
-		else if (p->nlit < ctx->cfg.soft_cap &&
-			 (c = path_literal_new(ctx, p, s, n, h)) != NULL)
+		} else if (p->nlit < ctx->cfg.soft_cap &&
+			   (c = path_literal_new(ctx, p, s, n, h)) != NULL) {
+			/* Collapsing the grandparent now would free the walk's nodes: its next
+			 * call does it. */
+			if (p->kind == PATH_NODE_LITERAL && path_shape_test(ctx, p->parent, s, n))
+				p->parent->flags |= PATH_N_SHAPED;
 			return c;
-		else
+		} else {
 			p->flags |= PATH_N_FROZEN;
+		}
 	}
 	return path_route_value(ctx, p, s, n);
 }

@@ -6,7 +6,9 @@ inventory-apis.pcap (three REST APIs, 46 routes, 72 users, ~3300 calls):
   - every call maps to exactly one true route, and every route is called min_calls times;
   - at least 95% of calls get api.endpoint equal to their route's template up to parameter
     names (every {...} compared as {}); a per-route table of misses is printed when not;
-  - the distinct (host, method, endpoint) of all events number at most 1.2 x the routes;
+  - the inventory holds at most 1.2 x as many templates as there are routes at the end (the
+    distinct endpoints of all events, which include literal values given before their
+    position turned into a parameter, are printed);
   - principals: the kind follows the credential the request carried (JWT bearer -> jwt:p:,
     Basic -> basic:p:, X-API-Key or api_key= -> apikey:p:, session cookie -> cookie:p:, none ->
     ip:), ids are a kind and 16 hex digits, one principal per connection (one user each), one
@@ -17,7 +19,7 @@ inventory-apis.pcap (three REST APIs, 46 routes, 72 users, ~3300 calls):
   - two replays give byte-identical output.
 inventory-scanner.pcap (400 real calls, then 20,000 random paths with one real call in 40):
   - the live template count stays bounded (stats), the inventory's memory below the template
-    memcap, no catch-all answers for real calls, and the real calls keep their templates.
+    memcap, and >= 95% of the real calls made during the scan keep their true templates.
 Prints 'N passed, N failed'; exit 1 on any failure, 77 when a capture is missing.
 """
 import argparse, collections, importlib.util, json, os, re, subprocess, sys, tempfile
@@ -109,11 +111,13 @@ def check_templates(aw, truth, rs, calls, stats):
     distinct = {(e['http'].get('hostname'), e['http'].get('http_method'),
                  e['api'].get('endpoint')) for e in calls}
     inv = stats['api']['stats']['inventory']['templates']
-    print('     templates: %d distinct in events, %d live at the end (%d trees, catch-alls '
-          'included), %d true routes' % (len(distinct), inv['templates'], inv['trees'], len(rs)))
-    check('distinct templates <= %.1f x true routes' % MAX_ROUTE_RATIO,
-          len(distinct) <= MAX_ROUTE_RATIO * len(rs),
-          '%d templates for %d routes\n%s' % (len(distinct), len(rs), miss_table(per)))
+    live = inv['templates'] - inv['trees']  # each tree has a catch-all "/{*}"
+    print('     templates: %d in the inventory at the end (catch-alls aside), %d distinct in '
+          'events (literal values given before their position turned into a parameter), %d '
+          'true routes' % (live, len(distinct), len(rs)))
+    check('templates <= %.1f x true routes' % MAX_ROUTE_RATIO,
+          live <= MAX_ROUTE_RATIO * len(rs),
+          '%d templates for %d routes\n%s' % (live, len(rs), miss_table(per)))
 
 
 PRINCIPAL_RE = re.compile(r'^(jwt|basic|apikey|bearer|cookie):p:[0-9a-f]{16}$|^ip:[0-9a-f.:]+$')
@@ -220,9 +224,12 @@ def check_scanner(aw, apiwatch, pcaps, tmp, rs):
           json.dumps(inv))
     check('scanner: inventory memory under the template memcap', mem['peak'] < TEMPLATE_MEMCAP,
           json.dumps(mem))
-    per, _ = score(aw, table, real)
+    # The first 400 real calls learn the API; the scan must not undo that for the calls
+    # that come with it.
+    per, _ = score(aw, table, real[400:])
     acc, n = accuracy(per)
-    print('     scanner: real calls on the true template: %.2f%% of %d' % (100 * acc, n))
+    print('     scanner: real calls during the scan on the true template: %.2f%% of %d'
+          % (100 * acc, n))
     check('scanner: real calls keep their templates', acc >= MIN_ACCURACY,
           '%.2f%%\n%s' % (100 * acc, miss_table(per)))
 
