@@ -15,7 +15,10 @@
  *    being new (usernames, slugs, random tokens) becomes a parameter position: past a soft cap of
  *    distinct literal children new values go to its parameter child; past a hard cap, or when
  *    the share of first-seen values in its traffic stays high once it has enough traffic (the
- *    novelty test), the position collapses: every literal child carrying less than a set share
+ *    novelty test; after a resource word a young position already collapses when most of its
+ *    first calls bring new values), or when enough of its literal children lead on to the same
+ *    literal (the shape test: /fleets/north/reports, /fleets/bay/reports), the position
+ *    collapses: every literal child carrying less than a set share
  *    of the position's traffic (the frequency test) is merged into the parameter child. A
  *    position with a few recurring literals (/sessions/login, /reports/daily) stays literal.
  *
