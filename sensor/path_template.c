@@ -388,6 +388,7 @@ enum path_node_kind {
 #define PATH_N_FROZEN 0x01 /* no new literal children: new values go to the parameter */
 #define PATH_N_COLLAPSED 0x02 /* a parameter position: demoted literals live in the parameter */
 #define PATH_N_INDEXED 0x04 /* in the edge table */
+#define PATH_N_SHAPED 0x08 /* the shape test found its literals alike: collapse on next use */
 
 typedef struct path_tree path_tree_t;
 typedef struct path_node path_node_t;
@@ -1000,12 +1001,19 @@ static void path_merge_or_drop(path_template_ctx_t *ctx, path_node_t *s, path_no
 
 /* The frequency test: on collapse a literal stays when it carries a fair share of the
  * position's literal traffic (/users/me among usernames) or has a long record (a route that
- * was there before a scanner flooded its position). */
+ * was there before a scanner flooded its position). A young position (the fast test) has too
+ * few calls for a share of them to mean much: there a literal needs twice the share and half
+ * the novelty minimum of calls, else two hits of a value among sixteen would keep it. */
 static int path_keep(const path_template_ctx_t *ctx, const path_node_t *p, const path_node_t *c)
 {
 	uint64_t lit = p->pos_hits - p->lex_hits;
 
-	return c->hits * 100 >= (uint64_t)ctx->cfg.keep_pct * lit || c->hits >= ctx->cfg.keep_hits;
+	if (c->hits >= ctx->cfg.keep_hits)
+		return 1;
+	if (p->pos_hits < ctx->cfg.min_traffic)
+		return c->hits * 100 >= (uint64_t)ctx->cfg.keep_pct * 2 * lit &&
+		       c->hits >= ctx->cfg.novelty_min / 2;
+	return c->hits * 100 >= (uint64_t)ctx->cfg.keep_pct * lit;
 }
 
 /* Turns p into a parameter position: it stays frozen, and its literals that fail the
@@ -1096,9 +1104,40 @@ static int path_novelty_test(const path_template_ctx_t *ctx, const path_node_t *
 {
 	uint64_t lit = p->pos_hits - p->lex_hits;
 	uint64_t novel = (uint64_t)p->n1 + p->novel + extra;
+	char word[PATH_NAME_MAX];
 
-	return p->pos_hits >= ctx->cfg.min_traffic && novel >= ctx->cfg.novelty_min &&
-	       novel * 100 >= (uint64_t)ctx->cfg.novelty_pct * lit;
+	if (novel < ctx->cfg.novelty_min)
+		return 0;
+	if (p->pos_hits >= ctx->cfg.min_traffic)
+		return novel * 100 >= (uint64_t)ctx->cfg.novelty_pct * lit;
+	/* The fast test: after a resource word (/profiles/alice, /blog/some-post), a young
+	 * position where most values are new is a parameter. Not after a version, a stop word or
+	 * the root, where a broad API's resources all show up at first. */
+	return lit >= ctx->cfg.fast_traffic && novel * 100 >= (uint64_t)ctx->cfg.fast_pct * lit &&
+	       path_context_word(p, word) != 0;
+}
+
+/* The shape test: the literal children of g, after a resource word, are values rather than
+ * routes when novelty_min of them lead on to the same literal s (/fleets/north/reports,
+ * /fleets/harbor/reports, ...): routes of one API differ below, values of one parameter do not.
+ * Run when a literal s is added under a child of g, at most soft_cap lookups. */
+static int path_shape_test(const path_template_ctx_t *ctx, const path_node_t *g, const char *s,
+			   size_t n)
+{
+	const path_node_t *q;
+	char word[PATH_NAME_MAX];
+	uint32_t alike = 0;
+
+	if ((g->flags & (PATH_N_COLLAPSED | PATH_N_SHAPED)) || g->nlit < ctx->cfg.novelty_min ||
+	    !path_context_word(g, word))
+		return 0;
+	for (q = g->first; q; q = q->next) {
+		uint64_t h = path_edge_hash(ctx, q->id, s, n);
+
+		if (path_edge_find(ctx, q, s, n, h) && ++alike >= ctx->cfg.novelty_min)
+			return 1;
+	}
+	return 0;
 }
 
 /* A literal value p has no child for, at a frozen position: it goes to the parameter, and it
@@ -1134,18 +1173,25 @@ static path_node_t *path_route(path_template_ctx_t *ctx, path_node_t *p, const c
 			cls = PATH_TEMPLATE_CLASS_INTEGER;
 		return path_param_get(ctx, p, cls);
 	}
+	if ((p->flags & (PATH_N_SHAPED | PATH_N_COLLAPSED)) == PATH_N_SHAPED)
+		path_collapse(ctx, p, 0);
 	h = path_edge_hash(ctx, p->id, s, n);
 	c = path_edge_find(ctx, p, s, n, h);
 	if (c)
 		return c;
 	if (!(p->flags & PATH_N_FROZEN)) {
-		if (path_novelty_test(ctx, p, 1))
+		if (path_novelty_test(ctx, p, 1)) {
 			path_collapse(ctx, p, 0);
-		else if (p->nlit < ctx->cfg.soft_cap &&
-			 (c = path_literal_new(ctx, p, s, n, h)) != NULL)
+		} else if (p->nlit < ctx->cfg.soft_cap &&
+			   (c = path_literal_new(ctx, p, s, n, h)) != NULL) {
+			/* Collapsing the grandparent now would free the walk's nodes: its next
+			 * call does it. */
+			if (p->kind == PATH_NODE_LITERAL && path_shape_test(ctx, p->parent, s, n))
+				p->parent->flags |= PATH_N_SHAPED;
 			return c;
-		else
+		} else {
 			p->flags |= PATH_N_FROZEN;
+		}
 	}
 	return path_route_value(ctx, p, s, n);
 }
@@ -1320,6 +1366,8 @@ void path_template_config_default(path_template_config_t *cfg)
 	cfg->novelty_pct = 5;
 	cfg->keep_pct = 10;
 	cfg->keep_hits = 500;
+	cfg->fast_traffic = 16;
+	cfg->fast_pct = 40;
 }
 
 /* Zero fields take the default; values the code cannot honour are a configuration error. */
@@ -1344,11 +1392,13 @@ static int path_config_resolve(path_template_config_t *out, const path_template_
 	PATH_CFG_TAKE(novelty_pct);
 	PATH_CFG_TAKE(keep_pct);
 	PATH_CFG_TAKE(keep_hits);
+	PATH_CFG_TAKE(fast_traffic);
+	PATH_CFG_TAKE(fast_pct);
 #undef PATH_CFG_TAKE
 	if (out->max_segments > PATH_SEGMENTS_LIMIT ||
 	    out->max_segment_len > PATH_TEMPLATE_SEGMENT_MAX || out->hard_cap <= out->soft_cap ||
 	    out->max_nodes < 16 || out->novelty_pct > 100 || out->keep_pct > 100 ||
-	    out->memcap < (64u << 10))
+	    out->fast_pct > 100 || out->memcap < (64u << 10))
 		return AW_ECONFIG;
 	return 0;
 }

@@ -15,7 +15,10 @@
  *    being new (usernames, slugs, random tokens) becomes a parameter position: past a soft cap of
  *    distinct literal children new values go to its parameter child; past a hard cap, or when
  *    the share of first-seen values in its traffic stays high once it has enough traffic (the
- *    novelty test), the position collapses: every literal child carrying less than a set share
+ *    novelty test; after a resource word a young position already collapses when most of its
+ *    first calls bring new values), or when enough of its literal children lead on to the same
+ *    literal (the shape test: /fleets/north/reports, /fleets/bay/reports), the position
+ *    collapses: every literal child carrying less than a set share
  *    of the position's traffic (the frequency test) is merged into the parameter child. A
  *    position with a few recurring literals (/sessions/login, /reports/daily) stays literal.
  *
@@ -111,6 +114,10 @@ typedef struct path_template_config {
 	uint32_t novelty_pct; /* ... and their share, in percent, of the position's literal calls */
 	uint32_t keep_pct; /* on collapse, literals with at least this share of calls stay */
 	uint32_t keep_hits; /* ... and so do literals seen at least this often */
+	uint32_t
+		fast_traffic; /* literal calls before the fast novelty test (after a resource word) */
+	uint32_t
+		fast_pct; /* ... which collapses when first-seen values are this share, in percent */
 } path_template_config_t;
 
 typedef struct path_template_counters {

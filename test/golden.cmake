@@ -11,6 +11,9 @@ set(AW_EVE_SCHEMA ${CMAKE_SOURCE_DIR}/../shared/eve-schema/suricata-eve-schema.j
 file(GLOB AW_GOLDEN_PCAPS CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/test/pcaps/*.pcap ${CMAKE_SOURCE_DIR}/test/pcaps/*.pcapng
      ${CMAKE_SOURCE_DIR}/test/pcaps/*.pcap.gz)
+# The inventory captures hold thousands of calls: test/inventory.py checks them against their
+# route truth instead of a golden file.
+list(FILTER AW_GOLDEN_PCAPS EXCLUDE REGEX "/inventory-[^/]*$")
 foreach(pcap ${AW_GOLDEN_PCAPS})
   get_filename_component(name ${pcap} NAME)
   set(extra_args)
@@ -52,3 +55,11 @@ add_test(NAME live.capture
          COMMAND bash ${CMAKE_SOURCE_DIR}/test/live_capture.sh $<TARGET_FILE:apiwatch>)
 set_tests_properties(live.capture PROPERTIES LABELS live SKIP_RETURN_CODE 77 TIMEOUT 120
                      RUN_SERIAL TRUE)
+
+# Endpoint templates and principals on real traffic with known routes (test/inventory.py).
+add_test(NAME behaviour.inventory
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/inventory.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps
+                 --apis ${CMAKE_SOURCE_DIR}/scripts/lib/aw-apis.py)
+set_tests_properties(behaviour.inventory PROPERTIES LABELS behaviour SKIP_RETURN_CODE 77
+                     TIMEOUT 300)

@@ -487,6 +487,90 @@ static void test_novelty_collapse(void **state)
 	ctx_free(ctx, &acct);
 }
 
+/* Few calls, most of them new values after a resource word: the fast novelty test makes the
+ * position a parameter long before min_traffic; a heavy literal (/profiles/me) stays. At the
+ * root and after a version, where a broad API's resources all show up at first, it does not. */
+static void test_fast_novelty(void **state)
+{
+	static const char *const words[] = {
+		"quick", "simple", "modern", "classic", "cozy", "green", "smart",  "tiny",
+		"bold",	 "quiet",  "bright", "honest",	"lazy", "fresh", "hidden", "daily",
+	};
+	mem_account_t acct;
+	merge_log_t log = {0};
+	path_template_ctx_t *ctx = ctx_new(&acct, NULL, on_merge, &log);
+	char p[96];
+	int i, first_param = -1;
+
+	for (i = 0; i < 40; i++) {
+		const char *t;
+
+		snprintf(p, sizeof(p), "/blog/%s-%s-guide", words[i % 16],
+			 words[(i / 16 + i) % 16]);
+		t = tpl(ctx, p);
+		if (first_param < 0 && !strcmp(t, "/blog/{blogId}"))
+			first_param = i;
+		if (i % 2 == 0)
+			assert_string_equal(tpl(ctx, "/profiles/me"), "/profiles/me");
+		snprintf(p, sizeof(p), "/profiles/%s_%s", words[i % 16], words[(i * 7 + 3) % 16]);
+		tpl(ctx, p);
+	}
+	/* 16 literal calls with 40% new ones at the earliest. */
+	assert_in_range(first_param, 15, 20);
+	assert_string_equal(tpl(ctx, "/blog/quick-quick-guide"), "/blog/{blogId}");
+	assert_string_equal(tpl(ctx, "/profiles/someone_else"), "/profiles/{profileId}");
+	assert_string_equal(tpl(ctx, "/profiles/me"), "/profiles/me");
+	assert_int_equal(path_template_counters(ctx)->collapse_novelty, 2);
+	/* Forty resources seen once each, at the root and after a version: no fast test. */
+	for (i = 0; i < 40; i++) {
+		snprintf(p, sizeof(p), "/%s%s", words[i % 16], words[(i / 16) % 16]);
+		assert_string_equal(tpl(ctx, p), p);
+		snprintf(p, sizeof(p), "/v1/%s%s", words[i % 16], words[(i / 16) % 16]);
+		assert_string_equal(tpl(ctx, p), p);
+	}
+	assert_int_equal(path_template_counters(ctx)->collapse_novelty, 2);
+	ctx_free(ctx, &acct);
+}
+
+/* A small pool of recurring values whose subtrees look alike (/fleets/north/reports/daily) is
+ * a parameter by the shape test; resources sharing a sub-route after a version are not. */
+static void test_shape_collapse(void **state)
+{
+	static const char *const fleets[] = {
+		"north",  "south", "harbor",  "airport", "downtown", "valley", "river",
+		"summit", "depot", "central", "east",	 "west",     "lake",   "bay",
+	};
+	mem_account_t acct;
+	merge_log_t log = {0};
+	path_template_ctx_t *ctx = ctx_new(&acct, NULL, on_merge, &log);
+	char p[96];
+	unsigned fl, all = 0;
+	int i;
+
+	for (i = 0; i < 7 * 14; i++) {
+		snprintf(p, sizeof(p), "/v2/fleets/%s/reports/%s", fleets[i % 14],
+			 i % 3 ? "daily" : "monthly");
+		apply(ctx, "fleet.example", "GET", p, &fl);
+		all |= fl;
+		/* Resources of an API after a version, each with a search sub-route. */
+		snprintf(p, sizeof(p), "/v2/%ss/search", fleets[i % 14]);
+		assert_string_equal(apply(ctx, "fleet.example", "GET", p, NULL)->str, p);
+	}
+	assert_true(all & PATH_TEMPLATE_F_COLLAPSED);
+	assert_true(log.n >= 8);
+	assert_string_equal(log.into_str[0], "/v2/fleets/{fleetId}/reports/daily");
+	assert_string_equal(
+		apply(ctx, "fleet.example", "GET", "/v2/fleets/north/reports/daily", NULL)->str,
+		"/v2/fleets/{fleetId}/reports/daily");
+	assert_string_equal(
+		apply(ctx, "fleet.example", "GET", "/v2/fleets/new/reports/monthly", NULL)->str,
+		"/v2/fleets/{fleetId}/reports/monthly");
+	assert_int_equal(path_template_counters(ctx)->collapse_novelty, 1);
+	/* /v2/fleets/{fleetId}/reports/{daily,monthly}, 14 /v2/<word>s/search, two catch-alls. */
+	assert_int_equal(path_template_counters(ctx)->templates, 2 + 14 + 2);
+	ctx_free(ctx, &acct);
+}
+
 static void test_tree_cap(void **state)
 {
 	path_template_config_t cfg;
@@ -1351,6 +1435,8 @@ int main(void)
 		cmocka_unit_test(test_recurring_literals),
 		cmocka_unit_test(test_soft_and_hard_cap),
 		cmocka_unit_test(test_novelty_collapse),
+		cmocka_unit_test(test_fast_novelty),
+		cmocka_unit_test(test_shape_collapse),
 		cmocka_unit_test(test_tree_cap),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_learning_accuracy),
