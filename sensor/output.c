@@ -129,11 +129,12 @@ typedef struct output_hdr {
 } output_hdr_t;
 
 /*
- * The writer thread: full batches wait in a ring, oldest first; the writer takes one, writes it
- * to every sink without the lock, and puts its buffer on the spare list, from which the packet
- * thread takes its next buffer. Only the packet thread allocates or frees (the memory account
- * is not shared); at most queue_batches + 2 buffers exist (the ring, the one being written, the
- * one being filled), so the spare list never overflows.
+ * The writer thread: a ring of queue_batches + 1 buffers. Batch k is composed in buffer
+ * k mod n, then handed to the writer, which writes the batches in order; the packet thread may
+ * reuse a buffer once the writer is done with the batch it held. So which buffer holds which
+ * batch, and how large each grows, depend on the events alone, never on timing: memory use is
+ * the same on every replay. Only the packet thread allocates or frees (the memory account is
+ * not shared).
  */
 #define OUTPUT_QUEUE_MAX 256
 
@@ -146,12 +147,11 @@ typedef struct output_writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work; /* the writer waits here for a batch or stop */
-	pthread_cond_t done; /* the packet thread waits here for room or an idle writer */
-	output_batch_t ring[OUTPUT_QUEUE_MAX];
-	unsigned head, count, depth;
-	output_batch_t spare[OUTPUT_QUEUE_MAX + 2];
-	unsigned nspare;
-	int writing; /* the writer holds a batch outside the ring */
+	pthread_cond_t done; /* the packet thread waits here for a buffer or an idle writer */
+	output_batch_t slot[OUTPUT_QUEUE_MAX + 1];
+	unsigned n; /* buffers in the ring: queue_batches + 1 */
+	uint64_t handed; /* batches handed to the writer */
+	uint64_t written; /* ... and written by it */
 	int stop;
 	uint64_t write_errors; /* counted by the writer, read under mu */
 } output_writer_t;
@@ -205,20 +205,16 @@ static void *output_writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->count == 0 && !w->stop)
+		while (w->written == w->handed && !w->stop)
 			pthread_cond_wait(&w->work, &w->mu);
-		if (w->count == 0)
+		if (w->written == w->handed)
 			break;
-		b = w->ring[w->head];
-		w->head = (w->head + 1) % OUTPUT_QUEUE_MAX;
-		w->count--;
-		w->writing = 1;
+		b = w->slot[w->written % w->n];
 		pthread_mutex_unlock(&w->mu);
 		failed = output_sinks_write(o, b.buf, b.len);
 		pthread_mutex_lock(&w->mu);
 		w->write_errors += failed;
-		w->spare[w->nspare++] = b;
-		w->writing = 0;
+		w->written++;
 		pthread_cond_broadcast(&w->done);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -231,11 +227,12 @@ static int output_writer_start(output_t *o)
 
 	if (!w)
 		return AW_ENOMEM;
-	w->depth = o->cfg.queue_batches;
-	if (w->depth < 1)
-		w->depth = 1;
-	if (w->depth > OUTPUT_QUEUE_MAX)
-		w->depth = OUTPUT_QUEUE_MAX;
+	w->n = o->cfg.queue_batches;
+	if (w->n < 1)
+		w->n = 1;
+	if (w->n > OUTPUT_QUEUE_MAX)
+		w->n = OUTPUT_QUEUE_MAX;
+	w->n++;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
@@ -290,9 +287,9 @@ int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct)
 static int output_write_lines(output_t *o)
 {
 	output_writer_t *w = o->writer;
-	output_batch_t b;
-	char *nbuf = NULL;
-	size_t nsize = 0;
+	output_batch_t *cur, *next;
+	char *nbuf;
+	size_t nlen, nsize;
 	unsigned failed;
 
 	if (o->jb.len == 0)
@@ -306,20 +303,21 @@ static int output_write_lines(output_t *o)
 		return failed ? AW_EIO : 0;
 	}
 	pthread_mutex_lock(&w->mu);
-	if (w->count >= w->depth) {
+	/* The batch goes to its slot; the next one is composed in the following slot, once the
+	 * writer is done with the batch that slot held n batches ago. */
+	cur = &w->slot[w->handed % w->n];
+	json_buf_exchange(&o->jb, &cur->buf, &cur->len, &cur->size, NULL, 0);
+	w->handed++;
+	pthread_cond_signal(&w->work);
+	if (w->handed - w->written >= w->n) {
 		o->counters.queue_full++;
-		while (w->count >= w->depth)
+		while (w->handed - w->written >= w->n)
 			pthread_cond_wait(&w->done, &w->mu);
 	}
-	if (w->nspare > 0) {
-		w->nspare--;
-		nbuf = w->spare[w->nspare].buf;
-		nsize = w->spare[w->nspare].size;
-	}
-	json_buf_exchange(&o->jb, &b.buf, &b.len, &b.size, nbuf, nsize);
-	w->ring[(w->head + w->count) % OUTPUT_QUEUE_MAX] = b;
-	w->count++;
-	pthread_cond_signal(&w->work);
+	next = &w->slot[w->handed % w->n];
+	json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, next->buf, next->size);
+	next->buf = NULL;
+	next->size = 0;
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -332,7 +330,7 @@ static void output_writer_drain(output_t *o)
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->mu);
-	while (w->count > 0 || w->writing)
+	while (w->written != w->handed)
 		pthread_cond_wait(&w->done, &w->mu);
 	o->counters.write_errors = w->write_errors;
 	pthread_mutex_unlock(&w->mu);
@@ -376,8 +374,9 @@ void output_free(output_t *o)
 		pthread_cond_signal(&w->work);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
-		for (i = 0; i < w->nspare; i++)
-			mem_free(o->acct, w->spare[i].buf, w->spare[i].size);
+		for (i = 0; i < w->n; i++)
+			if (w->slot[i].buf)
+				mem_free(o->acct, w->slot[i].buf, w->slot[i].size);
 		pthread_cond_destroy(&w->done);
 		pthread_cond_destroy(&w->work);
 		pthread_mutex_destroy(&w->mu);
