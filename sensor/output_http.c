@@ -57,7 +57,7 @@ int output_http_new(output_http_t **out, const output_http_config_t *cfg, mem_ac
 		return AW_ENOMEM;
 	h->cfg = *cfg;
 	h->acct = acct;
-	h->scratch = mem_alloc(acct, OUTPUT_HTTP_SCRATCH);
+	h->scratch = mem_alloc(acct, 2 * OUTPUT_HTTP_SCRATCH); /* merged values, then URLs */
 	if (!h->scratch) {
 		mem_free(acct, h, sizeof(*h));
 		return AW_ENOMEM;
@@ -70,7 +70,7 @@ void output_http_free(output_http_t *h)
 {
 	if (!h)
 		return;
-	mem_free(h->acct, h->scratch, OUTPUT_HTTP_SCRATCH);
+	mem_free(h->acct, h->scratch, 2 * OUTPUT_HTTP_SCRATCH);
 	mem_free(h->acct, h, sizeof(*h));
 }
 
@@ -175,6 +175,73 @@ void output_http_redact(const output_http_config_t *cfg, const char *v, size_t n
 	out[25] = '\0';
 }
 
+/* Query parameter names whose values are credentials: every secret header-name fragment,
+ * plus short names that APIs use for keys and signatures. */
+static int output_http_param_is_secret(const char *name, size_t n)
+{
+	static const struct {
+		const char *s;
+		uint8_t len;
+	} exact[] = {{"key", 3},       {"auth", 4}, {"jwt", 3},	 {"sig", 3},
+		     {"signature", 9}, {"pwd", 3},  {"pass", 4}, {"sid", 3}};
+	size_t i;
+
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (output_http_eq_lower(name, n, exact[i].s, exact[i].len))
+			return 1;
+	return output_http_is_secret(name, n);
+}
+
+size_t output_http_redact_url(const output_http_config_t *cfg, const char *url, size_t n, char *out,
+			      size_t cap)
+{
+	const char *q = memchr(url, '?', n), *end = url + n, *p;
+	size_t len;
+
+	if (!q)
+		return 0;
+	/* Nothing to do unless some parameter is secret: most URLs are copied never. */
+	for (p = q + 1; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *e = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(e - p));
+
+		if (eq && eq + 1 < e && output_http_param_is_secret(p, (size_t)(eq - p)))
+			break;
+		p = e + 1;
+	}
+	if (p >= end)
+		return 0;
+	len = (size_t)(p - url);
+	if (len > cap)
+		return OUTPUT_HTTP_URL_TOO_LONG;
+	memcpy(out, url, len);
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *e = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(e - p));
+		size_t seg = (size_t)(e - p) + (amp ? 1 : 0);
+
+		if (eq && eq + 1 < e && output_http_param_is_secret(p, (size_t)(eq - p))) {
+			size_t keep = (size_t)(eq + 1 - p);
+
+			if (len + keep + 26 + 1 > cap)
+				return OUTPUT_HTTP_URL_TOO_LONG;
+			memcpy(out + len, p, keep);
+			len += keep;
+			output_http_redact(cfg, eq + 1, (size_t)(e - eq - 1), out + len);
+			len += 25;
+			if (amp)
+				out[len++] = '&';
+		} else {
+			if (len + seg > cap)
+				return OUTPUT_HTTP_URL_TOO_LONG;
+			memcpy(out + len, p, seg);
+			len += seg;
+		}
+		p = e + 1;
+	}
+	return len;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers */
 
@@ -220,14 +287,40 @@ static int output_http_merged(output_http_t *h, const api_message_t *m, enum api
 	return 1;
 }
 
+/* A URL, with the values of secret query parameters redacted. */
+static void output_http_kv_url(output_http_t *h, json_buf_t *jb, const char *key, const char *v,
+			       size_t n)
+{
+	char *out = h->scratch + OUTPUT_HTTP_SCRATCH;
+	size_t m = output_http_redact_url(&h->cfg, v, n, out, OUTPUT_HTTP_SCRATCH);
+
+	if (m == OUTPUT_HTTP_URL_TOO_LONG) {
+		/* A secret in a query too long to rewrite: the query is left out. */
+		const char *q = memchr(v, '?', n);
+
+		m = (size_t)(q - v);
+		memcpy(out, v, m);
+		memcpy(out + m, "?redacted", 9);
+		json_kv_strn(jb, key, out, m + 9);
+	} else if (m) {
+		json_kv_strn(jb, key, out, m);
+	} else {
+		json_kv_strn(jb, key, v, n);
+	}
+}
+
 static void output_http_kv_header(output_http_t *h, json_buf_t *jb, const char *key,
 				  const api_message_t *m, enum api_hdr k)
 {
 	const char *v;
 	size_t n;
 
-	if (output_http_merged(h, m, k, &v, &n))
-		json_kv_strn(jb, key, v, n);
+	if (output_http_merged(h, m, k, &v, &n)) {
+		if (k == API_HDR_REFERER || k == API_HDR_LOCATION)
+			output_http_kv_url(h, jb, key, v, n);
+		else
+			json_kv_strn(jb, key, v, n);
+	}
 }
 
 /* Parses "bytes START-END/SIZE" or "bytes * /SIZE" (no space); -1 for a part that is absent
@@ -386,6 +479,10 @@ static void output_http_dump(output_http_t *h, json_buf_t *jb, const char *key,
 		if (output_http_is_secret(hd->name.ptr, hd->name.len)) {
 			output_http_redact(&h->cfg, v, n, red);
 			json_kv_str(jb, "value", red);
+		} else if (output_http_eq_lower(hd->name.ptr, hd->name.len, "referer", 7) ||
+			   output_http_eq_lower(hd->name.ptr, hd->name.len, "location", 8)) {
+			output_http_kv_url(h, jb, "value", v,
+					   n < OUTPUT_HTTP_VALUE_MAX ? n : OUTPUT_HTTP_VALUE_MAX);
 		} else {
 			json_kv_strn(jb, "value", v,
 				     n < OUTPUT_HTTP_VALUE_MAX ? n : OUTPUT_HTTP_VALUE_MAX);
@@ -405,7 +502,7 @@ static void output_http_request_fields(output_http_t *h, json_buf_t *jb, const a
 	if (c->port >= 0)
 		json_kv_u64(jb, "http_port", (uint64_t)c->port);
 	if (c->url.ptr)
-		json_kv_strn(jb, "url", c->url.ptr, c->url.len);
+		output_http_kv_url(h, jb, "url", c->url.ptr, c->url.len);
 	output_http_kv_header(h, jb, "http_user_agent", &c->req, API_HDR_USER_AGENT);
 	output_http_kv_header(h, jb, "xff", &c->req, API_HDR_X_FORWARDED_FOR);
 }

@@ -61,6 +61,14 @@ int output_http_anomaly_write(output_http_t *h, output_t *o, const flow_t *f, in
 /* The redacted form of a value: "redacted:" and 16 hex digits (out: at least 26 bytes). */
 void output_http_redact(const output_http_config_t *cfg, const char *v, size_t n, char *out);
 
+/* The URL with the value of every secret query parameter (api_key=, token=, password=, ...)
+ * replaced by its redacted form, into out (cap bytes); its length, 0 when nothing is secret (the
+ * URL is then written as it is), or OUTPUT_HTTP_URL_TOO_LONG when a secret is there but the
+ * result does not fit in cap. */
+#define OUTPUT_HTTP_URL_TOO_LONG ((size_t)-1)
+size_t output_http_redact_url(const output_http_config_t *cfg, const char *url, size_t n, char *out,
+			      size_t cap);
+
 /* True for header names whose values are credentials (case-insensitive). */
 int output_http_is_secret(const char *name, size_t n);
 

@@ -1108,6 +1108,36 @@ static void test_http1_redaction(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* Secret query parameters are redacted in URLs; other parameters and URLs stay as sent. */
+static void test_http1_redact_url(void **state)
+{
+	static const char *const keep[] = {
+		"/a/b", "/a?x=1&y=2", "/a?monkey=1&keys=2", "/a?password=", "/a?token",
+		"/a?",	NULL};
+	output_http_config_t hc;
+	char out[256], red[32], want[256];
+	size_t n;
+	int i;
+
+	(void)state;
+	output_http_config_default(&hc);
+	for (i = 0; keep[i]; i++)
+		assert_int_equal(
+			output_http_redact_url(&hc, keep[i], strlen(keep[i]), out, sizeof(out)), 0);
+	n = output_http_redact_url(&hc, "/v1/cars?vin=1&api_key=K123&x=2", 31, out, sizeof(out));
+	output_http_redact(&hc, "K123", 4, red);
+	snprintf(want, sizeof(want), "/v1/cars?vin=1&api_key=%s&x=2", red);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	n = output_http_redact_url(&hc, "/l?Access_Token=tok&sig=zz", 26, out, sizeof(out));
+	assert_true(n > 0 && n != OUTPUT_HTTP_URL_TOO_LONG);
+	assert_null(memmem(out, n, "tok", 3));
+	assert_null(memmem(out, n, "zz", 2));
+	assert_non_null(memmem(out, n, "/l?Access_Token=redacted:", 25));
+	assert_int_equal(output_http_redact_url(&hc, "/l?key=abcdef", 13, out, 20),
+			 OUTPUT_HTTP_URL_TOO_LONG);
+}
+
 /* The whole event, through the output stage: Suricata's fields, api, and no secret in clear. */
 static void test_http1_event(void **state)
 {
@@ -1349,6 +1379,7 @@ int main(void)
 		cmocka_unit_test(test_http1_bad_gzip),
 		cmocka_unit_test(test_http1_probe),
 		cmocka_unit_test(test_http1_redaction),
+		cmocka_unit_test(test_http1_redact_url),
 		cmocka_unit_test(test_http1_event),
 		cmocka_unit_test(test_http1_event_header_cache),
 	};
