@@ -92,6 +92,8 @@ static const config_key_t config_keys[] = {
 	 "largest EVE line; larger events are dropped and counted"},
 	{"eve.ipv6-compress", CONFIG_BOOL, CFG(output.ipv6_compress), 0, 1,
 	 "write IPv6 addresses in their shortest form (default: in full, as Suricata)"},
+	{"eve.ethernet", CONFIG_BOOL, CFG(flow.ether), 0, 1,
+	 "write the Ethernet addresses (ether) of flows and their events"},
 	{"eve.community-id", CONFIG_BOOL, CFG(output.community_id), 0, 1, "write community_id"},
 	{"eve.community-id-seed", CONFIG_U16, CFG(output.community_id_seed), 0, 65535,
 	 "Community ID seed"},

@@ -304,6 +304,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "shutdown", fc->shutdown);
 	json_kv_u64(jb, "slab_grows", fc->slab_grows);
 	json_kv_u64(jb, "max_chain", fc->max_chain);
+	json_kv_u64(jb, "ether_macs_capped", fc->ether_macs_capped);
 	json_close_object(jb);
 	json_open_object(jb, "tcp");
 	json_kv_u64(jb, "gap_bytes", tc->gap_bytes);
