@@ -52,6 +52,7 @@ typedef struct t_run {
 	size_t len, cap;
 	int records, anomalies, detached, done;
 	char last_anomaly[64];
+	char last_reason[64];
 	api_call_t *keep; /* when set, the next record is kept instead of released */
 	int keep_next;
 } t_run_t;
@@ -155,9 +156,9 @@ static void t_anomaly(dissector_env_t *env, const flow_t *f, int dir, uint64_t t
 	(void)dir;
 	(void)tx_id;
 	(void)app_proto;
-	(void)reason;
 	r->anomalies++;
 	snprintf(r->last_anomaly, sizeof(r->last_anomaly), "%s", event);
+	snprintf(r->last_reason, sizeof(r->last_reason), "%s", reason ? reason : "");
 }
 
 typedef struct t_ctx {
@@ -775,15 +776,97 @@ static void test_http1_malformed(void **state)
 	assert_int_equal(t.run.detached, 1);
 	assert_int_equal(t.run.records, 1);
 	assert_string_equal(t.run.last_anomaly, "REQUEST_LINE_INVALID");
+	/* A request chunk size that is none ends the body there; the rest is looked through
+	 * for the next request. */
 	t_run(&t, bad_chunk, 1, 0, 0, 0);
-	assert_int_equal(t.run.detached, 1);
+	assert_int_equal(t.run.detached, 0);
 	assert_string_equal(t.run.last_anomaly, "INVALID_REQUEST_CHUNK_LEN");
-	/* The request cut by its own error is still logged, flagged. */
+	/* The request cut by its own error is still logged, flagged (no response, anomaly). */
 	assert_int_equal(t.run.records, 1);
-	assert_non_null(strstr(t.run.log, "flags=1024"));
+	assert_non_null(strstr(t.run.log, "flags=24"));
+	/* A Content-Length that is no number: no body, the flow goes on. */
 	t_run(&t, bad_cl, 1, 0, 0, 0);
-	assert_int_equal(t.run.detached, 1);
+	assert_int_equal(t.run.detached, 0);
+	assert_int_equal(t.run.records, 1);
 	assert_string_equal(t.run.last_anomaly, "INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST");
+	assert_string_equal(t.run.last_reason, "Content-Length is not a number");
+	t_teardown(&t);
+}
+
+/*
+ * Lengths that are none (negative, past 2^63-1, a chunk size past 2^64) followed by another
+ * request: each is an anomaly, the message has no more body, and the request behind it is
+ * logged as its own transaction, whole (not "ET /..." after a one-byte body).
+ */
+static void t_smuggled_case(const char *probe, const char *event, const char *reason)
+{
+	char req[512];
+	int n = snprintf(req, sizeof(req),
+			 "POST / HTTP/1.1\r\nHost: target\r\n%s\r\n"
+			 "GET /smuggled HTTP/1.1\r\nHost: target\r\n\r\n",
+			 probe);
+	const t_step_t steps[] = {DN(0, req, (size_t)n), CLOSE(0), CLOSE(1)};
+	char *log;
+	t_ctx_t t;
+
+	t_setup(&t, NULL);
+	log = t_run_all_splits(&t, steps, 3);
+	assert_int_equal(t.run.detached, 0);
+	assert_int_equal(t_count(log, " flags="), 2);
+	assert_non_null(strstr(log, "tx=0 flags=24 m=POST u=/ "));
+	assert_non_null(strstr(log, "tx=1 flags=4 m=GET u=/smuggled "));
+	assert_string_equal(t.run.last_anomaly, event);
+	assert_string_equal(t.run.last_reason, reason);
+	assert_int_equal(t.run.anomalies, 1);
+	free(log);
+	t_teardown(&t);
+}
+
+static void test_http1_invalid_lengths(void **state)
+{
+	(void)state;
+	t_smuggled_case("Content-Length: -1\r\n", "INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST",
+			"negative Content-Length");
+	t_smuggled_case("Content-Length: 18446744073709551615\r\n",
+			"INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", "Content-Length past 2^63-1");
+	t_smuggled_case("Content-Length: 9223372036854775808\r\n",
+			"INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", "Content-Length past 2^63-1");
+	t_smuggled_case("Content-Length: 99999999999999999999999\r\n",
+			"INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", "Content-Length past 2^63-1");
+	t_smuggled_case("Transfer-Encoding: chunked\r\n\r\n10000000000000000\r\n",
+			"INVALID_REQUEST_CHUNK_LEN", "Chunk size overflow");
+}
+
+/* The largest length that is one is still a length; a response whose length is none has a
+ * body until the stream ends. */
+static void test_http1_invalid_length_response(void **state)
+{
+	static const t_step_t big[] = {
+		D(0, "POST / HTTP/1.1\r\nContent-Length: 9223372036854775807\r\n\r\nab"),
+		CLOSE(0),
+	};
+	static const t_step_t resp[] = {
+		D(0, "GET / HTTP/1.1\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nhello world"),
+		CLOSE(1),
+		CLOSE(0),
+	};
+	char *log;
+	t_ctx_t t;
+
+	(void)state;
+	t_setup(&t, NULL);
+	t_run(&t, big, 2, 0, 0, 0);
+	assert_int_equal(t.run.anomalies, 0);
+	assert_non_null(strstr(t.run.log, "cl=9223372036854775807 wire=2"));
+	t_teardown(&t);
+	SPLIT_TEST(resp, log);
+	assert_non_null(strstr(log, "st=200"));
+	assert_non_null(strstr(log, "resp{p=2 hdrs=1 Content-Length:-5 cl=-1 wire=11"));
+	free(log);
+	t_setup(&t, NULL);
+	t_run(&t, resp, 4, 0, 0, 0);
+	assert_string_equal(t.run.last_anomaly, "INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE");
 	t_teardown(&t);
 }
 
@@ -1320,6 +1403,8 @@ int main(void)
 		cmocka_unit_test(test_http1_gap_in_body),
 		cmocka_unit_test(test_http1_gap_resync),
 		cmocka_unit_test(test_http1_malformed),
+		cmocka_unit_test(test_http1_invalid_lengths),
+		cmocka_unit_test(test_http1_invalid_length_response),
 		cmocka_unit_test(test_http1_smuggling_anomalies),
 		cmocka_unit_test(test_http1_arena_growth),
 		cmocka_unit_test(test_http1_header_caps),
