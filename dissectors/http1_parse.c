@@ -391,6 +391,56 @@ static int http1_method_ok(const aw_slice_t *m)
 	return 1;
 }
 
+/* A method of the table above, as sent (methods are case-sensitive). */
+static int http1_method_known(const aw_slice_t *m)
+{
+	int i;
+
+	for (i = 0; http1_methods[i]; i++)
+		if (strlen(http1_methods[i]) == m->len &&
+		    memcmp(http1_methods[i], m->ptr, m->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The protocol names HTTP and a version ("HTTP/1.1", libhtp's case-insensitive prefix). */
+static int http1_protocol_http(const aw_slice_t *proto)
+{
+	return proto->len > 5 && strncasecmp(proto->ptr, "HTTP/", 5) == 0;
+}
+
+/*
+ * A line that splits like a request line but has neither a method anybody sends nor an HTTP
+ * protocol ("T / HTTP": what is left of a mistyped line in a telnet session, a probe): no
+ * transaction is made of it, so that it adds no endpoint and no "T /" call, but an anomaly is
+ * raised, and a placeholder takes its place in the pairing queue: a server's answer to it (a
+ * 400) pairs with the placeholder rather than with the next real request, and is reported as an
+ * anomaly of its own when the placeholder is released (http1.c).
+ */
+static int http1_cruft_line(http1_dir_t *d)
+{
+	http1_state_t *st = d->st;
+	api_call_t *c;
+
+	if (d->resyncing) {
+		http1__resync_enter(d, 0);
+		return 0;
+	}
+	http1__anomaly(d, "REQUEST_LINE_INVALID",
+		       "no known method and no HTTP/ protocol: not a request line");
+	st->ctx->cnt.cruft_lines++;
+	c = http1__call_new(st);
+	if (!c)
+		return AW_ENOMEM;
+	c->owner_data = HTTP1_CRUFT;
+	c->req.progress = API_MSG_DONE;
+	c->req.first_us = d->first_us;
+	c->req.end_us = st->ctx->env->now_us;
+	http1__open_append(st, c);
+	d->seen_msg = 1;
+	return 0;
+}
+
 static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 {
 	http1_state_t *st = d->st;
@@ -405,6 +455,8 @@ static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 		http1__anomaly(d, "REQUEST_LINE_INVALID", "request line is not METHOD SP URI");
 		return AW_EMALFORMED;
 	}
+	if (!http1_method_known(&m) && !http1_protocol_http(&proto))
+		return http1_cruft_line(d);
 	c = http1__call_new(st);
 	if (!c)
 		return AW_ENOMEM;

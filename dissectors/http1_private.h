@@ -127,6 +127,7 @@ struct http1_ctx {
 #define HTTP1_DONE_DIR_MASK 0x1u /* direction whose bytes finished it */
 #define HTTP1_DONE_BY_CLOSE 0x2u /* finished by the end of a stream, not by bytes */
 #define HTTP1_DONE_FINISHED 0x4u /* both messages are done */
+#define HTTP1_CRUFT 0x8u /* a placeholder for a line that was no request: never logged as a call */
 
 /* http1.c */
 void http1__anomaly(http1_dir_t *d, const char *event, const char *reason);

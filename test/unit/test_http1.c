@@ -870,6 +870,41 @@ static void test_http1_invalid_length_response(void **state)
 	t_teardown(&t);
 }
 
+/* Cruft between requests makes no call; the server's answer to it pairs with it (and is
+ * reported), not with the next request. */
+static void test_http1_cruft_line(void **state)
+{
+	static const t_step_t steps[] = {
+		D(0, "GET /a HTTP/1.1\r\n\r\nT / HTTP\r\n\r\nGET /b HTTP/1.1\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"
+		     "HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno"
+		     "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+		D(0, "T / HTTP\n"),
+		CLOSE(0),
+		CLOSE(1),
+	};
+	char *log;
+	t_ctx_t t;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_int_equal(t_count(log, " flags="), 2);
+	assert_non_null(strstr(log, "tx=0 flags=0 m=GET u=/a "));
+	assert_non_null(strstr(log, "st=200"));
+	assert_non_null(strstr(log, "tx=2 flags=0 m=GET u=/b "));
+	assert_non_null(strstr(log, "st=201"));
+	assert_null(strstr(log, "m=T "));
+	free(log);
+	t_setup(&t, NULL);
+	t_run(&t, steps, 5, 0, 0, 0);
+	assert_int_equal(t.run.detached, 0);
+	/* Two lines that were no request, one answered. */
+	assert_int_equal(t.run.anomalies, 3);
+	assert_string_equal(t.run.last_anomaly, "RESPONSE_TO_INVALID_REQUEST");
+	assert_string_equal(t.run.last_reason, "response 400 to a line that was not a request");
+	t_teardown(&t);
+}
+
 static void test_http1_smuggling_anomalies(void **state)
 {
 	static const t_step_t te_cl[] = {
@@ -1405,6 +1440,7 @@ int main(void)
 		cmocka_unit_test(test_http1_malformed),
 		cmocka_unit_test(test_http1_invalid_lengths),
 		cmocka_unit_test(test_http1_invalid_length_response),
+		cmocka_unit_test(test_http1_cruft_line),
 		cmocka_unit_test(test_http1_smuggling_anomalies),
 		cmocka_unit_test(test_http1_arena_growth),
 		cmocka_unit_test(test_http1_header_caps),
