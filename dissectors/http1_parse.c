@@ -316,6 +316,9 @@ static int http1_line_get(http1_dir_t *d, const char *data, size_t len, size_t *
 	n = (size_t)(nl - data) + 1;
 	*used = n;
 	if (d->tok.len == 0) {
+		/* Whole in data: the cap is the same as for a line gathered across data. */
+		if (n > d->st->ctx->cfg.max_line)
+			d->tok.over = 1;
 		*line = data;
 		*llen = n;
 		return 1;
@@ -473,6 +476,9 @@ static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 	/* Without a protocol this is HTTP/0.9 (no headers), unless header lines follow: the next
 	 * line decides (http1__headers_feed). */
 	d->maybe09 = proto.len == 0;
+	/* An HTTP/0.9 request is whole with its line: that is its end, whenever the next line or
+	 * the close confirms it (its latency counts from here). */
+	d->end09_us = d->maybe09 ? st->ctx->env->now_us : 0;
 	d->mode = HTTP1_MODE_HEADERS;
 	return 0;
 }
@@ -940,13 +946,23 @@ static int http1_header_line_complete(http1_dir_t *d, const char *line, size_t l
 			d->tok.over = 0;
 			return rc;
 		}
-		if (n)
+		if (n) {
+			/* Header lines follow: the request ends with its headers. */
+			d->end09_us = 0;
 			http1__anomaly(d, "REQUEST_LINE_MISSING_PROTOCOL", NULL);
+		}
 	}
 	if (d->tok.over) {
+		/* Its own event (libhtp's name for a header line past its limit): the cap that
+		 * dropped it is the line length, not the header count. */
 		d->st->ctx->cnt.lines_too_long++;
-		if (d->call)
-			http1_header_cut(d);
+		http1__anomaly(d, d->dir ? "RESPONSE_FIELD_TOO_LONG" : "REQUEST_FIELD_TOO_LONG",
+			       "header line longer than http.max-line was dropped");
+		if (d->call) {
+			d->call->flags |= API_CALL_F_HEADERS_CUT;
+			d->st->ctx->cnt.headers_cut++;
+		}
+		d->has_hdr = 0;
 		rc = 0;
 	} else if (n == 0) {
 		rc = http1_headers_done(d);
@@ -1013,6 +1029,8 @@ int http1__headers_feed(http1_dir_t *d, const char *data, size_t len, size_t *us
 			line = data + off;
 			llen = (size_t)(nl - line) + 1;
 			off += llen;
+			if (llen > d->st->ctx->cfg.max_line)
+				d->tok.over = 1;
 		} else {
 			rc = http1_line_get(d, data + off, len - off, &u, &line, &llen);
 			off += u;
@@ -1307,7 +1325,8 @@ void http1__msg_finish(http1_dir_t *d, int by_close)
 	if (d->framing != HTTP1_FRAME_CHUNKED || m->body_framed_bytes == 0)
 		m->body_framed_bytes =
 			d->framing == HTTP1_FRAME_CHUNKED ? d->body_fed : m->body_wire_bytes;
-	m->end_us = d->st->ctx->env->now_us;
+	m->end_us = d->dir == HTTP1_REQ && d->end09_us ? d->end09_us : d->st->ctx->env->now_us;
+	d->end09_us = 0;
 	m->progress = API_MSG_DONE;
 	if (d->dir == HTTP1_REQ && !by_close && http1_wants_hold(c)) {
 		/* Until its answer is known, what follows may be another protocol. */

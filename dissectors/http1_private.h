@@ -89,6 +89,7 @@ typedef struct http1_dir {
 	uint8_t maybe09; /* a request line without protocol: HTTP/0.9 unless headers follow */
 	uint32_t trailer_name; /* trailer being read: bytes of tok that are its name */
 	uint64_t first_us; /* packet time of the first byte of the current message */
+	uint64_t end09_us; /* a request line without protocol: packet time of its end */
 	uint64_t body_fed; /* body bytes read for the current message */
 	uint64_t remaining; /* HTTP1_FRAME_LENGTH: body bytes still to come (read without llhttp) */
 	http1_tok_t tok;

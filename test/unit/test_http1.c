@@ -998,6 +998,79 @@ static void test_http1_header_caps(void **state)
 	}
 }
 
+/* A header line past http.max-line is dropped with its own event, not the header count's. */
+static void test_http1_long_header_line(void **state)
+{
+	aw_config_t cfg;
+	char req[4096];
+	int n;
+	t_ctx_t t;
+
+	(void)state;
+	config_default(&cfg);
+	cfg.http.max_line = 1024;
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: h\r\nCookie: ");
+	memset(req + n, 'c', 2000);
+	n += 2000;
+	n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\nAccept: */*\r\n\r\n");
+	{
+		const t_step_t steps[] = {
+			DN(0, req, (size_t)n),
+			D(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+			CLOSE(0),
+			CLOSE(1),
+		};
+
+		t_setup(&t, &cfg);
+		t_run(&t, steps, 4, 0, 0, 0);
+		assert_int_equal(t.run.records, 1);
+		assert_int_equal(t.run.anomalies, 1);
+		assert_string_equal(t.run.last_anomaly, "REQUEST_FIELD_TOO_LONG");
+		assert_string_equal(t.run.last_reason,
+				    "header line longer than http.max-line was dropped");
+		assert_non_null(strstr(t.run.log, "flags=120 m=GET"));
+		assert_non_null(strstr(t.run.log, "req{p=2 hdrs=2 Host:h Accept:*/* "));
+		t_run(&t, steps, 4, 2, 0, 0);
+		assert_int_equal(t.run.anomalies, 1);
+		assert_string_equal(t.run.last_anomaly, "REQUEST_FIELD_TOO_LONG");
+		t_teardown(&t);
+	}
+}
+
+/* An HTTP/0.9 request ends with its line, not when the close (or a next line) confirms it:
+ * its latency counts from there. */
+static void test_http09_request_end(void **state)
+{
+	const uint64_t t0 = 1700000000000000ull;
+	void *st;
+	t_ctx_t t;
+	api_call_t *c;
+
+	(void)state;
+	t_setup(&t, NULL);
+	t.run.keep_next = 1;
+	st = http1_dissector.state_new(t.ctx, &t.flow);
+	t.env.now_us = t0;
+	assert_int_equal(http1_dissector.on_data(st, 0, (const uint8_t *)"GET /old\r\n", 10), 0);
+	http1_dissector.on_packet(st, 0);
+	t.env.now_us = t0 + 5000;
+	assert_int_equal(http1_dissector.on_data(st, 1, (const uint8_t *)"<html>", 6), 0);
+	http1_dissector.on_packet(st, 1);
+	t.env.now_us = t0 + 9000;
+	http1_dissector.on_close(st, 1);
+	http1_dissector.on_packet(st, 1);
+	http1_dissector.on_close(st, 0);
+	http1_dissector.on_packet(st, 0);
+	http1_dissector.state_free(st);
+	c = t.run.keep;
+	assert_non_null(c);
+	assert_int_equal(c->req.first_us, t0);
+	assert_int_equal(c->req.end_us, t0);
+	assert_int_equal(c->resp.first_us, t0 + 5000);
+	assert_int_equal(c->flags & API_CALL_F_INCOMPLETE, 0);
+	t_teardown(&t);
+}
+
 static void test_http1_long_start_line(void **state)
 {
 	aw_config_t cfg;
@@ -1441,6 +1514,8 @@ int main(void)
 		cmocka_unit_test(test_http1_invalid_lengths),
 		cmocka_unit_test(test_http1_invalid_length_response),
 		cmocka_unit_test(test_http1_cruft_line),
+		cmocka_unit_test(test_http1_long_header_line),
+		cmocka_unit_test(test_http09_request_end),
 		cmocka_unit_test(test_http1_smuggling_anomalies),
 		cmocka_unit_test(test_http1_arena_growth),
 		cmocka_unit_test(test_http1_header_caps),
