@@ -21,6 +21,7 @@
  */
 #include "http1_private.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -141,12 +142,35 @@ void http1__anomaly(http1_dir_t *d, const char *event, const char *reason)
 			     "http", event, reason);
 }
 
+/* Releases the placeholder of a line that was no request (http1_cruft_line); a response paired
+ * with it is reported, so that the server's answer (typically a 400) is accounted for. */
+static void http1_cruft_release(http1_state_t *st, api_call_t *c)
+{
+	dissector_env_t *env = st->ctx->env;
+	char reason[96];
+
+	if (c->resp.progress != API_MSG_NONE && !(c->flags & API_CALL_F_NO_RESPONSE)) {
+		st->ctx->cnt.cruft_answered++;
+		st->ctx->cnt.anomalies++;
+		snprintf(reason, sizeof(reason), "response %d to a line that was not a request",
+			 c->status);
+		if (env->anomaly)
+			env->anomaly(env, st->flow, HTTP1_RESP, c->tx_id, "http",
+				     "RESPONSE_TO_INVALID_REQUEST", reason);
+	}
+	api_call_release(c);
+}
+
 /* Hands a finished record on to the pipeline, which owns it from then on. */
 static void http1_emit(http1_state_t *st, api_call_t *c)
 {
 	dissector_env_t *env = st->ctx->env;
 
 	c->next = NULL;
+	if (c->owner_data & HTTP1_CRUFT) {
+		http1_cruft_release(st, c);
+		return;
+	}
 	c->owner_data = 0;
 	if (c->resp.progress == API_MSG_NONE && !(c->flags & API_CALL_F_NO_REQUEST)) {
 		c->flags |= API_CALL_F_NO_RESPONSE;
@@ -258,8 +282,8 @@ void http1__tx_check_done(http1_state_t *st, api_call_t *c, int dir, int by_clos
 {
 	if (c->req.progress != API_MSG_DONE || c->resp.progress != API_MSG_DONE)
 		return;
-	c->owner_data =
-		HTTP1_DONE_FINISHED | (uint32_t)(dir & 1) | (by_close ? HTTP1_DONE_BY_CLOSE : 0);
+	c->owner_data = (c->owner_data & HTTP1_CRUFT) | HTTP1_DONE_FINISHED | (uint32_t)(dir & 1) |
+			(by_close ? HTTP1_DONE_BY_CLOSE : 0);
 	http1_sweep(st);
 }
 
@@ -594,7 +618,8 @@ static void http1_no_more_responses(http1_state_t *st)
 		if ((c->flags & API_CALL_F_NO_REQUEST) || c->resp.progress != API_MSG_NONE)
 			continue;
 		c->flags |= API_CALL_F_NO_RESPONSE;
-		st->ctx->cnt.no_response++;
+		if (!(c->owner_data & HTTP1_CRUFT))
+			st->ctx->cnt.no_response++;
 		c->resp.progress = API_MSG_DONE;
 		http1__tx_check_done(st, c, HTTP1_RESP, 1);
 	}

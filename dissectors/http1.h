@@ -46,6 +46,8 @@ typedef struct http1_counters {
 	uint64_t bodies_cut; /* bodies kept only up to the limit */
 	uint64_t anomalies; /* anomaly events raised */
 	uint64_t lines_too_long;
+	uint64_t cruft_lines; /* request-side lines that were no request line (no call made) */
+	uint64_t cruft_answered; /* responses to such lines (reported as anomalies, not calls) */
 	uint64_t state_allocs; /* slow path: a flow state was allocated */
 } http1_counters_t;
 

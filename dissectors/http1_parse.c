@@ -101,27 +101,52 @@ static int http1_contains_nocase(const char *p, size_t n, const char *lit)
 	return 0;
 }
 
+/* Why a Content-Length value is not a length (http1_parse_length). */
+enum http1_cl_error {
+	HTTP1_CL_NAN = -1, /* no digits */
+	HTTP1_CL_NEGATIVE = -2, /* a minus sign before the digits */
+	HTTP1_CL_OVERFLOW = -3 /* past INT64_MAX */
+};
+
 /* libhtp's Content-Length: whitespace, then anything up to the first digit (tolerated, as
- * libhtp does: "-5" reads as 5), the digits, the rest ignored. -1 when there is no number or it
- * does not fit in 64 bits; a value past INT64_MAX (as libhtp takes it, an endless body) is
- * kept as INT64_MAX. */
+ * libhtp does), the digits, the rest ignored. A minus sign before the digits and a value past
+ * INT64_MAX are no lengths: both are request-smuggling probes (one side reads an endless body
+ * or one of a few bytes where the other reads none), so the message is taken as having no body
+ * (a request) or a body until the stream ends (a response), and what follows is parsed. Returns
+ * the length or an enum http1_cl_error. */
 static int64_t http1_parse_length(const char *p, size_t n)
 {
 	uint64_t v = 0;
 	size_t i = 0;
+	int minus = 0;
 
 	while (i < n && !(p[i] >= '0' && p[i] <= '9'))
-		i++;
+		minus |= p[i++] == '-';
 	if (i == n)
-		return -1;
+		return HTTP1_CL_NAN;
+	if (minus)
+		return HTTP1_CL_NEGATIVE;
 	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
 		uint64_t dgt = (uint64_t)(p[i] - '0');
 
-		if (v > (UINT64_MAX - dgt) / 10)
-			return -1;
+		if (v > ((uint64_t)INT64_MAX - dgt) / 10)
+			return HTTP1_CL_OVERFLOW;
 		v = v * 10 + dgt;
 	}
-	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+	return (int64_t)v;
+}
+
+/* The anomaly reason of an enum http1_cl_error. */
+static const char *http1_cl_error_reason(int64_t e)
+{
+	switch (e) {
+	case HTTP1_CL_NEGATIVE:
+		return "negative Content-Length";
+	case HTTP1_CL_OVERFLOW:
+		return "Content-Length past 2^63-1";
+	default:
+		return "Content-Length is not a number";
+	}
 }
 
 /* libhtp's status number: digits only (whitespace around allowed), 100..999; else -1. */
@@ -291,6 +316,9 @@ static int http1_line_get(http1_dir_t *d, const char *data, size_t len, size_t *
 	n = (size_t)(nl - data) + 1;
 	*used = n;
 	if (d->tok.len == 0) {
+		/* Whole in data: the cap is the same as for a line gathered across data. */
+		if (n > d->st->ctx->cfg.max_line)
+			d->tok.over = 1;
 		*line = data;
 		*llen = n;
 		return 1;
@@ -366,6 +394,56 @@ static int http1_method_ok(const aw_slice_t *m)
 	return 1;
 }
 
+/* A method of the table above, as sent (methods are case-sensitive). */
+static int http1_method_known(const aw_slice_t *m)
+{
+	int i;
+
+	for (i = 0; http1_methods[i]; i++)
+		if (strlen(http1_methods[i]) == m->len &&
+		    memcmp(http1_methods[i], m->ptr, m->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The protocol names HTTP and a version ("HTTP/1.1", libhtp's case-insensitive prefix). */
+static int http1_protocol_http(const aw_slice_t *proto)
+{
+	return proto->len > 5 && strncasecmp(proto->ptr, "HTTP/", 5) == 0;
+}
+
+/*
+ * A line that splits like a request line but has neither a method anybody sends nor an HTTP
+ * protocol ("T / HTTP": what is left of a mistyped line in a telnet session, a probe): no
+ * transaction is made of it, so that it adds no endpoint and no "T /" call, but an anomaly is
+ * raised, and a placeholder takes its place in the pairing queue: a server's answer to it (a
+ * 400) pairs with the placeholder rather than with the next real request, and is reported as an
+ * anomaly of its own when the placeholder is released (http1.c).
+ */
+static int http1_cruft_line(http1_dir_t *d)
+{
+	http1_state_t *st = d->st;
+	api_call_t *c;
+
+	if (d->resyncing) {
+		http1__resync_enter(d, 0);
+		return 0;
+	}
+	http1__anomaly(d, "REQUEST_LINE_INVALID",
+		       "no known method and no HTTP/ protocol: not a request line");
+	st->ctx->cnt.cruft_lines++;
+	c = http1__call_new(st);
+	if (!c)
+		return AW_ENOMEM;
+	c->owner_data = HTTP1_CRUFT;
+	c->req.progress = API_MSG_DONE;
+	c->req.first_us = d->first_us;
+	c->req.end_us = st->ctx->env->now_us;
+	http1__open_append(st, c);
+	d->seen_msg = 1;
+	return 0;
+}
+
 static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 {
 	http1_state_t *st = d->st;
@@ -380,6 +458,8 @@ static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 		http1__anomaly(d, "REQUEST_LINE_INVALID", "request line is not METHOD SP URI");
 		return AW_EMALFORMED;
 	}
+	if (!http1_method_known(&m) && !http1_protocol_http(&proto))
+		return http1_cruft_line(d);
 	c = http1__call_new(st);
 	if (!c)
 		return AW_ENOMEM;
@@ -396,6 +476,9 @@ static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 	/* Without a protocol this is HTTP/0.9 (no headers), unless header lines follow: the next
 	 * line decides (http1__headers_feed). */
 	d->maybe09 = proto.len == 0;
+	/* An HTTP/0.9 request is whole with its line: that is its end, whenever the next line or
+	 * the close confirms it (its latency counts from here). */
+	d->end09_us = d->maybe09 ? st->ctx->env->now_us : 0;
 	d->mode = HTTP1_MODE_HEADERS;
 	return 0;
 }
@@ -638,30 +721,40 @@ static int http1_header_line(http1_dir_t *d, const char *p, size_t n, const char
 /* ------------------------------------------------------------------------------------------ */
 /* End of headers: framing */
 
-/* Content-Length of a message, with libhtp's reading of repeated headers: the first counts,
- * a different later value is an anomaly. Returns -1 without one, -2 when it is not a number. */
-static int64_t http1_content_length(http1_dir_t *d, const api_message_t *m)
+/*
+ * Content-Length of a message, with libhtp's reading of repeated headers: the first counts (as
+ * a server that ignores later copies of the same value would), and a later one that differs or
+ * is no number is an anomaly. Returns -1 without one, or *bad set to the reason when it is no
+ * length (http1_parse_length).
+ */
+static int64_t http1_content_length(http1_dir_t *d, const api_message_t *m, const char **bad)
 {
 	const api_header_t *h = api_message_known(m, API_HDR_CONTENT_LENGTH);
 	const api_header_t *h2;
-	int64_t cl;
+	int64_t cl, cl2;
 	unsigned i;
 
+	*bad = NULL;
 	if (!h)
 		return -1;
 	cl = http1_parse_length(h->value.ptr, h->value.len);
-	if (!(m->known_repeated & (1u << API_HDR_CONTENT_LENGTH)))
-		return cl < 0 ? -2 : cl;
-	for (i = 1; (h2 = api_message_header(m, "content-length", i)) != NULL; i++) {
-		if (http1_parse_length(h2->value.ptr, h2->value.len) != cl) {
-			http1__anomaly(d,
-				       d->dir ? "DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE"
-					      : "DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST",
-				       "Content-Length headers disagree");
-			break;
+	if (m->known_repeated & (1u << API_HDR_CONTENT_LENGTH)) {
+		for (i = 1; (h2 = api_message_header(m, "content-length", i)) != NULL; i++) {
+			cl2 = http1_parse_length(h2->value.ptr, h2->value.len);
+			if (cl2 != cl || cl < 0) {
+				http1__anomaly(d,
+					       d->dir ? "DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE"
+						      : "DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST",
+					       "Content-Length headers disagree");
+				break;
+			}
 		}
 	}
-	return cl < 0 ? -2 : cl;
+	if (cl < 0) {
+		*bad = http1_cl_error_reason(cl);
+		return -1;
+	}
+	return cl;
 }
 
 /* Transfer-Encoding mentions chunked (in any of its headers). 0: no header, 1: chunked,
@@ -693,18 +786,23 @@ static void http1_fill_message(api_message_t *m)
 		m->content_encoding = h->value;
 	if ((h = api_message_known(m, API_HDR_TRANSFER_ENCODING)) != NULL)
 		m->transfer_encoding = h->value;
-	if ((h = api_message_known(m, API_HDR_CONTENT_LENGTH)) != NULL)
+	if ((h = api_message_known(m, API_HDR_CONTENT_LENGTH)) != NULL) {
 		m->content_length = http1_parse_length(h->value.ptr, h->value.len);
+		if (m->content_length < 0)
+			m->content_length = -1;
+	}
 }
 
-/* Request framing, as libhtp decides it. */
+/* Request framing, as libhtp decides it; a Content-Length that is no length gives no body
+ * (Zeek's reading: the bytes after the head are the next request). */
 static int http1_request_framing(http1_dir_t *d, api_message_t *m)
 {
 	int te = http1_chunked(m);
-	int64_t cl = http1_content_length(d, m);
+	const char *bad;
+	int64_t cl = http1_content_length(d, m, &bad);
 
 	if (te > 0) {
-		if (cl != -1)
+		if (cl != -1 || bad)
 			http1__anomaly(d, "REQUEST_SMUGGLING",
 				       "Transfer-Encoding chunked with Content-Length");
 		return HTTP1_FRAME_CHUNKED;
@@ -713,43 +811,47 @@ static int http1_request_framing(http1_dir_t *d, api_message_t *m)
 		http1__anomaly(d, "INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST", NULL);
 		return AW_EMALFORMED;
 	}
-	if (cl == -2) {
-		http1__anomaly(d, "INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", NULL);
-		return AW_EMALFORMED;
+	if (bad) {
+		http1__anomaly(d, "INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", bad);
+		m->content_length = -1;
+		return HTTP1_FRAME_NONE;
 	}
 	m->content_length = cl;
 	return cl > 0 ? HTTP1_FRAME_LENGTH : HTTP1_FRAME_NONE;
 }
 
-/* Response framing, as libhtp decides it; the paired request's method matters (HEAD, CONNECT). */
+/* Response framing, as libhtp decides it; the paired request's method matters (HEAD, CONNECT).
+ * A Content-Length that is no length leaves the body to the end of the stream. */
 static int http1_response_framing(http1_dir_t *d, api_call_t *c, int status)
 {
 	api_message_t *m = &c->resp;
 	int te = http1_chunked(m), head, connect;
-	int64_t cl = http1_content_length(d, m);
+	const char *bad;
+	int64_t cl = http1_content_length(d, m, &bad);
 
 	head = http1_eq_nocase(c->method.ptr, c->method.len, "HEAD");
 	connect = http1_eq_nocase(c->method.ptr, c->method.len, "CONNECT");
 	if (connect && status >= 200 && status < 300)
 		return HTTP1_FRAME_TUNNEL;
-	if (status == 101 && te == 0 && cl == -1)
+	if (status == 101 && te == 0 && cl == -1 && !bad)
 		return HTTP1_FRAME_TUNNEL;
 	if (head)
 		return HTTP1_FRAME_NONE;
 	if ((status >= 100 && status < 200) || status == 204 || status == 304) {
-		if (te == 0 && cl == -1)
+		if (te == 0 && cl == -1 && !bad)
 			return HTTP1_FRAME_NONE;
 		http1__anomaly(d, "RESPONSE_BODY_UNEXPECTED", NULL);
 	}
 	if (te > 0) {
-		if (cl != -1)
+		if (cl != -1 || bad)
 			http1__anomaly(d, "REQUEST_SMUGGLING",
 				       "Transfer-Encoding chunked with Content-Length");
 		return HTTP1_FRAME_CHUNKED;
 	}
-	if (cl == -2) {
-		http1__anomaly(d, "INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE", NULL);
-		return AW_EMALFORMED;
+	if (bad) {
+		http1__anomaly(d, "INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE", bad);
+		m->content_length = -1;
+		return HTTP1_FRAME_CLOSE;
 	}
 	if (cl >= 0) {
 		m->content_length = cl;
@@ -844,13 +946,23 @@ static int http1_header_line_complete(http1_dir_t *d, const char *line, size_t l
 			d->tok.over = 0;
 			return rc;
 		}
-		if (n)
+		if (n) {
+			/* Header lines follow: the request ends with its headers. */
+			d->end09_us = 0;
 			http1__anomaly(d, "REQUEST_LINE_MISSING_PROTOCOL", NULL);
+		}
 	}
 	if (d->tok.over) {
+		/* Its own event (libhtp's name for a header line past its limit): the cap that
+		 * dropped it is the line length, not the header count. */
 		d->st->ctx->cnt.lines_too_long++;
-		if (d->call)
-			http1_header_cut(d);
+		http1__anomaly(d, d->dir ? "RESPONSE_FIELD_TOO_LONG" : "REQUEST_FIELD_TOO_LONG",
+			       "header line longer than http.max-line was dropped");
+		if (d->call) {
+			d->call->flags |= API_CALL_F_HEADERS_CUT;
+			d->st->ctx->cnt.headers_cut++;
+		}
+		d->has_hdr = 0;
 		rc = 0;
 	} else if (n == 0) {
 		rc = http1_headers_done(d);
@@ -917,6 +1029,8 @@ int http1__headers_feed(http1_dir_t *d, const char *data, size_t len, size_t *us
 			line = data + off;
 			llen = (size_t)(nl - line) + 1;
 			off += llen;
+			if (llen > d->st->ctx->cfg.max_line)
+				d->tok.over = 1;
 		} else {
 			rc = http1_line_get(d, data + off, len - off, &u, &line, &llen);
 			off += u;
@@ -1085,6 +1199,19 @@ static int http1_msg_error(http1_dir_t *d, llhttp_errno_t e, const char *at, siz
 		*used = (size_t)(at - data);
 		return 1;
 	}
+	if (d->dir == HTTP1_REQ && d->framing == HTTP1_FRAME_CHUNKED && d->call &&
+	    e == HPE_INVALID_CHUNK_SIZE) {
+		/* A request chunk size that is none, or that overflows 64 bits: a smuggling probe.
+		 * The body ends there (as Zeek reads it), and the next request is looked for, so
+		 * that what the probe hid is logged as its own transaction. */
+		http1__anomaly(d, "INVALID_REQUEST_CHUNK_LEN", llhttp_get_error_reason(&d->p));
+		d->body_fed += (size_t)(at - data); /* the body as framed ends at the bad byte */
+		http1__msg_finish(d, 0);
+		http1__resync_enter(d, 0);
+		d->resyncing = 1;
+		*used = (size_t)(at - data);
+		return 1;
+	}
 	http1__anomaly(d,
 		       e == HPE_INVALID_CHUNK_SIZE
 			       ? "INVALID_REQUEST_CHUNK_LEN"
@@ -1198,7 +1325,8 @@ void http1__msg_finish(http1_dir_t *d, int by_close)
 	if (d->framing != HTTP1_FRAME_CHUNKED || m->body_framed_bytes == 0)
 		m->body_framed_bytes =
 			d->framing == HTTP1_FRAME_CHUNKED ? d->body_fed : m->body_wire_bytes;
-	m->end_us = d->st->ctx->env->now_us;
+	m->end_us = d->dir == HTTP1_REQ && d->end09_us ? d->end09_us : d->st->ctx->env->now_us;
+	d->end09_us = 0;
 	m->progress = API_MSG_DONE;
 	if (d->dir == HTTP1_REQ && !by_close && http1_wants_hold(c)) {
 		/* Until its answer is known, what follows may be another protocol. */

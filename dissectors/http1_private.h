@@ -89,6 +89,7 @@ typedef struct http1_dir {
 	uint8_t maybe09; /* a request line without protocol: HTTP/0.9 unless headers follow */
 	uint32_t trailer_name; /* trailer being read: bytes of tok that are its name */
 	uint64_t first_us; /* packet time of the first byte of the current message */
+	uint64_t end09_us; /* a request line without protocol: packet time of its end */
 	uint64_t body_fed; /* body bytes read for the current message */
 	uint64_t remaining; /* HTTP1_FRAME_LENGTH: body bytes still to come (read without llhttp) */
 	http1_tok_t tok;
@@ -127,6 +128,7 @@ struct http1_ctx {
 #define HTTP1_DONE_DIR_MASK 0x1u /* direction whose bytes finished it */
 #define HTTP1_DONE_BY_CLOSE 0x2u /* finished by the end of a stream, not by bytes */
 #define HTTP1_DONE_FINISHED 0x4u /* both messages are done */
+#define HTTP1_CRUFT 0x8u /* a placeholder for a line that was no request: never logged as a call */
 
 /* http1.c */
 void http1__anomaly(http1_dir_t *d, const char *event, const char *reason);

@@ -98,6 +98,8 @@ static const config_key_t config_keys[] = {
 	 "256 KiB batches queued for the writer thread before packet processing waits (counted)"},
 	{"eve.flush-interval", CONFIG_DURATION, CFG(output.flush_us), 1000, CONFIG_DAY,
 	 "hand events over at least this often (packet time), so live feeds stay current"},
+	{"eve.ethernet", CONFIG_BOOL, CFG(flow.ether), 0, 1,
+	 "write the Ethernet addresses (ether) of flows and their events"},
 	{"eve.community-id", CONFIG_BOOL, CFG(output.community_id), 0, 1, "write community_id"},
 	{"eve.community-id-seed", CONFIG_U16, CFG(output.community_id_seed), 0, 65535,
 	 "Community ID seed"},

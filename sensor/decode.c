@@ -119,6 +119,7 @@ static int decode_link(decode_ctx_t *ctx, packet_t *p, const uint8_t *d, uint32_
 {
 	switch (p->linktype) {
 	case DECODE_DLT_EN10MB:
+		p->eth = len >= 14 ? d : NULL; /* the outer header; inner frames do not set it */
 		return decode__ether(ctx, p, d, len);
 	case DECODE_DLT_LINUX_SLL:
 		return decode__sll(ctx, p, d, len);

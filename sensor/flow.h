@@ -51,6 +51,23 @@ typedef struct flow_key {
 	uint8_t pad;
 } flow_key_t;
 
+/*
+ * The Ethernet addresses of a flow (eve.ethernet): what its events write as `ether`. first[d]
+ * holds destination and source of the first frame seen in direction d, as on the wire, so that
+ * an event oriented in d names the hops of that direction; macs[s] the distinct addresses seen
+ * on side s (0: client, 1: server), first seen first, up to FLOW_ETHER_MAX_MACS (more are
+ * counted in flow_counters_t.ether_macs_capped).
+ */
+#define FLOW_ETHER_MAX_MACS 4
+
+typedef struct flow_ether {
+	uint8_t first[2][12];
+	uint8_t macs[2][FLOW_ETHER_MAX_MACS][6];
+	uint16_t type[2]; /* ether type of first[d] */
+	uint8_t nmacs[2];
+	uint8_t seen; /* bit d: first[d] is set */
+} flow_ether_t;
+
 typedef struct flow flow_t;
 struct flow {
 	flow_t *hnext; /* hash chain */
@@ -81,6 +98,8 @@ struct flow {
 
 	/* The Community ID text, kept by flow_community_id_memo: "" until the first event. */
 	char community_id[32];
+
+	flow_ether_t ether; /* empty (seen 0) without Ethernet or with eve.ethernet off */
 };
 
 #define FLOW_F_REVERSED_GUESS 0x01 /* orientation guessed from ports, not from a handshake */
@@ -94,6 +113,7 @@ typedef struct flow_config {
 	uint32_t hash_size; /* buckets; rounded up to a power of two */
 	uint64_t timeout_us[2][FLOW_CLASS__COUNT]; /* [0] TCP, [1] UDP */
 	uint8_t hash_key[16]; /* SipHash key of the table (random per run) */
+	int ether; /* keep the Ethernet addresses of packets (eve.ethernet) */
 } flow_config_t;
 
 typedef struct flow_counters {
@@ -109,6 +129,7 @@ typedef struct flow_counters {
 	uint64_t slab_grows; /* slow path: the pool grew */
 	uint64_t ended_state[FLOW_CLASS__COUNT]; /* class of flows when they ended */
 	uint64_t max_chain; /* longest hash chain walked */
+	uint64_t ether_macs_capped; /* a MAC address not kept: its side had FLOW_ETHER_MAX_MACS */
 } flow_counters_t;
 
 typedef struct flow_table flow_table_t;

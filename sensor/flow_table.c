@@ -55,6 +55,7 @@ void flow_config_default(flow_config_t *cfg)
 	cfg->timeout_us[1][FLOW_CLASS_NEW] = 30ull * 1000000;
 	cfg->timeout_us[1][FLOW_CLASS_ESTABLISHED] = 300ull * 1000000;
 	cfg->timeout_us[1][FLOW_CLASS_CLOSED] = 10ull * 1000000;
+	cfg->ether = 1;
 }
 
 const char *flow_end_reason_name(enum flow_end_reason r)
@@ -329,6 +330,42 @@ static void flow_init(flow_table_t *ft, flow_t *f, const flow_key_t *k, const pa
 		ft->counters.udp++;
 }
 
+/* Adds a MAC address to the list of side s unless it is there already. */
+static void flow_ether_add(flow_table_t *ft, flow_ether_t *e, int s, const uint8_t *mac)
+{
+	unsigned i;
+
+	for (i = 0; i < e->nmacs[s]; i++)
+		if (memcmp(e->macs[s][i], mac, 6) == 0)
+			return;
+	if (e->nmacs[s] == FLOW_ETHER_MAX_MACS) {
+		ft->counters.ether_macs_capped++;
+		return;
+	}
+	memcpy(e->macs[s][e->nmacs[s]++], mac, 6);
+}
+
+/*
+ * Notes the outer Ethernet header of a packet of direction dir. The usual frame repeats the
+ * first one of its direction: one 12-byte compare. The source is on the sender's side (the
+ * client's for dir 0), the destination on the other.
+ */
+static void flow_ether_note(flow_table_t *ft, flow_t *f, int dir, const uint8_t *eth)
+{
+	flow_ether_t *e = &f->ether;
+
+	if (e->seen & (1u << dir)) {
+		if (memcmp(e->first[dir], eth, 12) == 0)
+			return;
+	} else {
+		memcpy(e->first[dir], eth, 12);
+		e->type[dir] = (uint16_t)(eth[12] << 8 | eth[13]);
+		e->seen |= (uint8_t)(1u << dir);
+	}
+	flow_ether_add(ft, e, dir, eth + 6);
+	flow_ether_add(ft, e, 1 - dir, eth);
+}
+
 flow_t *flow_table_get(flow_table_t *ft, const packet_t *p, int *dir)
 {
 	flow_key_t k;
@@ -369,6 +406,8 @@ flow_t *flow_table_get(flow_table_t *ft, const packet_t *p, int *dir)
 		f->last_us = p->ts_us;
 	if (p->proto == 6)
 		f->tcp_flags[*dir] |= p->tcp_flags;
+	if (p->eth && ft->cfg.ether)
+		flow_ether_note(ft, f, *dir, p->eth);
 	return f;
 }
 

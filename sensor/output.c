@@ -606,6 +606,78 @@ static void output_flow_id(output_t *o, output_hdr_t *h, const flow_t *f)
 	json__raw(jb, h->id, h->id_len);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* ether (eve.ethernet) */
+
+/* Appends a MAC address at w as Suricata writes it: six lower-case hex pairs and colons, in
+ * quotes. Returns the end. */
+static char *output_put_mac(char *w, const uint8_t *mac)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	*w++ = '"';
+	for (i = 0; i < 6; i++) {
+		if (i)
+			*w++ = ':';
+		*w++ = hex[mac[i] >> 4];
+		*w++ = hex[mac[i] & 15];
+	}
+	*w++ = '"';
+	return w;
+}
+
+/* Appends the addresses of one side as a JSON array. */
+static char *output_put_mac_list(char *w, const flow_ether_t *e, int side)
+{
+	unsigned i;
+
+	*w++ = '[';
+	for (i = 0; i < e->nmacs[side]; i++) {
+		if (i)
+			*w++ = ',';
+		w = output_put_mac(w, e->macs[side][i]);
+	}
+	*w++ = ']';
+	return w;
+}
+
+/*
+ * Suricata's `ether` object, composed as one piece of text (every byte of it is known to need
+ * no escaping). A flow event lists the addresses of each side (src_macs: the client's); any
+ * other event names the hops of its direction: source and destination of the first frame sent
+ * that way, or of the first frame of the other way, swapped, when that is all the capture holds.
+ */
+static void output_ether(output_t *o, const flow_t *f, int s, const char *event_type)
+{
+	const flow_ether_t *e = &f->ether;
+	char text[64 + 2 * FLOW_ETHER_MAX_MACS * 20], *w = text;
+	const uint8_t *src, *dst;
+	int d = s;
+
+	if (!e->seen)
+		return;
+	if (event_type[0] == 'f' && strcmp(event_type, "flow") == 0) {
+		w = output_put(w, "\"ether\":{\"src_macs\":", 20);
+		w = output_put_mac_list(w, e, 0);
+		w = output_put(w, ",\"dest_macs\":", 13);
+		w = output_put_mac_list(w, e, 1);
+	} else {
+		if (!(e->seen & (1u << d)))
+			d = 1 - d;
+		src = e->first[d] + (d == s ? 6 : 0);
+		dst = e->first[d] + (d == s ? 0 : 6);
+		w = output_put(w, "\"ether\":{\"ether_type\":", 22);
+		w = output_put_u64(w, e->type[d]);
+		w = output_put(w, ",\"src_mac\":", 11);
+		w = output_put_mac(w, src);
+		w = output_put(w, ",\"dest_mac\":", 12);
+		w = output_put_mac(w, dst);
+	}
+	*w++ = '}';
+	json_members(&o->jb, text, (size_t)(w - text));
+}
+
 void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, const flow_t *f,
 		       int dir, uint64_t pcap_cnt, const char *app_proto)
 {
@@ -623,14 +695,17 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 		json_kv_u64(jb, "pcap_cnt", pcap_cnt);
 	if (f && output_hdr_match(o, h, f, s, event_type, app_proto)) {
 		json_members(jb, h->text, h->len);
-		return;
+	} else {
+		mark = jb->len;
+		output_header_tail(o, event_type, f, s, app_proto);
+		/* What was written after the separator at mark (the timestamp came first) is the
+		 * text. */
+		if (f && !jb->overflow)
+			output_hdr_keep(o, h, f, s, event_type, app_proto, jb->buf + mark + 1,
+					jb->len - mark - 1);
 	}
-	mark = jb->len;
-	output_header_tail(o, event_type, f, s, app_proto);
-	/* What was written after the separator at mark (the timestamp came first) is the text. */
-	if (f && !jb->overflow)
-		output_hdr_keep(o, h, f, s, event_type, app_proto, jb->buf + mark + 1,
-				jb->len - mark - 1);
+	if (f)
+		output_ether(o, f, s, event_type);
 }
 
 int output_commit(output_t *o, const char *event_type)

@@ -80,7 +80,9 @@ json_buf_t *output_json(output_t *o);
  * address and port, proto, app_proto (when given) and community_id, oriented client to server
  * (dir FLOW_TOSERVER) or the other way. f may be NULL for events without a flow (stats).
  * The part from event_type on is the same for every event of a flow and direction: it is kept
- * in a small cache and copied, checked against the fields it was made from.
+ * in a small cache and copied, checked against the fields it was made from. Then `ether`, when
+ * the flow kept Ethernet addresses (eve.ethernet): per-side lists for "flow" events, the
+ * addresses of direction dir for the others.
  */
 void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, const flow_t *f,
 		       int dir, uint64_t pcap_cnt, const char *app_proto);

@@ -79,6 +79,9 @@ typedef struct packet {
 	uint32_t l4_len; /* transport header + payload */
 	const uint8_t *payload;
 	uint32_t payload_len; /* transport payload bytes */
+	/* The outer Ethernet header of an Ethernet capture (destination, source, type: 14 bytes),
+	 * borrowed like data; NULL for every other link type. Inner frames (VXLAN...) leave it. */
+	const uint8_t *eth;
 } packet_t;
 
 #endif

@@ -81,6 +81,8 @@ static void stats_api_http(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "decompression_bombs", pc->bombs);
 	json_kv_u64(jb, "anomalies", hc->anomalies);
 	json_kv_u64(jb, "lines_too_long", hc->lines_too_long);
+	json_kv_u64(jb, "cruft_lines", hc->cruft_lines);
+	json_kv_u64(jb, "cruft_answered", hc->cruft_answered);
 	json_kv_u64(jb, "state_allocs", hc->state_allocs);
 	json_kv_u64(jb, "records", pc->gets);
 	json_kv_u64(jb, "record_allocs", pc->allocs);
@@ -304,6 +306,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "shutdown", fc->shutdown);
 	json_kv_u64(jb, "slab_grows", fc->slab_grows);
 	json_kv_u64(jb, "max_chain", fc->max_chain);
+	json_kv_u64(jb, "ether_macs_capped", fc->ether_macs_capped);
 	json_close_object(jb);
 	json_open_object(jb, "tcp");
 	json_kv_u64(jb, "gap_bytes", tc->gap_bytes);

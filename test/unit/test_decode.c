@@ -504,6 +504,8 @@ static void test_vxlan(void **state)
 	f_outer_udp4(&F, 4789);
 	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
 	assert_inner(&fx->p, PACKET_TUNNEL_VXLAN, 0x123456, 1);
+	/* The Ethernet addresses are the outer frame's, not the tunnelled one's. */
+	assert_ptr_equal(fx->p.eth, fx->copy);
 	assert_int_equal(fx->p.vlan_count, 1);
 	assert_int_equal(fx->p.vlan[0], 42);
 	assert_int_equal(cnt(fx)->vxlan, 1);

@@ -128,6 +128,29 @@ static frame_t F; /* 70 KB: kept off the stack */
 
 /* ------------------------------------------------------------------ link types */
 
+/* An Ethernet capture exposes its header, borrowed from the packet; a runt frame does not. */
+static void test_linktype_ethernet_header(void **state)
+{
+	fixture_t *fx = *state;
+
+	f_init(&F);
+	f_tcp(&F, 11, 22, PACKET_TCP_ACK);
+	f_ipv4(&F, 6);
+	f_eth(&F, 0x0800);
+	assert_int_equal(decode_frame(fx, DLT_EN10MB, &F), DECODE_FLOW);
+	assert_ptr_equal(fx->p.eth, fx->copy);
+	assert_memory_equal(fx->p.eth, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00",
+			    14);
+	assert_int_equal(decode_bytes(fx, DLT_EN10MB, f_data(&F), 13), DECODE_DROP);
+	assert_null(fx->p.eth);
+
+	f_init(&F);
+	f_tcp(&F, 11, 22, PACKET_TCP_ACK);
+	f_ipv4(&F, 6);
+	assert_int_equal(decode_frame(fx, 12, &F), DECODE_FLOW);
+	assert_null(fx->p.eth);
+}
+
 static void test_linktypes_cooked_raw(void **state)
 {
 	fixture_t *fx = *state;
@@ -138,6 +161,7 @@ static void test_linktypes_cooked_raw(void **state)
 	f_sll(&F, 0x0800);
 	assert_int_equal(decode_frame(fx, 113, &F), DECODE_FLOW);
 	assert_v4_tcp(&fx->p, 11, 22);
+	assert_null(fx->p.eth); /* no Ethernet header: no `ether` in its events */
 	assert_int_equal(cnt(fx)->sll, 1);
 	assert_int_equal(decode_bytes(fx, 113, f_data(&F), 15), DECODE_DROP);
 	assert_int_equal(ev(fx, DECODE_EV_SLL_PKT_TOO_SMALL), 1);
@@ -743,6 +767,7 @@ static void test_truncation_added_layers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_linktype_ethernet_header),
 		T(test_linktypes_cooked_raw),
 		T(test_linktypes_null_loop),
 		T(test_vlan_stacks),

@@ -175,6 +175,97 @@ static void test_flow_many_tuples_bounded(void **state)
 	assert_int_equal(acct.in_use, 0);
 }
 
+static const uint8_t mac_client[6] = {2, 0, 0, 0, 0, 1}, mac_gw_a[6] = {2, 0, 0, 0, 0, 0xa},
+		     mac_gw_b[6] = {2, 0, 0, 0, 0, 0xb};
+
+/* An Ethernet header: destination, source, IPv4. */
+static void eth(uint8_t h[14], const uint8_t *dst, const uint8_t *src)
+{
+	memcpy(h, dst, 6);
+	memcpy(h + 6, src, 6);
+	h[12] = 0x08;
+	h[13] = 0x00;
+}
+
+/* The first frame of each direction is kept as on the wire; each side lists its distinct
+ * addresses (here the server side changes gateway mid-flow, as on a mirror of two links). */
+static void test_flow_ether(void **state)
+{
+	mem_account_t acct;
+	ended_t e = {0};
+	flow_table_t *ft = table(&acct, &e, 1 << 20);
+	uint8_t h[14];
+	packet_t p;
+	flow_t *f;
+	int dir, i;
+
+	eth(h, mac_gw_a, mac_client);
+	pkt(&p, 0x0a000001, 40000, 0x0a000002, 80, PACKET_TCP_SYN, 1000000);
+	p.eth = h;
+	f = flow_table_get(ft, &p, &dir);
+	assert_int_equal(f->ether.seen, 1);
+	assert_memory_equal(f->ether.first[0], h, 12);
+	assert_int_equal(f->ether.type[0], 0x0800);
+	eth(h, mac_client, mac_gw_b);
+	pkt(&p, 0x0a000002, 80, 0x0a000001, 40000, PACKET_TCP_SYN | PACKET_TCP_ACK, 1000100);
+	p.eth = h;
+	f = flow_table_get(ft, &p, &dir);
+	assert_int_equal(f->ether.seen, 3);
+	assert_memory_equal(f->ether.first[1], h, 12);
+	/* first[0] is not overwritten by later frames. */
+	eth(h, mac_gw_b, mac_client);
+	pkt(&p, 0x0a000001, 40000, 0x0a000002, 80, PACKET_TCP_ACK, 1000200);
+	p.eth = h;
+	f = flow_table_get(ft, &p, &dir);
+	assert_memory_equal(f->ether.first[0], mac_gw_a, 6);
+	assert_int_equal(f->ether.nmacs[0], 1);
+	assert_memory_equal(f->ether.macs[0][0], mac_client, 6);
+	assert_int_equal(f->ether.nmacs[1], 2);
+	assert_memory_equal(f->ether.macs[1][0], mac_gw_a, 6);
+	assert_memory_equal(f->ether.macs[1][1], mac_gw_b, 6);
+	/* The lists are capped, and what does not fit is counted. */
+	for (i = 0; i < FLOW_ETHER_MAX_MACS + 2; i++) {
+		uint8_t gw[6] = {2, 0, 0, 0, 1, (uint8_t)i};
+
+		eth(h, gw, mac_client);
+		f = flow_table_get(ft, &p, &dir);
+	}
+	assert_int_equal(f->ether.nmacs[1], FLOW_ETHER_MAX_MACS);
+	assert_int_equal(flow_table_counters(ft)->ether_macs_capped, 4);
+	/* A packet without Ethernet changes nothing. */
+	p.eth = NULL;
+	f = flow_table_get(ft, &p, &dir);
+	assert_int_equal(f->ether.nmacs[1], FLOW_ETHER_MAX_MACS);
+	flow_table_free(ft);
+}
+
+/* eve.ethernet off: nothing is kept. */
+static void test_flow_ether_off(void **state)
+{
+	mem_account_t acct;
+	ended_t e = {0};
+	flow_config_t cfg;
+	flow_table_t *ft;
+	uint8_t h[14];
+	packet_t p;
+	flow_t *f;
+	int dir;
+
+	flow_config_default(&cfg);
+	assert_int_equal(cfg.ether, 1);
+	cfg.ether = 0;
+	cfg.hash_size = 1024;
+	mem_account_init(&acct, "flow", 1 << 20);
+	assert_int_equal(flow_table_new(&ft, &cfg, &acct, on_end, &e), 0);
+	eth(h, mac_gw_a, mac_client);
+	pkt(&p, 0x0a000001, 40000, 0x0a000002, 80, PACKET_TCP_SYN, 1000000);
+	p.eth = h;
+	f = flow_table_get(ft, &p, &dir);
+	assert_int_equal(f->ether.seen, 0);
+	assert_int_equal(f->ether.nmacs[0] + f->ether.nmacs[1], 0);
+	flow_table_free(ft);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +274,8 @@ int main(void)
 		cmocka_unit_test(test_flow_timeouts),
 		cmocka_unit_test(test_flow_eviction_under_memcap),
 		cmocka_unit_test(test_flow_many_tuples_bounded),
+		cmocka_unit_test(test_flow_ether),
+		cmocka_unit_test(test_flow_ether_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,7 @@ typedef struct t_run {
 	size_t len, cap;
 	int records, anomalies, detached, done;
 	char last_anomaly[64];
+	char last_reason[64];
 	api_call_t *keep; /* when set, the next record is kept instead of released */
 	int keep_next;
 } t_run_t;
@@ -155,9 +156,9 @@ static void t_anomaly(dissector_env_t *env, const flow_t *f, int dir, uint64_t t
 	(void)dir;
 	(void)tx_id;
 	(void)app_proto;
-	(void)reason;
 	r->anomalies++;
 	snprintf(r->last_anomaly, sizeof(r->last_anomaly), "%s", event);
+	snprintf(r->last_reason, sizeof(r->last_reason), "%s", reason ? reason : "");
 }
 
 typedef struct t_ctx {
@@ -775,15 +776,132 @@ static void test_http1_malformed(void **state)
 	assert_int_equal(t.run.detached, 1);
 	assert_int_equal(t.run.records, 1);
 	assert_string_equal(t.run.last_anomaly, "REQUEST_LINE_INVALID");
+	/* A request chunk size that is none ends the body there; the rest is looked through
+	 * for the next request. */
 	t_run(&t, bad_chunk, 1, 0, 0, 0);
-	assert_int_equal(t.run.detached, 1);
+	assert_int_equal(t.run.detached, 0);
 	assert_string_equal(t.run.last_anomaly, "INVALID_REQUEST_CHUNK_LEN");
-	/* The request cut by its own error is still logged, flagged. */
+	/* The request cut by its own error is still logged, flagged (no response, anomaly). */
 	assert_int_equal(t.run.records, 1);
-	assert_non_null(strstr(t.run.log, "flags=1024"));
+	assert_non_null(strstr(t.run.log, "flags=24"));
+	/* A Content-Length that is no number: no body, the flow goes on. */
 	t_run(&t, bad_cl, 1, 0, 0, 0);
-	assert_int_equal(t.run.detached, 1);
+	assert_int_equal(t.run.detached, 0);
+	assert_int_equal(t.run.records, 1);
 	assert_string_equal(t.run.last_anomaly, "INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST");
+	assert_string_equal(t.run.last_reason, "Content-Length is not a number");
+	t_teardown(&t);
+}
+
+/*
+ * Lengths that are none (negative, past 2^63-1, a chunk size past 2^64) followed by another
+ * request: each is an anomaly, the message has no more body, and the request behind it is
+ * logged as its own transaction, whole (not "ET /..." after a one-byte body).
+ */
+static void t_smuggled_case(const char *probe, const char *event, const char *reason)
+{
+	char req[512];
+	int n = snprintf(req, sizeof(req),
+			 "POST / HTTP/1.1\r\nHost: target\r\n%s\r\n"
+			 "GET /smuggled HTTP/1.1\r\nHost: target\r\n\r\n",
+			 probe);
+	const t_step_t steps[] = {DN(0, req, (size_t)n), CLOSE(0), CLOSE(1)};
+	char *log;
+	t_ctx_t t;
+
+	t_setup(&t, NULL);
+	log = t_run_all_splits(&t, steps, 3);
+	assert_int_equal(t.run.detached, 0);
+	assert_int_equal(t_count(log, " flags="), 2);
+	assert_non_null(strstr(log, "tx=0 flags=24 m=POST u=/ "));
+	assert_non_null(strstr(log, "tx=1 flags=4 m=GET u=/smuggled "));
+	assert_string_equal(t.run.last_anomaly, event);
+	assert_string_equal(t.run.last_reason, reason);
+	assert_int_equal(t.run.anomalies, 1);
+	free(log);
+	t_teardown(&t);
+}
+
+static void test_http1_invalid_lengths(void **state)
+{
+	(void)state;
+	t_smuggled_case("Content-Length: -1\r\n", "INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST",
+			"negative Content-Length");
+	t_smuggled_case("Content-Length: 18446744073709551615\r\n",
+			"INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", "Content-Length past 2^63-1");
+	t_smuggled_case("Content-Length: 9223372036854775808\r\n",
+			"INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", "Content-Length past 2^63-1");
+	t_smuggled_case("Content-Length: 99999999999999999999999\r\n",
+			"INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST", "Content-Length past 2^63-1");
+	t_smuggled_case("Transfer-Encoding: chunked\r\n\r\n10000000000000000\r\n",
+			"INVALID_REQUEST_CHUNK_LEN", "Chunk size overflow");
+}
+
+/* The largest length that is one is still a length; a response whose length is none has a
+ * body until the stream ends. */
+static void test_http1_invalid_length_response(void **state)
+{
+	static const t_step_t big[] = {
+		D(0, "POST / HTTP/1.1\r\nContent-Length: 9223372036854775807\r\n\r\nab"),
+		CLOSE(0),
+	};
+	static const t_step_t resp[] = {
+		D(0, "GET / HTTP/1.1\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nhello world"),
+		CLOSE(1),
+		CLOSE(0),
+	};
+	char *log;
+	t_ctx_t t;
+
+	(void)state;
+	t_setup(&t, NULL);
+	t_run(&t, big, 2, 0, 0, 0);
+	assert_int_equal(t.run.anomalies, 0);
+	assert_non_null(strstr(t.run.log, "cl=9223372036854775807 wire=2"));
+	t_teardown(&t);
+	SPLIT_TEST(resp, log);
+	assert_non_null(strstr(log, "st=200"));
+	assert_non_null(strstr(log, "resp{p=2 hdrs=1 Content-Length:-5 cl=-1 wire=11"));
+	free(log);
+	t_setup(&t, NULL);
+	t_run(&t, resp, 4, 0, 0, 0);
+	assert_string_equal(t.run.last_anomaly, "INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE");
+	t_teardown(&t);
+}
+
+/* Cruft between requests makes no call; the server's answer to it pairs with it (and is
+ * reported), not with the next request. */
+static void test_http1_cruft_line(void **state)
+{
+	static const t_step_t steps[] = {
+		D(0, "GET /a HTTP/1.1\r\n\r\nT / HTTP\r\n\r\nGET /b HTTP/1.1\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"
+		     "HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno"
+		     "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+		D(0, "T / HTTP\n"),
+		CLOSE(0),
+		CLOSE(1),
+	};
+	char *log;
+	t_ctx_t t;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_int_equal(t_count(log, " flags="), 2);
+	assert_non_null(strstr(log, "tx=0 flags=0 m=GET u=/a "));
+	assert_non_null(strstr(log, "st=200"));
+	assert_non_null(strstr(log, "tx=2 flags=0 m=GET u=/b "));
+	assert_non_null(strstr(log, "st=201"));
+	assert_null(strstr(log, "m=T "));
+	free(log);
+	t_setup(&t, NULL);
+	t_run(&t, steps, 5, 0, 0, 0);
+	assert_int_equal(t.run.detached, 0);
+	/* Two lines that were no request, one answered. */
+	assert_int_equal(t.run.anomalies, 3);
+	assert_string_equal(t.run.last_anomaly, "RESPONSE_TO_INVALID_REQUEST");
+	assert_string_equal(t.run.last_reason, "response 400 to a line that was not a request");
 	t_teardown(&t);
 }
 
@@ -878,6 +996,79 @@ static void test_http1_header_caps(void **state)
 		assert_non_null(strstr(t.run.log, "req{p=2 hdrs=8 "));
 		t_teardown(&t);
 	}
+}
+
+/* A header line past http.max-line is dropped with its own event, not the header count's. */
+static void test_http1_long_header_line(void **state)
+{
+	aw_config_t cfg;
+	char req[4096];
+	int n;
+	t_ctx_t t;
+
+	(void)state;
+	config_default(&cfg);
+	cfg.http.max_line = 1024;
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: h\r\nCookie: ");
+	memset(req + n, 'c', 2000);
+	n += 2000;
+	n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\nAccept: */*\r\n\r\n");
+	{
+		const t_step_t steps[] = {
+			DN(0, req, (size_t)n),
+			D(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+			CLOSE(0),
+			CLOSE(1),
+		};
+
+		t_setup(&t, &cfg);
+		t_run(&t, steps, 4, 0, 0, 0);
+		assert_int_equal(t.run.records, 1);
+		assert_int_equal(t.run.anomalies, 1);
+		assert_string_equal(t.run.last_anomaly, "REQUEST_FIELD_TOO_LONG");
+		assert_string_equal(t.run.last_reason,
+				    "header line longer than http.max-line was dropped");
+		assert_non_null(strstr(t.run.log, "flags=120 m=GET"));
+		assert_non_null(strstr(t.run.log, "req{p=2 hdrs=2 Host:h Accept:*/* "));
+		t_run(&t, steps, 4, 2, 0, 0);
+		assert_int_equal(t.run.anomalies, 1);
+		assert_string_equal(t.run.last_anomaly, "REQUEST_FIELD_TOO_LONG");
+		t_teardown(&t);
+	}
+}
+
+/* An HTTP/0.9 request ends with its line, not when the close (or a next line) confirms it:
+ * its latency counts from there. */
+static void test_http09_request_end(void **state)
+{
+	const uint64_t t0 = 1700000000000000ull;
+	void *st;
+	t_ctx_t t;
+	api_call_t *c;
+
+	(void)state;
+	t_setup(&t, NULL);
+	t.run.keep_next = 1;
+	st = http1_dissector.state_new(t.ctx, &t.flow);
+	t.env.now_us = t0;
+	assert_int_equal(http1_dissector.on_data(st, 0, (const uint8_t *)"GET /old\r\n", 10), 0);
+	http1_dissector.on_packet(st, 0);
+	t.env.now_us = t0 + 5000;
+	assert_int_equal(http1_dissector.on_data(st, 1, (const uint8_t *)"<html>", 6), 0);
+	http1_dissector.on_packet(st, 1);
+	t.env.now_us = t0 + 9000;
+	http1_dissector.on_close(st, 1);
+	http1_dissector.on_packet(st, 1);
+	http1_dissector.on_close(st, 0);
+	http1_dissector.on_packet(st, 0);
+	http1_dissector.state_free(st);
+	c = t.run.keep;
+	assert_non_null(c);
+	assert_int_equal(c->req.first_us, t0);
+	assert_int_equal(c->req.end_us, t0);
+	assert_int_equal(c->resp.first_us, t0 + 5000);
+	assert_int_equal(c->flags & API_CALL_F_INCOMPLETE, 0);
+	t_teardown(&t);
 }
 
 static void test_http1_long_start_line(void **state)
@@ -1370,6 +1561,11 @@ int main(void)
 		cmocka_unit_test(test_http1_gap_in_body),
 		cmocka_unit_test(test_http1_gap_resync),
 		cmocka_unit_test(test_http1_malformed),
+		cmocka_unit_test(test_http1_invalid_lengths),
+		cmocka_unit_test(test_http1_invalid_length_response),
+		cmocka_unit_test(test_http1_cruft_line),
+		cmocka_unit_test(test_http1_long_header_line),
+		cmocka_unit_test(test_http09_request_end),
 		cmocka_unit_test(test_http1_smuggling_anomalies),
 		cmocka_unit_test(test_http1_arena_growth),
 		cmocka_unit_test(test_http1_header_caps),
