@@ -436,8 +436,11 @@ static int spec_schema_enum(spec_build_t *b, const endpoint_spec__node_t *map,
 		s->enums = endpoint_spec__alloc(&b->spec->arena, sizeof(*s->enums));
 		if (!s->enums)
 			return spec_nomem(b);
-		s->enums[0] = (endpoint_spec__enum_t){
-			c->str, c->len, c->kind == ENDPOINT_SPEC__N_STRING || !!s->types};
+		s->enums[0].text = endpoint_spec__strdup(&b->spec->arena, c->str, c->len);
+		if (!s->enums[0].text)
+			return spec_nomem(b);
+		s->enums[0].len = c->len;
+		s->enums[0].is_string = c->kind == ENDPOINT_SPEC__N_STRING || !!s->types;
 		s->nenum = 1;
 		s->flags |= ENDPOINT_SPEC__S_ENUM;
 		return 0;
@@ -523,7 +526,6 @@ static int spec_schema_props(spec_build_t *b, const endpoint_spec__node_t *map,
 		return spec_nomem(b);
 	for (m = p->first; m && rc == 0; m = m->next) {
 		spec_push(b, m->key, m->key_len);
-		s->props[i].name = m->key; /* doc strings are copied below */
 		s->props[i].name = endpoint_spec__strdup(&b->spec->arena, m->key, m->key_len);
 		s->props[i].len = m->key_len;
 		rc = s->props[i].name ? spec_schema(b, m->value, &s->props[i].schema)
