@@ -164,6 +164,7 @@ spec_fail(spec_build_t *b, const endpoint_spec__node_t *n, int rc, const char *f
 			 what);
 	else
 		snprintf(b->errbuf, b->errlen, "%s: %s: %s", b->name, ptr, what);
+	endpoint_spec__one_line(b->errbuf);
 	return rc;
 }
 
@@ -177,6 +178,7 @@ static void spec_warn(spec_build_t *b, const char *what)
 		if (snprintf(info->first_warning, sizeof(info->first_warning), "%s: %s", ptr,
 			     what) < 0)
 			info->first_warning[0] = '\0';
+		endpoint_spec__one_line(info->first_warning);
 	}
 }
 
@@ -1673,6 +1675,7 @@ int endpoint_spec_load_mem(endpoint_spec_t **out, const char *name, const char *
 	}
 	if (len > lim->max_file) {
 		snprintf(errbuf, errlen, "%s: larger than %zu bytes", name, lim->max_file);
+		endpoint_spec__one_line(errbuf);
 		return AW_ELIMIT;
 	}
 	rc = endpoint_spec__doc_parse(&doc, name, data, len, lim, acct, errbuf, errlen);

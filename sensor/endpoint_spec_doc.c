@@ -101,12 +101,24 @@ typedef struct doc_build {
 	size_t errlen;
 } doc_build_t;
 
+/* Errors are one line: control bytes (a parser quoting the input, a key with a newline) are
+ * written as spaces. */
+void endpoint_spec__one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static int doc_error(doc_build_t *b, uint32_t line, uint32_t col, int rc, const char *what)
 {
-	if (line)
+	if (line && col)
 		snprintf(b->errbuf, b->errlen, "%s:%u:%u: %s", b->name, line, col, what);
+	else if (line)
+		snprintf(b->errbuf, b->errlen, "%s:%u: %s", b->name, line, what);
 	else
 		snprintf(b->errbuf, b->errlen, "%s: %s", b->name, what);
+	endpoint_spec__one_line(b->errbuf);
 	return rc;
 }
 

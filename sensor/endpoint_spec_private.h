@@ -76,6 +76,9 @@ int endpoint_spec__doc_parse(endpoint_spec__doc_t *doc, const char *name, const 
 			     char *errbuf, size_t errlen);
 void endpoint_spec__doc_free(endpoint_spec__doc_t *doc);
 
+/* Replaces control bytes by spaces, so that an error message stays one line. */
+void endpoint_spec__one_line(char *s);
+
 /* The value of key in a map node; NULL when absent or node is not a map. */
 endpoint_spec__node_t *endpoint_spec__get(const endpoint_spec__node_t *map, const char *key);
 
