@@ -9,6 +9,9 @@ pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
 pkg_check_modules(NDPI REQUIRED IMPORTED_TARGET libndpi)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
+# jansson reads JSON OpenAPI specs: libyaml (YAML 1.1) refuses valid JSON such as escaped
+# surrogate pairs and keys longer than 1024 bytes.
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 

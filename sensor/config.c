@@ -135,6 +135,8 @@ static const config_key_t config_keys[] = {
 	{"inventory.trusted-proxies", CONFIG_STRING, CFG(trusted_proxies), 0,
 	 sizeof(((aw_config_t *)0)->trusted_proxies),
 	 "proxies (CIDR list) whose X-Forwarded-For / Forwarded headers name the client"},
+	{"inventory.spec", CONFIG_STRING, CFG(spec_path), 0, sizeof(((aw_config_t *)0)->spec_path),
+	 "OpenAPI 3.x document (YAML or JSON) of the declared API (default: none)"},
 	{"privacy.hash-key", CONFIG_KEY128, CFG(http_out.hash_key), 0, 0,
 	 "32 hex digits: key of the hashes that replace secrets (set your own)"},
 };

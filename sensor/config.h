@@ -41,6 +41,7 @@ typedef struct aw_config {
 	uint32_t l7_max_packets;
 	int inventory_enabled; /* inventory.enabled: templates, principals, catalogue */
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
+	char spec_path[1024]; /* inventory.spec: OpenAPI document of the declared API, or "" */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;

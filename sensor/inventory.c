@@ -11,6 +11,7 @@
 
 struct inventory {
 	mem_account_t *acct;
+	const endpoint_spec_t *spec; /* the declared API, or NULL */
 	path_template_ctx_t *templates;
 	principal_config_t pcfg;
 	principal_t principal; /* the last call's, lent to it through call->principal */
@@ -18,8 +19,8 @@ struct inventory {
 	inventory_counters_t counters;
 };
 
-int inventory_new(inventory_t **out, const aw_config_t *cfg, mem_account_t *acct, char *errbuf,
-		  size_t errlen)
+int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec_t *spec,
+		  mem_account_t *acct, char *errbuf, size_t errlen)
 {
 	path_template_config_t tcfg;
 	inventory_t *inv;
@@ -30,6 +31,7 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, mem_account_t *acct
 	if (!inv)
 		return AW_ENOMEM;
 	inv->acct = acct;
+	inv->spec = spec;
 	inv->memo = mem_calloc(acct, sizeof(*inv->memo));
 	if (!inv->memo) {
 		mem_free(acct, inv, sizeof(*inv));

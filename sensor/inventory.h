@@ -15,6 +15,7 @@
 
 #include "api_call.h"
 #include "config.h"
+#include "endpoint_spec.h"
 #include "path_template.h"
 #include "mem.h"
 
@@ -28,10 +29,11 @@ typedef struct inventory_counters {
 
 typedef struct inventory inventory_t;
 
-/* Creates the stage; its state is charged to acct. AW_ECONFIG with a message in errbuf when a
+/* Creates the stage; its state is charged to acct. spec is the declared API (NULL: none),
+ * borrowed, read-only, and outliving the stage. AW_ECONFIG with a message in errbuf when a
  * setting (trusted proxies) does not parse. */
-int inventory_new(inventory_t **out, const aw_config_t *cfg, mem_account_t *acct, char *errbuf,
-		  size_t errlen);
+int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec_t *spec,
+		  mem_account_t *acct, char *errbuf, size_t errlen);
 void inventory_free(inventory_t *inv);
 
 /* Sets call->endpoint and call->principal. The slices stay valid until the next call. */

@@ -4,8 +4,8 @@
  * Reads options into the configuration (read-only from then on), opens the inputs (capture
  * files in order, or one live interface), feeds each packet to the pipeline, and on the end of
  * the input or on SIGINT/SIGTERM ends every flow, writes the final stats event and prints a
- * summary on stderr. Exit status: 0 on success, 1 when an input or output cannot be used,
- * 2 on a usage error.
+ * summary on stderr. Exit status: 0 on success, 1 when an input, the spec (--spec) or the
+ * output cannot be used, 2 on a usage error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +44,9 @@ static void main_usage(FILE *fp)
 		"  -r, --read FILE...      replay pcap / pcapng captures, gzip-compressed or not\n"
 		"  -i, --interface IFACE   live capture (SPAN / mirror port)\n"
 		"  -f, --filter BPF        capture filter (tcpdump syntax)\n"
+		"Declared API:\n"
+		"  --spec FILE             OpenAPI 3.x document (YAML or JSON) of the API the\n"
+		"                          traffic should follow (setting inventory.spec)\n"
 		"Output:\n"
 		"  --eve PATH              EVE JSON output ('-' for stdout); default ./eve.json\n"
 		"Settings:\n"
@@ -63,7 +66,8 @@ enum main_long_opt {
 	MAIN_OPT_SET,
 	MAIN_OPT_LIST_SETTINGS,
 	MAIN_OPT_PROGRESS,
-	MAIN_OPT_NO_PROGRESS
+	MAIN_OPT_NO_PROGRESS,
+	MAIN_OPT_SPEC
 };
 
 static const struct option main_options[] = {
@@ -71,6 +75,7 @@ static const struct option main_options[] = {
 	{"interface", required_argument, NULL, 'i'},
 	{"filter", required_argument, NULL, 'f'},
 	{"eve", required_argument, NULL, MAIN_OPT_EVE},
+	{"spec", required_argument, NULL, MAIN_OPT_SPEC},
 	{"config", required_argument, NULL, 'c'},
 	{"set", required_argument, NULL, MAIN_OPT_SET},
 	{"list-settings", no_argument, NULL, MAIN_OPT_LIST_SETTINGS},
@@ -85,6 +90,7 @@ static const struct option main_options[] = {
 
 typedef struct main_opts {
 	const char *config_file;
+	const char *spec; /* --spec: applied after the settings, so that it wins */
 	const char *sets[64];
 	int nsets;
 	int quiet;
@@ -122,6 +128,9 @@ static int main_parse(int argc, char **argv, aw_config_t *cfg, main_opts_t *opts
 			break;
 		case 'c':
 			opts->config_file = optarg;
+			break;
+		case MAIN_OPT_SPEC:
+			opts->spec = optarg;
 			break;
 		case MAIN_OPT_SET:
 			if (opts->nsets >= 64) {
@@ -196,6 +205,10 @@ static int main_apply_settings(aw_config_t *cfg, const main_opts_t *opts)
 			fprintf(stderr, "apiwatch: %s\n", err);
 			return -1;
 		}
+	}
+	if (opts->spec && config_set(cfg, "inventory.spec", opts->spec, err) < 0) {
+		fprintf(stderr, "apiwatch: --spec: %s\n", err);
+		return -1;
 	}
 	return 0;
 }
@@ -338,6 +351,28 @@ static void main_summary(const pipeline_t *pl, const aw_config_t *cfg, double se
 		fprintf(stderr,
 			"apiwatch: packet processing waited %llu times for the EVE writer\n",
 			(unsigned long long)s.output_waits);
+	if (cfg->verbose && pipeline_spec(pl)) {
+		const endpoint_spec_info_t *in = endpoint_spec_info(pipeline_spec(pl));
+
+		fprintf(stderr,
+			"apiwatch: spec %s (OpenAPI %s): %u operations on %u paths, %u deprecated, "
+			"%u base paths, %u schemas\n",
+			in->name, in->openapi, in->operations, in->paths, in->deprecated, in->bases,
+			in->schemas);
+	}
+}
+
+/* Says once at start-up what a loaded spec left out, so that a partial check is known. */
+static void main_spec_warnings(const pipeline_t *pl)
+{
+	const endpoint_spec_info_t *in;
+
+	if (!pipeline_spec(pl))
+		return;
+	in = endpoint_spec_info(pipeline_spec(pl));
+	if (in->warnings)
+		fprintf(stderr, "apiwatch: warning: %s: %u things not checked; first: %s\n",
+			in->name, in->warnings, in->first_warning);
 }
 
 int main(int argc, char **argv)
@@ -377,6 +412,8 @@ int main(int argc, char **argv)
 		capture_close(live);
 		return rc == AW_ECONFIG ? 2 : 1;
 	}
+	if (!opts.quiet)
+		main_spec_warnings(pl);
 	progress = cfg.progress < 0 ? isatty(STDERR_FILENO) : cfg.progress;
 	t0 = main_monotonic();
 	if (live) {

@@ -411,6 +411,15 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 	pl->denv.emit = pipeline_emit_cb;
 	pl->denv.anomaly = pipeline_anomaly_cb;
 	pl->denv.ud = pl;
+	/* The declared API first: a bad spec fails before any output file is made. */
+	if (cfg->spec_path[0]) {
+		rc = endpoint_spec_load_file(&pl->spec, cfg->spec_path, NULL,
+					     &pl->mem[PIPELINE_MEM_INVENTORY], errbuf, errlen);
+		if (rc < 0) {
+			pipeline_free(pl);
+			return rc;
+		}
+	}
 	rc = decode_ctx_new(&pl->decode, &cfg->decode, &pl->mem[PIPELINE_MEM_DEFRAG]);
 	if (rc == 0)
 		rc = flow_table_new(&pl->flows, &cfg->flow, &pl->mem[PIPELINE_MEM_FLOW],
@@ -429,9 +438,10 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		pipeline_free(pl);
 		return rc;
 	}
-	rc = cfg->inventory_enabled ? inventory_new(&pl->inv, cfg, &pl->mem[PIPELINE_MEM_INVENTORY],
-						    errbuf, errlen)
-				    : 0;
+	rc = cfg->inventory_enabled
+		     ? inventory_new(&pl->inv, cfg, pl->spec, &pl->mem[PIPELINE_MEM_INVENTORY],
+				     errbuf, errlen)
+		     : 0;
 	if (rc < 0) {
 		pipeline_free(pl);
 		return rc;
@@ -459,12 +469,18 @@ void pipeline_free(pipeline_t *pl)
 			dissector_table[i]->ctx_free(pl->dctx[i]);
 	output_http_free(pl->http_out);
 	inventory_free(pl->inv);
+	endpoint_spec_free(pl->spec);
 	pipeline_probe_pool_free(pl);
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);
 	decode_ctx_free(pl->decode);
 	output_free(pl->out);
 	free(pl);
+}
+
+const endpoint_spec_t *pipeline_spec(const pipeline_t *pl)
+{
+	return pl->spec;
 }
 
 void pipeline_set_input(pipeline_t *pl, const char *name)

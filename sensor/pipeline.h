@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "config.h"
+#include "endpoint_spec.h"
 #include "packet.h"
 
 /* Memory accounts of the pipeline's subsystems (stats.api.memory). */
@@ -48,6 +49,9 @@ void pipeline_set_capture_stats(pipeline_t *pl, const capture_stats_t *cs);
 void pipeline_finish(pipeline_t *pl);
 
 void pipeline_free(pipeline_t *pl);
+
+/* The declared API loaded from inventory.spec, or NULL when none was given. Read-only. */
+const endpoint_spec_t *pipeline_spec(const pipeline_t *pl);
 
 /* Totals for the summary printed at exit. */
 typedef struct pipeline_summary {

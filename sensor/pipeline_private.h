@@ -6,6 +6,7 @@
 
 #include "decode.h"
 #include "dissector.h"
+#include "endpoint_spec.h"
 #include "flow.h"
 #include "inventory.h"
 #include "l7_classify.h"
@@ -35,6 +36,7 @@ struct pipeline {
 	tcp_reassembly_t *tcp;
 	l7_ctx_t *l7;
 	output_t *out;
+	endpoint_spec_t *spec; /* the declared API (inventory.spec), or NULL */
 	inventory_t *inv;
 	output_http_t *http_out; /* http / anomaly event writer */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */

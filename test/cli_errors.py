@@ -2,8 +2,9 @@
 """The command line's errors: each is one clear line on stderr and a non-zero exit.
 
 Covers a missing file, an unreadable file, a file that is not a capture, a bad BPF filter, a
-missing interface, a bad setting, a bad configuration file, an unwritable EVE path and usage
-errors; and the good paths --help, --version and --list-settings.
+missing interface, a bad setting, a bad configuration file, an unwritable EVE path, bad
+OpenAPI specs (--spec) and usage errors; and the good paths --help, --version,
+--list-settings and a good spec.
 """
 import argparse, os, subprocess, sys, tempfile
 
@@ -33,6 +34,10 @@ def main():
     with open(goodyaml, 'w') as f:
         f.write('flow:\n  memcap: 16mb\n  timeout:\n    tcp:\n      new: 30s\nstats:\n  interval: 0\n')
     eve = os.path.join(tmp, 'eve.json')
+    specs = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'specs')
+    emptyspec = os.path.join(tmp, 'empty.yaml')
+    open(emptyspec, 'w').close()
+    run_good = ['-r', good or notcap, '--eve', eve]
     cases = [
         # (args, expected exit, text expected in the one stderr line)
         (['-r', os.path.join(tmp, 'missing.pcap')], 1, 'No such file'),
@@ -47,6 +52,18 @@ def main():
          2, 'trusted-proxies'),
         (['-r', good or notcap, '--eve', os.path.join(tmp, 'no/such/dir/eve.json')], 1,
          'cannot open EVE output'),
+        (run_good + ['--spec', os.path.join(tmp, 'missing.yaml')], 1, 'missing.yaml: No such file'),
+        (run_good + ['--spec', tmp], 1, 'Is a directory'),
+        (run_good + ['--spec', emptyspec], 1, 'empty.yaml: empty file'),
+        (run_good + ['--spec', notcap], 1, 'notes.txt:1:1: #: not an OpenAPI document'),
+        (run_good + ['--spec', os.path.join(specs, 'not-yaml.yaml')], 1,
+         'not-yaml.yaml:4:8: not valid YAML'),
+        (run_good + ['--spec', os.path.join(specs, 'bad-in.yaml')], 1,
+         "bad-in.yaml:8:15: #/paths/~1x/get/parameters/0: 'in' must be"),
+        (run_good + ['--spec', os.path.join(specs, 'ref-loop.yaml')], 1, '$ref chain longer'),
+        (run_good + ['--spec', os.path.join(specs, 'swagger2.yaml')], 1, 'Swagger 2.0'),
+        (run_good + ['--set', 'inventory.spec=' + 'x' * 2000], 2, 'inventory.spec'),
+        (['-r', 'x.pcap', '--spec'], 2, 'Usage'),
         ([], 2, 'give either'),
         (['-r', 'x.pcap', '-i', 'lo'], 2, 'give either'),
         (['--no-such-option'], 2, 'Usage'),
@@ -68,7 +85,14 @@ def main():
         ok = rc == 0 and os.path.getsize(eve) > 0
         print('%s config file accepted -> %d' % ('ok  ' if ok else 'FAIL', rc))
         failures += not ok
-    print('%d passed, %d failed' % (len(cases) + 3 + (1 if good else 0) - failures, failures))
+    if good:
+        for spec in ('petstore.yaml', 'library.json'):
+            rc, out, err = run(a.apiwatch, ['-r', good, '-q', '--eve', eve, '--spec',
+                                            os.path.join(specs, spec)])
+            ok = rc == 0 and err.strip() == ''
+            print('%s spec %s accepted -> %d %r' % ('ok  ' if ok else 'FAIL', spec, rc, err))
+            failures += not ok
+    print('%d passed, %d failed' % (len(cases) + 3 + (3 if good else 0) - failures, failures))
     return 1 if failures else 0
 
 
