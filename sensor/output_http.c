@@ -175,17 +175,21 @@ void output_http_redact(const output_http_config_t *cfg, const char *v, size_t n
 	out[25] = '\0';
 }
 
-/* Query parameter names whose values are credentials: every secret header-name fragment,
- * plus short names that APIs use for keys and signatures. */
-static int output_http_param_is_secret(const char *name, size_t n)
+/* Query parameters whose values are credentials: every secret header-name fragment, short
+ * names APIs use for credentials, and "key" when its value is long enough to be an API key
+ * (Google's key=AIza..., 39 characters) rather than a plain word (YouTube's key=yt1). Signed
+ * URLs' signature= parameters are left as sent: analysts match on them, like Suricata and
+ * Zeek, and they expire. */
+static int output_http_param_is_secret(const char *name, size_t n, size_t vlen)
 {
 	static const struct {
 		const char *s;
 		uint8_t len;
-	} exact[] = {{"key", 3},       {"auth", 4}, {"jwt", 3},	 {"sig", 3},
-		     {"signature", 9}, {"pwd", 3},  {"pass", 4}, {"sid", 3}};
+	} exact[] = {{"auth", 4}, {"jwt", 3}, {"pwd", 3}, {"pass", 4}, {"sid", 3}};
 	size_t i;
 
+	if (output_http_eq_lower(name, n, "key", 3))
+		return vlen >= 16;
 	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
 		if (output_http_eq_lower(name, n, exact[i].s, exact[i].len))
 			return 1;
@@ -205,7 +209,8 @@ size_t output_http_redact_url(const output_http_config_t *cfg, const char *url, 
 		const char *amp = memchr(p, '&', (size_t)(end - p)), *e = amp ? amp : end;
 		const char *eq = memchr(p, '=', (size_t)(e - p));
 
-		if (eq && eq + 1 < e && output_http_param_is_secret(p, (size_t)(eq - p)))
+		if (eq && eq + 1 < e &&
+		    output_http_param_is_secret(p, (size_t)(eq - p), (size_t)(e - eq - 1)))
 			break;
 		p = e + 1;
 	}
@@ -220,7 +225,8 @@ size_t output_http_redact_url(const output_http_config_t *cfg, const char *url, 
 		const char *eq = memchr(p, '=', (size_t)(e - p));
 		size_t seg = (size_t)(e - p) + (amp ? 1 : 0);
 
-		if (eq && eq + 1 < e && output_http_param_is_secret(p, (size_t)(eq - p))) {
+		if (eq && eq + 1 < e &&
+		    output_http_param_is_secret(p, (size_t)(eq - p), (size_t)(e - eq - 1))) {
 			size_t keep = (size_t)(eq + 1 - p);
 
 			if (len + keep + 26 + 1 > cap)

@@ -1303,8 +1303,8 @@ static void test_http1_redaction(void **state)
 static void test_http1_redact_url(void **state)
 {
 	static const char *const keep[] = {
-		"/a/b", "/a?x=1&y=2", "/a?monkey=1&keys=2", "/a?password=", "/a?token",
-		"/a?",	NULL};
+		"/a/b",	    "/a?x=1&y=2", "/a?monkey=1&keys=2",		"/a?password=",
+		"/a?token", "/a?",	  "/v?key=yt1&signature=83.D1", NULL};
 	output_http_config_t hc;
 	char out[256], red[32], want[256];
 	size_t n;
@@ -1320,12 +1320,15 @@ static void test_http1_redact_url(void **state)
 	snprintf(want, sizeof(want), "/v1/cars?vin=1&api_key=%s&x=2", red);
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(out, want, n);
-	n = output_http_redact_url(&hc, "/l?Access_Token=tok&sig=zz", 26, out, sizeof(out));
+	n = output_http_redact_url(&hc, "/l?Access_Token=tok&pwd=zz", 26, out, sizeof(out));
 	assert_true(n > 0 && n != OUTPUT_HTTP_URL_TOO_LONG);
 	assert_null(memmem(out, n, "tok", 3));
 	assert_null(memmem(out, n, "zz", 2));
 	assert_non_null(memmem(out, n, "/l?Access_Token=redacted:", 25));
-	assert_int_equal(output_http_redact_url(&hc, "/l?key=abcdef", 13, out, 20),
+	n = output_http_redact_url(&hc, "/m?key=AIzaSyD-0123456789qwerty", 30, out, sizeof(out));
+	assert_true(n > 0 && n != OUTPUT_HTTP_URL_TOO_LONG);
+	assert_null(memmem(out, n, "AIza", 4));
+	assert_int_equal(output_http_redact_url(&hc, "/l?token=abcdef", 15, out, 20),
 			 OUTPUT_HTTP_URL_TOO_LONG);
 }
 
