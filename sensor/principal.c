@@ -27,6 +27,8 @@ typedef struct principal_scan {
 	uint64_t hash[PRINCIPAL_KINDS];
 	uint8_t have[PRINCIPAL_KINDS];
 	uint8_t auth[PRINCIPAL_KINDS]; /* enum principal_auth of each slot's credential */
+	uint8_t token_hash_ok; /* token_hash holds the bearer token's hash (from the memo) */
+	uint64_t token_hash;
 } principal_scan_t;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -258,6 +260,7 @@ static void principal_memo_fill(const principal_scan_t *ps, principal_memo_slot_
 	memcpy(s->claims, scratch.claims, sizeof(s->claims));
 	s->offered = sps.have[PRINCIPAL_JWT];
 	s->hash = sps.hash[PRINCIPAL_JWT];
+	s->token_hash = principal_hash(ps->cfg, PRINCIPAL_BEARER, t, n, NULL, 0);
 	memcpy(s->token, t, n);
 	memcpy(s->key, ps->cfg->hash_key, sizeof(s->key));
 	s->len = (uint16_t)n;
@@ -294,6 +297,8 @@ static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum pri
 		principal_memo_fill(ps, s, t, n, auth);
 	}
 	s->used = ++ps->memo->clock;
+	ps->token_hash = s->token_hash;
+	ps->token_hash_ok = 1;
 	first = out->jwt_alg[0] == '\0' && out->nclaims == 0;
 	out->flags |= s->flags;
 	if (out->jwt_alg[0] == '\0')
@@ -355,9 +360,11 @@ static void principal_authorization(principal_scan_t *ps, const char *v, size_t 
 		/* The token itself too: the principal when a JWT names no subject. A JWT principal
 		 * always wins over it, so the token is hashed only when there is none. */
 		if (!ps->have[PRINCIPAL_JWT] && !ps->have[PRINCIPAL_BEARER])
-			principal_offer(
-				ps, PRINCIPAL_BEARER, auth,
-				principal_hash(ps->cfg, PRINCIPAL_BEARER, cred, clen, NULL, 0));
+			principal_offer(ps, PRINCIPAL_BEARER, auth,
+					ps->token_hash_ok
+						? ps->token_hash
+						: principal_hash(ps->cfg, PRINCIPAL_BEARER, cred,
+								 clen, NULL, 0));
 	} else if (slice_ieq(v, slen, "token") || slice_ieq(v, slen, "apikey") ||
 		   slice_ieq(v, slen, "api-key")) {
 		ps->out->auth_seen |= 1u << PRINCIPAL_AUTH_APIKEY_HEADER;
