@@ -261,6 +261,7 @@ static void principal_memo_fill(const principal_scan_t *ps, principal_memo_slot_
 	s->offered = sps.have[PRINCIPAL_JWT];
 	s->hash = sps.hash[PRINCIPAL_JWT];
 	s->token_hash = principal_hash(ps->cfg, PRINCIPAL_BEARER, t, n, NULL, 0);
+	memcpy(&s->tail, t + n - sizeof(s->tail), sizeof(s->tail));
 	memcpy(s->token, t, n);
 	memcpy(s->key, ps->cfg->hash_key, sizeof(s->key));
 	s->len = (uint16_t)n;
@@ -272,6 +273,7 @@ static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum pri
 {
 	principal_t *out = ps->out;
 	principal_memo_slot_t *s, *set;
+	uint64_t tail;
 	unsigned w;
 	int first;
 
@@ -279,8 +281,9 @@ static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum pri
 		return principal_jwt_decode(ps, t, n, auth);
 	set = &ps->memo->slot[principal_memo_index(t, n)];
 	s = NULL;
+	memcpy(&tail, t + n - sizeof(tail), sizeof(tail));
 	for (w = 0; w < PRINCIPAL_MEMO_WAYS; w++) {
-		if (set[w].len == n && memcmp(set[w].token, t, n) == 0 &&
+		if (set[w].len == n && set[w].tail == tail && memcmp(set[w].token, t, n) == 0 &&
 		    memcmp(set[w].key, ps->cfg->hash_key, sizeof(set[w].key)) == 0) {
 			s = &set[w];
 			break;

@@ -180,6 +180,7 @@ typedef struct principal_memo_slot {
 	uint32_t used; /* memo clock at the last use: the least recent of a set goes first */
 	uint64_t hash;
 	uint64_t token_hash; /* the whole token's hash: the principal of an opaque bearer token */
+	uint64_t tail; /* the token's last 8 bytes: tokens of one issuer share their first ones */
 	uint8_t key[SIPHASH_KEY_LEN]; /* the hash key it was made with */
 	char alg[PRINCIPAL_ALG_LEN];
 	char claims[PRINCIPAL_MAX_CLAIMS][PRINCIPAL_CLAIM_LEN];
