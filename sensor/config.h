@@ -14,6 +14,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "endpoint.h"
 #include "flow.h"
 #include "http1.h"
 #include "output.h"
@@ -40,6 +41,7 @@ typedef struct aw_config {
 	output_http_config_t http_out; /* eve.http.*, privacy.hash-key */
 	uint32_t l7_max_packets;
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
+	endpoint_config_t inventory; /* inventory.*: the endpoint catalogue, its files */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;
