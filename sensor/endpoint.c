@@ -253,17 +253,36 @@ int endpoint__write_method(const char *m)
 	       !strcmp(m, "DELETE");
 }
 
+/* Keeps the raw value that gave entry idx, when it fits. */
+static void endpoint_ctype_memo(endpoint_side_t *s, aw_slice_t ct, uint32_t idx)
+{
+	if (ct.len >= sizeof(s->last_raw)) {
+		s->last_len = 0;
+		return;
+	}
+	memcpy(s->last_raw, ct.ptr, ct.len);
+	s->last_len = (uint8_t)ct.len;
+	s->last_idx = (uint8_t)idx;
+}
+
 static void endpoint_add_ctype(endpoint_catalog_t *cat, endpoint_side_t *s, aw_slice_t ct,
 			       uint64_t n)
 {
 	char mt[ENDPOINT_CTYPE_LEN];
 	uint32_t i;
 
-	if (!ct.len || !endpoint__media_type(mt, sizeof(mt), ct.ptr, ct.len))
+	if (!ct.len)
+		return;
+	if (ct.len == s->last_len && memcmp(ct.ptr, s->last_raw, ct.len) == 0) {
+		s->ctypes[s->last_idx].count += n;
+		return;
+	}
+	if (!endpoint__media_type(mt, sizeof(mt), ct.ptr, ct.len))
 		return;
 	for (i = 0; i < s->nctypes; i++) {
 		if (strcmp(s->ctypes[i].type, mt) == 0) {
 			s->ctypes[i].count += n;
+			endpoint_ctype_memo(s, ct, i);
 			return;
 		}
 	}
@@ -273,7 +292,8 @@ static void endpoint_add_ctype(endpoint_catalog_t *cat, endpoint_side_t *s, aw_s
 		return;
 	}
 	memcpy(s->ctypes[s->nctypes].type, mt, sizeof(mt));
-	s->ctypes[s->nctypes++].count = n;
+	s->ctypes[s->nctypes].count = n;
+	endpoint_ctype_memo(s, ct, s->nctypes++);
 }
 
 static void endpoint_add_code(endpoint_catalog_t *cat, endpoint_t *ep, uint16_t code, uint64_t n)
@@ -640,6 +660,31 @@ static void endpoint_scan(endpoint_catalog_t *cat, endpoint_t *ep, const api_cal
 	}
 }
 
+/*
+ * The principal into the callers' estimate. Ids of credentials end in a keyed hash already
+ * ("jwt:p:0123456789abcdef"): its digits are the hash; addresses are hashed here.
+ */
+static void endpoint_caller(const endpoint_catalog_t *cat, endpoint_t *ep, const char *id)
+{
+	const char *p = strstr(id, ":p:");
+	uint64_t h = 0;
+	int i;
+
+	if (p && strlen(p + 3) == 16) {
+		for (i = 3; i < 19; i++) {
+			char c = p[i];
+
+			h = h << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+		}
+	} else {
+		h = siphash24(cat->key, id, strlen(id));
+	}
+	if (h == ep->last_caller)
+		return;
+	ep->last_caller = h;
+	endpoint__hll_add(ep->hll, h);
+}
+
 /* Read in full: the first calls, the calls soon after a schema change, then 1 in sample_rate. */
 static int endpoint_sampled(const endpoint_catalog_t *cat, const endpoint_t *ep)
 {
@@ -669,7 +714,7 @@ endpoint_t *endpoint_catalog_observe(endpoint_catalog_t *cat, const path_templat
 	if (p) {
 		endpoint_auth(cat, ep, p, sampled);
 		if (p->id[0])
-			endpoint__hll_add(ep->hll, siphash24(cat->key, p->id, strlen(p->id)));
+			endpoint_caller(cat, ep, p->id);
 	} else {
 		ep->auth_calls[PRINCIPAL_AUTH_NONE]++;
 	}

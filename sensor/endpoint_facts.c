@@ -50,7 +50,7 @@ void endpoint__hist_add(endpoint_hist_t *h, uint64_t v)
 
 	if (h->b[i] == UINT32_MAX) {
 		for (k = 0; k < ENDPOINT_HIST_BUCKETS; k++)
-			h->b[k] = (h->b[k] + 1) / 2;
+			h->b[k] = (uint32_t)(((uint64_t)h->b[k] + 1) / 2);
 	}
 	h->b[i]++;
 	h->n++;

@@ -58,6 +58,9 @@ typedef struct endpoint_spath {
 
 /* What one direction (request or response) carried. */
 typedef struct endpoint_side {
+	uint8_t last_len; /* the last raw Content-Type value (0: none) and its entry: */
+	uint8_t last_idx; /* messages of an endpoint repeat it, and a compare is cheaper */
+	char last_raw[ENDPOINT_CTYPE_LEN]; /* than taking the media type apart again */
 	uint32_t nctypes;
 	uint64_t ctypes_other; /* messages whose media type found no room */
 	endpoint_ctype_t ctypes[ENDPOINT_MAX_CTYPES];
@@ -91,6 +94,7 @@ struct endpoint {
 	uint64_t changed_at; /* hits when a schema last changed */
 
 	endpoint_hist_t latency_us, resp_bytes;
+	uint64_t last_caller; /* hash of the last principal: a run of calls is added once */
 	uint8_t hll[ENDPOINT_HLL_REGS];
 
 	/* Authentication. */
