@@ -22,7 +22,7 @@
 
 #include "mem.h"
 
-#define JSON_MAX_DEPTH 96 /* documents such as OpenAPI schemas nest deeper than events */
+#define JSON_MAX_DEPTH 32
 
 typedef struct json_buf {
 	char *buf;
