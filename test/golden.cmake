@@ -52,3 +52,10 @@ add_test(NAME live.capture
          COMMAND bash ${CMAKE_SOURCE_DIR}/test/live_capture.sh $<TARGET_FILE:apiwatch>)
 set_tests_properties(live.capture PROPERTIES LABELS live SKIP_RETURN_CODE 77 TIMEOUT 120
                      RUN_SERIAL TRUE)
+
+# The API inventory: --inventory, --openapi (validated against the OpenAPI 3.0 rules the export
+# relies on), api_endpoint events, caps and budgets (test/inventory.py).
+add_test(NAME behaviour.inventory
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/inventory.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
+set_tests_properties(behaviour.inventory PROPERTIES LABELS behaviour TIMEOUT 300)
