@@ -497,6 +497,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 		pl->next_tick_us = ts_us + pl->tick_us;
 		if (pl->cfg->stats_interval_us)
 			pl->next_stats_us = ts_us + pl->cfg->stats_interval_us;
+		pipeline_inventory_tick(pl); /* starts the inventory interval */
 		return;
 	}
 	if (ts_us < pl->now_us) {

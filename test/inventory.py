@@ -13,7 +13,8 @@ Checks:
     credential value appears in any output;
   - both OpenAPI documents are valid OpenAPI 3.0 (openapi_check below: Debian 12 packages no
     OpenAPI validator, so the rules the export relies on are checked here);
-  - inventory.event-budget and inventory.max-endpoints cap and count; an unwritable path is
+  - inventory.event-budget and inventory.max-endpoints cap and count, inventory.interval
+    writes the file as packet time goes by; an unwritable path is
     one clear error line and exit status 1.
 Prints 'N passed, N failed'; exit 1 on any failure.
 """
@@ -433,6 +434,11 @@ def test_limits(apiwatch, pcap, tmp):
     check('limits: endpoint cap counted', len(json.loads(raw_inv)['endpoints']) == 2 and
           st['endpoints']['cap_hits'] > 0, st['endpoints'])
     check('limits: files counted', st['endpoints']['files_written'] == 2, st['endpoints'])
+    ev, _, _ = run(apiwatch, ['-r', pcap, '--set', 'inventory.interval=1s'], tmp, 'ivl')
+    st = [e for e in ev if e['event_type'] == 'stats'][-1]['api']['stats']['inventory']
+    # The capture spans about 2.8 s: files at 1 s and 2 s of packet time, then at exit.
+    check('limits: inventory file every interval of packet time',
+          st['endpoints']['files_written'] == 4, st['endpoints'])
     ev, _, _ = run(apiwatch, ['-r', pcap, '--set', 'inventory.sample-first=1', '--set',
                               'inventory.sample-rate=1000'], tmp, 'smp')
     st = [e for e in ev if e['event_type'] == 'stats'][-1]['api']['stats']['inventory']
