@@ -124,7 +124,7 @@ static const config_key_t config_keys[] = {
 	{"inventory.trusted-proxies", CONFIG_STRING, CFG(trusted_proxies), 0,
 	 sizeof(((aw_config_t *)0)->trusted_proxies),
 	 "proxies (CIDR list) whose X-Forwarded-For / Forwarded headers name the client"},
-	{"inventory.max-endpoints", CONFIG_U32, CFG(inventory.max_endpoints), 1, 1u << 24,
+	{"inventory.max-endpoints", CONFIG_U32, CFG(inventory.max_endpoints), 1, 1u << 20,
 	 "endpoints catalogued; calls of further endpoints are counted, not catalogued"},
 	{"inventory.sample-first", CONFIG_U32, CFG(inventory.sample_first), 0, 1u << 30,
 	 "calls of an endpoint whose bodies, query and headers are all read, at first and "

@@ -238,6 +238,7 @@ endpoint_t **endpoint__sorted(endpoint_catalog_t *cat, size_t *n)
 	for (i = 0; i <= cat->mask && k < cnt; i++)
 		if (cat->slots[i])
 			v[k++] = cat->slots[i];
+	/* The table holds exactly the live endpoints: k == cnt. */
 	qsort(v, k, sizeof(*v), endpoint_cmp);
 	*n = k;
 	return v;
@@ -246,8 +247,7 @@ endpoint_t **endpoint__sorted(endpoint_catalog_t *cat, size_t *n)
 void endpoint__sorted_free(endpoint_catalog_t *cat, endpoint_t **v, size_t n)
 {
 	if (v)
-		mem_free(cat->acct, v, cat->counters.endpoints * sizeof(*v));
-	(void)n;
+		mem_free(cat->acct, v, n * sizeof(*v));
 }
 
 /* ------------------------------------------------------------------------------------------ */
