@@ -16,13 +16,26 @@ static const uint8_t key[SIPHASH_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 
 static mem_account_t macct;
 static endpoint_config_t cfg;
 static endpoint_catalog_t *cat;
-static api_call_t call;
+/* Calls come from a real pool: api_call_body() reads the record's pool slot. */
+static mem_account_t pacct;
+static api_call_pool_t *pool;
+static api_call_t *callp;
 static principal_t pr;
 static api_header_t hdrs[2][4];
 
 static int setup(void **state)
 {
+	api_call_limits_t lim = {.max_headers = 16,
+				 .max_arena = 4096,
+				 .max_body = 4096,
+				 .max_free = 4,
+				 .decompress_ratio = 100};
+
 	(void)state;
+	mem_account_init(&pacct, "dissector", 0);
+	assert_int_equal(api_call_pool_new(&pool, &lim, &pacct), 0);
+	callp = api_call_get(pool);
+	assert_non_null(callp);
 	mem_account_init(&macct, "inventory", 0);
 	endpoint_config_default(&cfg);
 	assert_int_equal(endpoint_catalog_new(&cat, &cfg, key, &macct), 0);
@@ -35,6 +48,10 @@ static int teardown(void **state)
 	endpoint_catalog_free(cat);
 	cat = NULL;
 	assert_int_equal(macct.in_use, 0);
+	memset(callp, 0, sizeof(*callp));
+	api_call_release(callp);
+	api_call_pool_free(pool);
+	assert_int_equal(pacct.in_use, 0);
 	return 0;
 }
 
@@ -58,28 +75,28 @@ static api_call_t *mk(const char *path, uint64_t t_ms, int status, uint64_t lat_
 		      const char *req_ct, const char *req_body, const char *resp_ct,
 		      const char *resp_body)
 {
-	memset(&call, 0, sizeof(call));
-	call.method = sl("GET");
-	call.path = sl(path);
-	call.status = status;
-	call.req.first_us = call.req.end_us = t_ms * 1000;
-	call.req.progress = API_MSG_DONE;
-	call.req.headers = hdrs[0];
-	call.resp.headers = hdrs[1];
-	call.req.content_type = sl(req_ct);
-	call.req.body = sl(req_body);
-	call.req.body_wire_bytes = call.req.body.len;
-	call.req.body_bytes = call.req.body.len;
+	memset(callp, 0, sizeof(*callp));
+	callp->method = sl("GET");
+	callp->path = sl(path);
+	callp->status = status;
+	callp->req.first_us = callp->req.end_us = t_ms * 1000;
+	callp->req.progress = API_MSG_DONE;
+	callp->req.headers = hdrs[0];
+	callp->resp.headers = hdrs[1];
+	callp->req.content_type = sl(req_ct);
+	callp->req.body = sl(req_body);
+	callp->req.body_wire_bytes = callp->req.body.len;
+	callp->req.body_bytes = callp->req.body.len;
 	if (status) {
-		call.resp.progress = API_MSG_DONE;
-		call.resp.first_us = call.req.end_us + lat_us;
-		call.resp.end_us = call.resp.first_us;
-		call.resp.content_type = sl(resp_ct);
-		call.resp.body = sl(resp_body);
-		call.resp.body_wire_bytes = call.resp.body.len;
-		call.resp.body_bytes = call.resp.body.len;
+		callp->resp.progress = API_MSG_DONE;
+		callp->resp.first_us = callp->req.end_us + lat_us;
+		callp->resp.end_us = callp->resp.first_us;
+		callp->resp.content_type = sl(resp_ct);
+		callp->resp.body = sl(resp_body);
+		callp->resp.body_wire_bytes = callp->resp.body.len;
+		callp->resp.body_bytes = callp->resp.body.len;
 	}
-	return &call;
+	return callp;
 }
 
 static const principal_t *who(unsigned auth, const char *id, const char *addr)
@@ -294,12 +311,12 @@ static void test_sensitive_and_risk(void **state)
 					 "{\"card\":\"4111111111111111\"}", "application/json",
 					 "{\"owner\":{\"email\":\"bob@example.org\"}}"),
 				      who(PRINCIPAL_AUTH_NONE, "ip:8.8.8.8", "8.8.8.8"));
-	call.req.nheaders = 2;
+	callp->req.nheaders = 2;
 	ep = endpoint_catalog_observe(
 		cat, &t,
 		mk("/accounts", 2, 500, 10, "application/json", "{}", "application/json", "{}"),
 		who(PRINCIPAL_AUTH_NONE, "ip:8.8.8.8", "8.8.8.8"));
-	call.req.nheaders = 0;
+	callp->req.nheaders = 0;
 	assert_true(ep->req.sens_types & (1u << SENSITIVE_CARD));
 	assert_true(ep->resp.sens_types & (1u << SENSITIVE_EMAIL));
 	/* The credential header is the auth facts' business, not a finding. */
