@@ -220,6 +220,25 @@ static void endpoint_json_params(json_buf_t *jb, const endpoint_t *ep)
 	json_close_array(jb);
 }
 
+/* What the spec-drift stage found, once it has matched or flagged the endpoint. */
+static void endpoint_json_spec(json_buf_t *jb, const endpoint_t *ep)
+{
+	static const char *const kinds[ENDPOINT_SPEC__COUNT] = {"shadow", "zombie", "orphan"};
+	unsigned i, any = ep->spec_op >= 0;
+
+	for (i = 0; i < ENDPOINT_SPEC__COUNT; i++)
+		any |= ep->spec_violations[i] != 0;
+	if (!any)
+		return;
+	json_open_object(jb, "spec");
+	if (ep->spec_op >= 0)
+		json_kv_i64(jb, "operation", ep->spec_op);
+	for (i = 0; i < ENDPOINT_SPEC__COUNT; i++)
+		if (ep->spec_violations[i])
+			json_kv_u64(jb, kinds[i], ep->spec_violations[i]);
+	json_close_object(jb);
+}
+
 static void endpoint_json_risk(json_buf_t *jb, const endpoint_t *ep)
 {
 	endpoint_risk_t r;
@@ -269,6 +288,7 @@ static void endpoint_json_members(const endpoint_t *ep, json_buf_t *jb)
 	json_close_object(jb);
 	if (ep->merged)
 		json_kv_u64(jb, "merged", ep->merged);
+	endpoint_json_spec(jb, ep);
 	endpoint_json_risk(jb, ep);
 }
 
@@ -297,7 +317,7 @@ int endpoint_catalog_write_inventory(endpoint_catalog_t *cat, const char *path,
 		return rc;
 	json_buf_init(&jb, cat->acct, ENDPOINT_JSON_LINE_MAX);
 	v = endpoint__sorted(cat, &n);
-	json_format_time(head, sizeof(head) - 40, generated_us);
+	json_format_time(head, sizeof(head), generated_us);
 	len = strlen(head);
 	endpoint__file_write(&f, "{\"generated\":\"", 14);
 	endpoint__file_write(&f, head, len);

@@ -525,6 +525,13 @@ static void test_writers(void **state)
 	assert_true(strstr(s, "a.example") < strstr(s, "b.example"));
 	assert_non_null(strstr(s, "\"a/\\\"b\":1"));
 	assert_non_null(strstr(s, "\"latency_ms\":{\"p50\":1.920"));
+	assert_null(strstr(s, "\"spec\""));
+	/* The spec-drift stage's slots appear once it fills them. */
+	endpoint_set_spec_op(endpoint_catalog_find(cat, 1), 3);
+	endpoint_count_spec(endpoint_catalog_find(cat, 1), ENDPOINT_SPEC_ZOMBIE);
+	assert_int_equal(endpoint_catalog_write_inventory(cat, inv, 5000000), 0);
+	s = slurp(inv);
+	assert_non_null(strstr(s, "\"spec\":{\"operation\":3,\"zombie\":1}"));
 	assert_int_equal(endpoint_catalog_write_openapi(cat, oa), 0);
 	s = slurp(oa);
 	assert_non_null(strstr(s, "\"openapi\":\"3.0.3\""));
