@@ -727,6 +727,22 @@ static void es_string(endpoint_schema_t *s, uint16_t idx, const char *p, size_t 
 #define ES_ONES 0x0101010101010101ull
 #define ES_HIGH 0x8080808080808080ull
 
+/* Eight bytes as a word whose lowest byte comes first in memory, so that the borrows of the
+ * byte tests below run from earlier bytes to later ones. */
+static inline uint64_t es_load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* Offset of the first byte whose high bit is set in a non-zero mask. */
+#define ES_FIRST_BYTE(m) ((size_t)__builtin_ctzll(m) / 8)
+
 /* The index of the closing quote of the string whose content starts at i; ES_MORE or ES_ERR
  * (a control byte or a bad escape). *esc is set when the string holds escapes. Eight bytes at a
  * time while none of them is a quote, a backslash or a control byte. */
@@ -737,15 +753,18 @@ static size_t es_scan_string(const char *p, size_t n, size_t i, int *esc)
 		uint8_t c;
 
 		while (i + 8 <= n) {
-			uint64_t w, q, b;
+			uint64_t w, q, b, hit;
 
-			memcpy(&w, p + i, 8);
+			w = es_load8(p + i);
 			q = w ^ (ES_ONES * '"');
 			b = w ^ (ES_ONES * '\\');
-			if ((((q - ES_ONES) & ~q) | ((b - ES_ONES) & ~b) |
-			     ((w - ES_ONES * 0x20) & ~w)) &
-			    ES_HIGH)
+			hit = ((q - ES_ONES) & ~q) | ((b - ES_ONES) & ~b) |
+			      ((w - ES_ONES * 0x20) & ~w);
+			if (hit & ES_HIGH) {
+				/* The lowest flagged byte is a true stop: borrows only run upwards. */
+				i += ES_FIRST_BYTE(hit & ES_HIGH);
 				break;
+			}
 			i += 8;
 		}
 		if (i >= n)
@@ -861,6 +880,20 @@ static size_t es_skip(const char *p, size_t n, size_t i)
 	return ES_MORE;
 }
 
+/* memcmp() == 0 for the short lengths of key names, without a call. */
+static inline int es_same(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8)
+		if (es_load8(a + i) != es_load8(b + i))
+			return 0;
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* A key [k, k + len) of the object on frame f: finds the member's node and counts it present in
  * this instance of the object. */
 static void es_key(endpoint_schema_t *s, es_frame_t *f, const char *k, size_t len, int esc)
@@ -874,7 +907,7 @@ static void es_key(endpoint_schema_t *s, es_frame_t *f, const char *k, size_t le
 	cand = f->last == ES_NONE ? s->node[p].first_hint : s->node[f->last].next_hint;
 	nd = cand != ES_NONE ? &s->node[cand] : NULL;
 	if (nd && !esc && nd->name_len == len && nd->kind == ES_MEMBER &&
-	    memcmp(es_name(s, nd), k, len) == 0) {
+	    es_same(es_name(s, nd), k, len)) {
 		c = cand;
 	} else {
 		if (esc) {
