@@ -92,6 +92,34 @@ static size_t es_utf8_len(const uint8_t *p, size_t n)
 /* ------------------------------------------------------------------------------------------ */
 /* Names that look like data */
 
+/* Classes of the bytes of a name. */
+#define ES_N_DIGIT 1
+#define ES_N_HEX 2
+#define ES_N_BAD 4 /* control bytes, quotes, backslash, '@' */
+#define ES_N_HIGH 8 /* from 0x80: the start of a UTF-8 sequence, checked */
+#define ES_N_DASH 16
+
+/* clang-format off */
+static const uint8_t es_name_cls[256] = {
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
+	4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0,
+	0, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+};
+/* clang-format on */
+
 /* Whether a key or parameter name is data rather than a name: empty, "*", too long, control or
  * invalid UTF-8 bytes, quotes, an '@', only digits, four digits or more (ids, dates, UUIDs,
  * addresses), or eight hex digits or more with nothing but hex and dashes. */
@@ -103,21 +131,19 @@ static int es_name_is_data(const char *k, size_t n)
 	if (n == 0 || n > ENDPOINT_SCHEMA_MAX_NAME || (n == 1 && k[0] == '*'))
 		return 1;
 	while (i < n) {
-		uint8_t c = p[i];
+		unsigned c = es_name_cls[p[i]];
 
-		if (c >= 0x80) {
-			size_t l = es_utf8_len(p + i, n - i);
+		if (c & (ES_N_BAD | ES_N_HIGH)) {
+			size_t l = (c & ES_N_HIGH) ? es_utf8_len(p + i, n - i) : 0;
 
 			if (l == 0)
 				return 1;
 			i += l;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '@')
-			return 1;
-		digits += es_digit(c);
-		hex += es_hex(c);
-		dashes += c == '-';
+		digits += c & ES_N_DIGIT;
+		hex += (c >> 1) & 1;
+		dashes += (c >> 4) & 1;
 		i++;
 	}
 	if (digits == n || (digits + 1 == n && k[0] == '-') || digits >= 4)
