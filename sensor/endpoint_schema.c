@@ -92,6 +92,34 @@ static size_t es_utf8_len(const uint8_t *p, size_t n)
 /* ------------------------------------------------------------------------------------------ */
 /* Names that look like data */
 
+/* Classes of the bytes of a name. */
+#define ES_N_DIGIT 1
+#define ES_N_HEX 2
+#define ES_N_BAD 4 /* control bytes, quotes, backslash, '@' */
+#define ES_N_HIGH 8 /* from 0x80: the start of a UTF-8 sequence, checked */
+#define ES_N_DASH 16
+
+/* clang-format off */
+static const uint8_t es_name_cls[256] = {
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
+	4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0,
+	0, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+};
+/* clang-format on */
+
 /* Whether a key or parameter name is data rather than a name: empty, "*", too long, control or
  * invalid UTF-8 bytes, quotes, an '@', only digits, four digits or more (ids, dates, UUIDs,
  * addresses), or eight hex digits or more with nothing but hex and dashes. */
@@ -103,21 +131,19 @@ static int es_name_is_data(const char *k, size_t n)
 	if (n == 0 || n > ENDPOINT_SCHEMA_MAX_NAME || (n == 1 && k[0] == '*'))
 		return 1;
 	while (i < n) {
-		uint8_t c = p[i];
+		unsigned c = es_name_cls[p[i]];
 
-		if (c >= 0x80) {
-			size_t l = es_utf8_len(p + i, n - i);
+		if (c & (ES_N_BAD | ES_N_HIGH)) {
+			size_t l = (c & ES_N_HIGH) ? es_utf8_len(p + i, n - i) : 0;
 
 			if (l == 0)
 				return 1;
 			i += l;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '@')
-			return 1;
-		digits += es_digit(c);
-		hex += es_hex(c);
-		dashes += c == '-';
+		digits += c & ES_N_DIGIT;
+		hex += (c >> 1) & 1;
+		dashes += (c >> 4) & 1;
 		i++;
 	}
 	if (digits == n || (digits + 1 == n && k[0] == '-') || digits >= 4)
@@ -727,6 +753,22 @@ static void es_string(endpoint_schema_t *s, uint16_t idx, const char *p, size_t 
 #define ES_ONES 0x0101010101010101ull
 #define ES_HIGH 0x8080808080808080ull
 
+/* Eight bytes as a word whose lowest byte comes first in memory, so that the borrows of the
+ * byte tests below run from earlier bytes to later ones. */
+static inline uint64_t es_load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* Offset of the first byte whose high bit is set in a non-zero mask. */
+#define ES_FIRST_BYTE(m) ((size_t)__builtin_ctzll(m) / 8)
+
 /* The index of the closing quote of the string whose content starts at i; ES_MORE or ES_ERR
  * (a control byte or a bad escape). *esc is set when the string holds escapes. Eight bytes at a
  * time while none of them is a quote, a backslash or a control byte. */
@@ -737,15 +779,18 @@ static size_t es_scan_string(const char *p, size_t n, size_t i, int *esc)
 		uint8_t c;
 
 		while (i + 8 <= n) {
-			uint64_t w, q, b;
+			uint64_t w, q, b, hit;
 
-			memcpy(&w, p + i, 8);
+			w = es_load8(p + i);
 			q = w ^ (ES_ONES * '"');
 			b = w ^ (ES_ONES * '\\');
-			if ((((q - ES_ONES) & ~q) | ((b - ES_ONES) & ~b) |
-			     ((w - ES_ONES * 0x20) & ~w)) &
-			    ES_HIGH)
+			hit = ((q - ES_ONES) & ~q) | ((b - ES_ONES) & ~b) |
+			      ((w - ES_ONES * 0x20) & ~w);
+			if (hit & ES_HIGH) {
+				/* The lowest flagged byte is a true stop: borrows only run upwards. */
+				i += ES_FIRST_BYTE(hit & ES_HIGH);
 				break;
+			}
 			i += 8;
 		}
 		if (i >= n)
@@ -861,6 +906,20 @@ static size_t es_skip(const char *p, size_t n, size_t i)
 	return ES_MORE;
 }
 
+/* memcmp() == 0 for the short lengths of key names, without a call. */
+static inline int es_same(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8)
+		if (es_load8(a + i) != es_load8(b + i))
+			return 0;
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* A key [k, k + len) of the object on frame f: finds the member's node and counts it present in
  * this instance of the object. */
 static void es_key(endpoint_schema_t *s, es_frame_t *f, const char *k, size_t len, int esc)
@@ -874,7 +933,7 @@ static void es_key(endpoint_schema_t *s, es_frame_t *f, const char *k, size_t le
 	cand = f->last == ES_NONE ? s->node[p].first_hint : s->node[f->last].next_hint;
 	nd = cand != ES_NONE ? &s->node[cand] : NULL;
 	if (nd && !esc && nd->name_len == len && nd->kind == ES_MEMBER &&
-	    memcmp(es_name(s, nd), k, len) == 0) {
+	    es_same(es_name(s, nd), k, len)) {
 		c = cand;
 	} else {
 		if (esc) {
