@@ -288,6 +288,11 @@ static int openapi_ctype_is_json(const char *t)
 	return strstr(t, "json") != NULL;
 }
 
+static int openapi_ctype_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 /* The union of the operation's media types of one direction, sorted. */
 static size_t openapi_ctypes(const openapi_op_t *op, int dir, char out[][ENDPOINT_CTYPE_LEN])
 {
@@ -304,7 +309,7 @@ static size_t openapi_ctypes(const openapi_op_t *op, int dir, char out[][ENDPOIN
 				memcpy(out[n++], s->ctypes[i].type, ENDPOINT_CTYPE_LEN);
 		}
 	}
-	qsort(out, n, ENDPOINT_CTYPE_LEN, (int (*)(const void *, const void *))strcmp);
+	qsort(out, n, ENDPOINT_CTYPE_LEN, openapi_ctype_cmp);
 	return n;
 }
 
@@ -581,7 +586,8 @@ int endpoint_catalog_write_openapi(endpoint_catalog_t *cat, const char *path)
 		    "Endpoints, parameters, bodies and credentials learned from passive traffic.");
 	json_close_object(&d->jb);
 	openapi_write_servers(d, v, n);
-	qsort(v, n, sizeof(*v), openapi_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), openapi_cmp);
 	openapi_write_paths(d, v, n);
 	openapi_write_schemes(d);
 	rc = json_end(&d->jb);
