@@ -288,6 +288,27 @@ static int openapi_ctype_is_json(const char *t)
 	return strstr(t, "json") != NULL;
 }
 
+/* type/subtype of RFC 9110 tokens: traffic also carries broken Content-Type values, which the
+ * inventory keeps as seen but an OpenAPI content map cannot take. */
+static int openapi_media_ok(const char *t)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+	size_t i, slash = 0, nslash = 0;
+
+	for (i = 0; t[i]; i++) {
+		char c = t[i];
+
+		if (c == '/') {
+			slash = i;
+			nslash++;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			     strchr(tchar, c))) {
+			return 0;
+		}
+	}
+	return nslash == 1 && slash > 0 && t[slash + 1];
+}
+
 static int openapi_ctype_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -303,6 +324,8 @@ static size_t openapi_ctypes(const openapi_op_t *op, int dir, char out[][ENDPOIN
 		const endpoint_side_t *s = dir ? &op->v[e]->resp : &op->v[e]->req;
 
 		for (i = 0; i < s->nctypes; i++) {
+			if (!openapi_media_ok(s->ctypes[i].type))
+				continue;
 			for (k = 0; k < n && strcmp(out[k], s->ctypes[i].type) != 0; k++)
 				;
 			if (k == n && n < ENDPOINT_OPENAPI_CTYPES)

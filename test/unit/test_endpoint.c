@@ -539,6 +539,9 @@ static void test_writers(void **state)
 	assert_non_null(strstr(s, "\"bearerJwt\":{\"type\":\"http\",\"scheme\":\"bearer\","
 				  "\"bearerFormat\":\"JWT\"}"));
 	assert_non_null(strstr(s, "\"x-apiwatch-hosts\":[\"b.example\"]"));
+	/* A broken media type stays in the inventory, not in an OpenAPI content map. */
+	assert_null(strstr(s, "a/\\\"b"));
+	assert_non_null(strstr(s, "\"200\":{\"description\":\"observed\"}"));
 	remove(inv);
 	remove(oa);
 	/* A directory that does not exist: an error, no file left behind. */
