@@ -94,7 +94,8 @@ typedef struct endpoint_schema_counters {
 	uint64_t scan_cut; /* documents longer than max_scan */
 } endpoint_schema_counters_t;
 
-/* The defaults: 256 entries, 16 levels, 64 KiB per document, a random hash key. */
+/* The defaults: 256 entries, 16 levels, 64 KiB per document, a random hash key (one system
+ * call: fill one set of limits at start-up and share it among schemas). */
 void endpoint_schema_limits_default(endpoint_schema_limits_t *l);
 
 /* Creates an empty schema charged to acct; lim NULL means the defaults (values above the
