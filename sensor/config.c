@@ -137,6 +137,21 @@ static const config_key_t config_keys[] = {
 	 "proxies (CIDR list) whose X-Forwarded-For / Forwarded headers name the client"},
 	{"inventory.spec", CONFIG_STRING, CFG(spec_path), 0, sizeof(((aw_config_t *)0)->spec_path),
 	 "OpenAPI 3.x document (YAML or JSON) of the declared API (default: none)"},
+	{"inventory.max-endpoints", CONFIG_U32, CFG(inventory.max_endpoints), 1, 1u << 20,
+	 "endpoints catalogued; calls of further endpoints are counted, not catalogued"},
+	{"inventory.sample-first", CONFIG_U32, CFG(inventory.sample_first), 0, 1u << 30,
+	 "calls of an endpoint whose bodies, query and headers are all read, at first and "
+	 "after each schema change"},
+	{"inventory.sample-rate", CONFIG_U32, CFG(inventory.sample_rate), 1, 1u << 30,
+	 "then 1 call in this many is read (1 = every call)"},
+	{"inventory.event-budget", CONFIG_U32, CFG(inventory.event_budget), 0, 1u << 30,
+	 "api_endpoint events per minute of packet time; more are counted and dropped"},
+	{"inventory.interval", CONFIG_DURATION, CFG(inventory.interval_us), 0, CONFIG_DAY,
+	 "packet time between inventory files (0 = only at exit)"},
+	{"inventory.file", CONFIG_STRING, CFG(inventory.inventory_path), 0, ENDPOINT_PATH_MAX,
+	 "inventory JSON written at exit and every inventory.interval (same as --inventory)"},
+	{"inventory.openapi-file", CONFIG_STRING, CFG(inventory.openapi_path), 0, ENDPOINT_PATH_MAX,
+	 "OpenAPI 3.0 document of the inventory written at exit (same as --openapi)"},
 	{"privacy.hash-key", CONFIG_KEY128, CFG(http_out.hash_key), 0, 0,
 	 "32 hex digits: key of the hashes that replace secrets (set your own)"},
 };
@@ -177,6 +192,7 @@ void config_default(aw_config_t *cfg)
 	output_config_default(&cfg->output);
 	http1_config_default(&cfg->http);
 	output_http_config_default(&cfg->http_out);
+	endpoint_config_default(&cfg->inventory);
 	cfg->l7_max_packets = 8;
 	cfg->inventory_enabled = 1;
 	cfg->stats_interval_us = 60ull * 1000000;

@@ -14,6 +14,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "endpoint.h"
 #include "flow.h"
 #include "http1.h"
 #include "output.h"
@@ -42,6 +43,7 @@ typedef struct aw_config {
 	int inventory_enabled; /* inventory.enabled: templates, principals, catalogue */
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
 	char spec_path[1024]; /* inventory.spec: OpenAPI document of the declared API, or "" */
+	endpoint_config_t inventory; /* inventory.*: the endpoint catalogue, its files */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;

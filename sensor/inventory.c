@@ -1,23 +1,55 @@
 /*
- * inventory.c - endpoint template and principal of each API call (see inventory.h).
+ * inventory.c - endpoint template, principal and catalogue entry of each API call (see
+ * inventory.h).
  */
 #include "inventory.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
+#include "output_endpoint.h"
 #include "principal.h"
+
+#define INVENTORY_MINUTE_US (60ull * 1000000)
 
 struct inventory {
 	mem_account_t *acct;
 	const endpoint_spec_t *spec; /* the declared API, or NULL */
+	const aw_config_t *cfg;
 	path_template_ctx_t *templates;
+	endpoint_catalog_t *cat;
+	const path_template_t *tpl; /* the last call's template */
+	int have_principal; /* principal holds the last call's */
+	uint64_t next_write_us; /* next periodic inventory file; 0 = none */
+	uint64_t budget_minute; /* minute of packet time of the event budget, plus one */
+	uint32_t budget_used;
 	principal_config_t pcfg;
 	principal_t principal; /* the last call's, lent to it through call->principal */
 	principal_memo_t *memo; /* decoded JWTs: clients send the same token with every call */
 	inventory_counters_t counters;
 };
+
+/* A file to be written at exit is checked at start, so that a wrong path fails at once. */
+static int inventory_check_path(const char *path, const char *what, char *errbuf, size_t errlen)
+{
+	char tmp[ENDPOINT_PATH_MAX + 8];
+	FILE *fp;
+
+	if (!path[0])
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fp = fopen(tmp, "wb");
+	if (!fp) {
+		snprintf(errbuf, errlen, "cannot write the %s file %s: %s", what, path,
+			 strerror(errno));
+		return AW_EIO;
+	}
+	fclose(fp);
+	remove(tmp);
+	return 0;
+}
 
 int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec_t *spec,
 		  mem_account_t *acct, char *errbuf, size_t errlen)
@@ -32,6 +64,7 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec
 		return AW_ENOMEM;
 	inv->acct = acct;
 	inv->spec = spec;
+	inv->cfg = cfg;
 	inv->memo = mem_calloc(acct, sizeof(*inv->memo));
 	if (!inv->memo) {
 		mem_free(acct, inv, sizeof(*inv));
@@ -48,12 +81,19 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec
 		return AW_ECONFIG;
 	}
 	path_template_config_default(&tcfg);
-	rc = path_template_ctx_new(&inv->templates, &tcfg, acct, NULL, NULL);
+	rc = endpoint_catalog_new(&inv->cat, &cfg->inventory, cfg->http_out.hash_key, acct);
+	if (rc == 0)
+		rc = path_template_ctx_new(&inv->templates, &tcfg, acct, endpoint_catalog_merge_cb,
+					   inv->cat);
 	if (rc < 0) {
 		snprintf(errbuf, errlen, "cannot set up the inventory: %s", error_str(rc));
-		mem_free(acct, inv->memo, sizeof(*inv->memo));
-		mem_free(acct, inv, sizeof(*inv));
+		inventory_free(inv);
 		return rc;
+	}
+	if (inventory_check_path(cfg->inventory.inventory_path, "inventory", errbuf, errlen) < 0 ||
+	    inventory_check_path(cfg->inventory.openapi_path, "OpenAPI", errbuf, errlen) < 0) {
+		inventory_free(inv);
+		return AW_EIO;
 	}
 	*out = inv;
 	return 0;
@@ -64,6 +104,7 @@ void inventory_free(inventory_t *inv)
 	if (!inv)
 		return;
 	path_template_ctx_free(inv->templates);
+	endpoint_catalog_free(inv->cat);
 	mem_free(inv->acct, inv->memo, sizeof(*inv->memo));
 	mem_free(inv->acct, inv, sizeof(*inv));
 }
@@ -87,6 +128,7 @@ static void inventory_endpoint(inventory_t *inv, api_call_t *call)
 	    t) {
 		call->endpoint.ptr = t->str;
 		call->endpoint.len = t->len;
+		inv->tpl = t;
 	}
 }
 
@@ -97,8 +139,10 @@ static void inventory_principal(inventory_t *inv, api_call_t *call)
 
 	if (principal_from_request_memo(&inv->pcfg, inv->memo, p, call->req.headers,
 					call->req.nheaders, call->query.ptr, call->query.len,
-					f ? &f->addr[0] : NULL, f ? f->key.ip_version : 0) < 0 ||
-	    !p->id[0])
+					f ? &f->addr[0] : NULL, f ? f->key.ip_version : 0) < 0)
+		return;
+	inv->have_principal = 1;
+	if (!p->id[0])
 		return;
 	call->principal.ptr = p->id;
 	call->principal.len = strlen(p->id);
@@ -109,8 +153,91 @@ static void inventory_principal(inventory_t *inv, api_call_t *call)
 void inventory_annotate(inventory_t *inv, api_call_t *call)
 {
 	inv->counters.calls++;
+	inv->tpl = NULL;
+	inv->have_principal = 0;
 	inventory_endpoint(inv, call);
 	inventory_principal(inv, call);
+	if (inv->tpl)
+		(void)endpoint_catalog_observe(inv->cat, inv->tpl, call,
+					       inv->have_principal ? &inv->principal : NULL);
+}
+
+/* Whether the event budget of the current minute of packet time allows one more event. */
+static int inventory_budget(inventory_t *inv, uint64_t now_us)
+{
+	uint64_t minute = now_us / INVENTORY_MINUTE_US + 1;
+
+	if (minute != inv->budget_minute) {
+		inv->budget_minute = minute;
+		inv->budget_used = 0;
+	}
+	if (inv->budget_used >= inv->cfg->inventory.event_budget) {
+		inv->counters.events_dropped++;
+		return 0;
+	}
+	inv->budget_used++;
+	return 1;
+}
+
+void inventory_announce(inventory_t *inv, output_t *out, const api_call_t *call, uint64_t ts_us,
+			uint64_t pcap_cnt)
+{
+	endpoint_news_t news[8];
+	size_t n, i;
+
+	while ((n = endpoint_catalog_take_news(inv->cat, news, 8)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (!inventory_budget(inv, ts_us))
+				continue;
+			if (output_endpoint_write(out, news[i].ep, "new", news[i].replaced, call,
+						  ts_us, pcap_cnt) == 0)
+				inv->counters.events++;
+		}
+	}
+}
+
+int inventory_write_files(inventory_t *inv, uint64_t now_us, int final, char *errbuf, size_t errlen)
+{
+	const endpoint_config_t *c = &inv->cfg->inventory;
+	int rc = 0;
+
+	if (c->inventory_path[0]) {
+		rc = endpoint_catalog_write_inventory(inv->cat, c->inventory_path, now_us);
+		if (rc < 0) {
+			inv->counters.write_errors++;
+			snprintf(errbuf, errlen, "cannot write the inventory file %s: %s",
+				 c->inventory_path, strerror(errno));
+			return rc;
+		}
+		inv->counters.files_written++;
+	}
+	if (final && c->openapi_path[0]) {
+		rc = endpoint_catalog_write_openapi(inv->cat, c->openapi_path);
+		if (rc < 0) {
+			inv->counters.write_errors++;
+			snprintf(errbuf, errlen, "cannot write the OpenAPI file %s: %s",
+				 c->openapi_path, strerror(errno));
+			return rc;
+		}
+		inv->counters.files_written++;
+	}
+	return 0;
+}
+
+int inventory_tick(inventory_t *inv, uint64_t now_us, char *errbuf, size_t errlen)
+{
+	const endpoint_config_t *c = &inv->cfg->inventory;
+
+	if (!c->inventory_path[0] || !c->interval_us)
+		return 0;
+	if (!inv->next_write_us) {
+		inv->next_write_us = now_us + c->interval_us;
+		return 0;
+	}
+	if (now_us < inv->next_write_us)
+		return 0;
+	inv->next_write_us = now_us + c->interval_us;
+	return inventory_write_files(inv, now_us, 0, errbuf, errlen);
 }
 
 const inventory_counters_t *inventory_counters(inventory_t *inv)
@@ -118,6 +245,16 @@ const inventory_counters_t *inventory_counters(inventory_t *inv)
 	inv->counters.jwt_memo_hits = inv->memo->hits;
 	inv->counters.jwt_memo_misses = inv->memo->misses;
 	return &inv->counters;
+}
+
+const endpoint_counters_t *inventory_endpoint_counters(const inventory_t *inv)
+{
+	return endpoint_catalog_counters(inv->cat);
+}
+
+endpoint_catalog_t *inventory_catalog(inventory_t *inv)
+{
+	return inv->cat;
 }
 
 const path_template_counters_t *inventory_template_counters(const inventory_t *inv)

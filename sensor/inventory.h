@@ -5,8 +5,9 @@
  * output see it; gives the record its endpoint template (sensor/path_template.c, learned per
  * host and method) and its principal (sensor/principal.c: a keyed hash of the caller's
  * credential, else the client address). Both go into the http event's api object; the
- * baselines and detectors key on them. The endpoint catalogue (per-endpoint facts, schemas,
- * sensitive data, OpenAPI export, spec drift) builds on this stage.
+ * baselines and detectors key on them. Each call then goes to the endpoint catalogue
+ * (sensor/endpoint.c: per-endpoint facts, schemas, sensitive data), which this stage announces
+ * (api_endpoint events) and writes out (--inventory, --openapi).
  */
 #ifndef APIWATCH_INVENTORY_H
 #define APIWATCH_INVENTORY_H
@@ -16,6 +17,8 @@
 #include "api_call.h"
 #include "config.h"
 #include "endpoint_spec.h"
+#include "endpoint.h"
+#include "output.h"
 #include "path_template.h"
 #include "mem.h"
 
@@ -25,6 +28,10 @@ typedef struct inventory_counters {
 	uint64_t by_principal[8]; /* calls per enum principal_kind */
 	uint64_t jwt_memo_hits; /* JWTs found decoded in the memo */
 	uint64_t jwt_memo_misses; /* JWTs decoded */
+	uint64_t events; /* api_endpoint events written */
+	uint64_t events_dropped; /* ... refused by the per-minute budget */
+	uint64_t files_written; /* inventory and OpenAPI files */
+	uint64_t write_errors; /* ... that could not be written */
 } inventory_counters_t;
 
 typedef struct inventory inventory_t;
@@ -36,10 +43,27 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec
 		  mem_account_t *acct, char *errbuf, size_t errlen);
 void inventory_free(inventory_t *inv);
 
-/* Sets call->endpoint and call->principal. The slices stay valid until the next call. */
+/* Sets call->endpoint and call->principal and adds the call to the endpoint catalogue. The
+ * slices stay valid until the next call. */
 void inventory_annotate(inventory_t *inv, api_call_t *call);
+
+/* Writes an api_endpoint event for every endpoint the last annotated call revealed (new, or
+ * made by a template collapse), with call's header, within inventory.event-budget events per
+ * minute of packet time (the rest are counted in events_dropped). */
+void inventory_announce(inventory_t *inv, output_t *out, const api_call_t *call, uint64_t ts_us,
+			uint64_t pcap_cnt);
+
+/* Writes the inventory file every inventory.interval of packet time (call it as time goes
+ * by). 0, or an AW_E* code with a message in errbuf when the file cannot be written. */
+int inventory_tick(inventory_t *inv, uint64_t now_us, char *errbuf, size_t errlen);
+
+/* Writes the inventory file now and, when final, the OpenAPI export (each if configured). */
+int inventory_write_files(inventory_t *inv, uint64_t now_us, int final, char *errbuf,
+			  size_t errlen);
 
 const inventory_counters_t *inventory_counters(inventory_t *inv);
 const path_template_counters_t *inventory_template_counters(const inventory_t *inv);
+const endpoint_counters_t *inventory_endpoint_counters(const inventory_t *inv);
+endpoint_catalog_t *inventory_catalog(inventory_t *inv);
 
 #endif

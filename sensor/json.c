@@ -155,6 +155,13 @@ void json__raw(json_buf_t *jb, const char *s, size_t n)
 /* ------------------------------------------------------------------------------------------ */
 /* Structure */
 
+void json_key_escaped(json_buf_t *jb, const char *key, size_t n)
+{
+	json__key(jb, NULL, 0);
+	json__strn(jb, key, n);
+	json__raw(jb, ":", 1);
+}
+
 void json__push(json_buf_t *jb, char bracket)
 {
 	char *w;

@@ -218,6 +218,24 @@ static inline void json_members(json_buf_t *jb, const char *text, size_t n)
 	json__raw(jb, text, n);
 }
 
+/*
+ * Members whose key comes from the traffic (a media type, a path template): the key is escaped
+ * as a string value is, where the json_kv_* calls copy literal keys as they are.
+ */
+void json_key_escaped(json_buf_t *jb, const char *key, size_t n);
+
+static inline void json_open_object_keyn(json_buf_t *jb, const char *key, size_t n)
+{
+	json_key_escaped(jb, key, n);
+	json__push(jb, '{');
+}
+
+static inline void json_kv_u64_keyn(json_buf_t *jb, const char *key, size_t n, uint64_t v)
+{
+	json_key_escaped(jb, key, n);
+	json__u64(jb, v);
+}
+
 /* Formats ts_us as json_kv_time does into out (at least 32 bytes). */
 void json_format_time(char *out, size_t out_len, uint64_t ts_us);
 

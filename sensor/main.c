@@ -49,6 +49,8 @@ static void main_usage(FILE *fp)
 		"                          traffic should follow (setting inventory.spec)\n"
 		"Output:\n"
 		"  --eve PATH              EVE JSON output ('-' for stdout); default ./eve.json\n"
+		"  --inventory PATH        API inventory (JSON) at exit and every inventory.interval\n"
+		"  --openapi PATH          OpenAPI 3.0 document of the inventory, at exit\n"
 		"Settings:\n"
 		"  -c, --config FILE       YAML file of settings\n"
 		"  --set KEY=VALUE         one setting (after the file); see --list-settings\n"
@@ -63,6 +65,8 @@ static void main_usage(FILE *fp)
 
 enum main_long_opt {
 	MAIN_OPT_EVE = 256,
+	MAIN_OPT_INVENTORY,
+	MAIN_OPT_OPENAPI,
 	MAIN_OPT_SET,
 	MAIN_OPT_LIST_SETTINGS,
 	MAIN_OPT_PROGRESS,
@@ -76,6 +80,8 @@ static const struct option main_options[] = {
 	{"filter", required_argument, NULL, 'f'},
 	{"eve", required_argument, NULL, MAIN_OPT_EVE},
 	{"spec", required_argument, NULL, MAIN_OPT_SPEC},
+	{"inventory", required_argument, NULL, MAIN_OPT_INVENTORY},
+	{"openapi", required_argument, NULL, MAIN_OPT_OPENAPI},
 	{"config", required_argument, NULL, 'c'},
 	{"set", required_argument, NULL, MAIN_OPT_SET},
 	{"list-settings", no_argument, NULL, MAIN_OPT_LIST_SETTINGS},
@@ -106,6 +112,18 @@ static int main_add_file(aw_config_t *cfg, const char *path)
 	return 0;
 }
 
+/* Copies a file path option into its setting. */
+static int main_set_path(char dst[ENDPOINT_PATH_MAX], const char *path)
+{
+	if (!path[0] || strlen(path) >= ENDPOINT_PATH_MAX) {
+		fprintf(stderr, "apiwatch: path '%s' is empty or longer than %d bytes\n", path,
+			ENDPOINT_PATH_MAX - 1);
+		return -1;
+	}
+	memcpy(dst, path, strlen(path) + 1);
+	return 0;
+}
+
 /* Parses argv into cfg and opts. Returns -1 to exit 2, 1 to exit 0, 0 to run. */
 static int main_parse(int argc, char **argv, aw_config_t *cfg, main_opts_t *opts)
 {
@@ -125,6 +143,13 @@ static int main_parse(int argc, char **argv, aw_config_t *cfg, main_opts_t *opts
 			break;
 		case MAIN_OPT_EVE:
 			cfg->output.eve_path = optarg;
+			break;
+		case MAIN_OPT_INVENTORY:
+		case MAIN_OPT_OPENAPI:
+			if (main_set_path(c == MAIN_OPT_INVENTORY ? cfg->inventory.inventory_path
+								  : cfg->inventory.openapi_path,
+					  optarg) < 0)
+				return -1;
 			break;
 		case 'c':
 			opts->config_file = optarg;
@@ -430,7 +455,8 @@ int main(int argc, char **argv)
 			main_run_input(pl, &cfg, cap, cfg.files[i], t0, progress);
 		}
 	}
-	pipeline_finish(pl);
+	if (pipeline_finish(pl) < 0)
+		status = 1;
 	if (progress)
 		fprintf(stderr, "\n");
 	if (!opts.quiet)

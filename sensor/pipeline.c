@@ -245,8 +245,10 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 {
 	pipeline_t *pl = env->ud;
 
-	if (pl->inv)
+	if (pl->inv) {
 		inventory_annotate(pl->inv, call);
+		inventory_announce(pl->inv, pl->out, call, env->now_us, env->pcap_cnt);
+	}
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -498,6 +500,17 @@ void pipeline_set_capture_stats(pipeline_t *pl, const capture_stats_t *cs)
 /* ------------------------------------------------------------------------------------------ */
 /* Packets and time */
 
+/* The periodic inventory file; a failure is reported once, and counted every time. */
+static void pipeline_inventory_tick(pipeline_t *pl)
+{
+	char err[512];
+
+	if (inventory_tick(pl->inv, pl->now_us, err, sizeof(err)) < 0 && !pl->inventory_warned) {
+		pl->inventory_warned = 1;
+		fprintf(stderr, "apiwatch: warning: %s\n", err);
+	}
+}
+
 static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 {
 	if (!pl->first_us) {
@@ -505,6 +518,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 		pl->next_tick_us = ts_us + pl->tick_us;
 		if (pl->cfg->stats_interval_us)
 			pl->next_stats_us = ts_us + pl->cfg->stats_interval_us;
+		pipeline_inventory_tick(pl); /* starts the inventory interval */
 		return;
 	}
 	if (ts_us < pl->now_us) {
@@ -515,6 +529,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 	if (pl->now_us >= pl->next_tick_us) {
 		flow_table_expire(pl->flows, pl->now_us);
 		decode_tick(pl->decode, pl->now_us);
+		pipeline_inventory_tick(pl);
 		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
@@ -589,11 +604,18 @@ void pipeline_idle(pipeline_t *pl, uint64_t now_us)
 	output_tick(pl->out, now_us);
 }
 
-void pipeline_finish(pipeline_t *pl)
+int pipeline_finish(pipeline_t *pl)
 {
+	char err[512];
+	int rc;
+
 	flow_table_flush(pl->flows);
+	rc = inventory_write_files(pl->inv, pl->now_us, 1, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "apiwatch: %s\n", err);
 	stats_write(pl, pl->now_us);
 	output_flush(pl->out);
+	return rc;
 }
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)

@@ -45,8 +45,10 @@ void pipeline_set_input(pipeline_t *pl, const char *name);
 /* Latest capture counters, for the stats event. */
 void pipeline_set_capture_stats(pipeline_t *pl, const capture_stats_t *cs);
 
-/* Ends every flow, writes the final stats event and flushes output. */
-void pipeline_finish(pipeline_t *pl);
+/* Ends every flow, writes the inventory files (--inventory, --openapi), the final stats event
+ * and flushes output. Returns 0, or the AW_E* code of an inventory file that could not be
+ * written (reported on stderr). */
+int pipeline_finish(pipeline_t *pl);
 
 void pipeline_free(pipeline_t *pl);
 

@@ -50,6 +50,7 @@ struct pipeline {
 	uint64_t next_stats_us; /* next periodic stats event */
 	capture_stats_t capture;
 	pipeline_counters_t counters;
+	int inventory_warned; /* a periodic inventory file failed: said once */
 };
 
 /* Writes a stats event at packet time now_us (stats.c). */

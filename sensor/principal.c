@@ -338,6 +338,20 @@ static void principal_basic(principal_scan_t *ps, const char *c, size_t n)
 	wipe(buf, sizeof(buf));
 }
 
+/* Keeps the first name a kind of credential travelled under, in lower case. */
+static void principal_note_name(char dst[PRINCIPAL_NAME_LEN], const char *name, size_t n)
+{
+	size_t i;
+
+	if (dst[0])
+		return;
+	if (n > PRINCIPAL_NAME_LEN - 1)
+		n = PRINCIPAL_NAME_LEN - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = lower(name[i]);
+	dst[n] = '\0';
+}
+
 /* The Authorization header: scheme, then credentials. */
 static void principal_authorization(principal_scan_t *ps, const char *v, size_t n)
 {
@@ -371,6 +385,7 @@ static void principal_authorization(principal_scan_t *ps, const char *v, size_t 
 	} else if (slice_ieq(v, slen, "token") || slice_ieq(v, slen, "apikey") ||
 		   slice_ieq(v, slen, "api-key")) {
 		ps->out->auth_seen |= 1u << PRINCIPAL_AUTH_APIKEY_HEADER;
+		principal_note_name(ps->out->apikey_header, "authorization", 13);
 		principal_offer(ps, PRINCIPAL_APIKEY, PRINCIPAL_AUTH_APIKEY_HEADER,
 				principal_hash(ps->cfg, PRINCIPAL_APIKEY, cred, clen, NULL, 0));
 	} else {
@@ -409,6 +424,8 @@ static void principal_query(principal_scan_t *ps, const char *q, size_t n)
 				/* A JWT names its subject; the key slot holds the
 				 * value either way. */
 				ps->out->flags |= PRINCIPAL_F_TOKEN_IN_QUERY;
+				principal_note_name(ps->out->apikey_param, q + i,
+						    (size_t)(eq - q) - i);
 				(void)principal_jwt(ps, v, vl, PRINCIPAL_AUTH_APIKEY_QUERY);
 				principal_apikey(ps, v, vl, PRINCIPAL_AUTH_APIKEY_QUERY);
 			}
@@ -454,6 +471,7 @@ static void principal_cookies(principal_scan_t *ps, const char *v, size_t n)
 		for (k = 0; k < nl; k++)
 			lname[k] = lower(name[k]);
 		ps->out->auth_seen |= 1u << PRINCIPAL_AUTH_COOKIE;
+		principal_note_name(ps->out->cookie_name, lname, nl);
 		principal_offer(ps, PRINCIPAL_COOKIE, PRINCIPAL_AUTH_COOKIE,
 				principal_hash(ps->cfg, PRINCIPAL_COOKIE, lname, nl, val, vl));
 	}
@@ -752,6 +770,8 @@ static void principal_headers(principal_scan_t *ps, principal_hops_t *xff, princ
 				fwd->hdr[fwd->n++] = h;
 		} else if (names_has(&ps->cfg->apikey_headers, name, nl)) {
 			trim(&v, &vl);
+			if (vl)
+				principal_note_name(ps->out->apikey_header, name, nl);
 			principal_apikey(ps, v, vl, PRINCIPAL_AUTH_APIKEY_HEADER);
 		}
 	}

@@ -125,6 +125,12 @@ typedef struct principal {
 	uint8_t nclaims;
 	char jwt_alg[PRINCIPAL_ALG_LEN]; /* the JWT header's alg, printable bytes only */
 	char claims[PRINCIPAL_MAX_CLAIMS][PRINCIPAL_CLAIM_LEN]; /* JWT payload claim names */
+	/* Where the credentials travelled, for the inventory's security schemes: the names (lower
+	 * case, cut to PRINCIPAL_NAME_LEN - 1) of the first API key header ("authorization" for
+	 * "Authorization: Token ..."), API key query parameter and session cookie; "" if none. */
+	char apikey_header[PRINCIPAL_NAME_LEN];
+	char apikey_param[PRINCIPAL_NAME_LEN];
+	char cookie_name[PRINCIPAL_NAME_LEN];
 } principal_t;
 
 /* Defaults: a zero hash key (set a secret one), no trusted proxies, the default name lists. */

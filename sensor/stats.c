@@ -250,6 +250,30 @@ static void stats_api_memory(json_buf_t *jb, const pipeline_t *pl)
 	json_close_object(jb);
 }
 
+/* The endpoint catalogue (api.stats.inventory.endpoints). */
+static void stats_api_endpoints(json_buf_t *jb, const inventory_counters_t *ic,
+				const endpoint_counters_t *ec)
+{
+	json_open_object(jb, "endpoints");
+	json_kv_u64(jb, "endpoints", ec->endpoints);
+	json_kv_u64(jb, "created", ec->endpoints_created);
+	json_kv_u64(jb, "merged", ec->endpoints_merged);
+	json_kv_u64(jb, "cap_hits", ec->cap_hits);
+	json_kv_u64(jb, "alloc_fail", ec->alloc_fail);
+	json_kv_u64(jb, "calls_scanned", ec->scanned);
+	json_kv_u64(jb, "calls_skipped", ec->skipped);
+	json_kv_u64(jb, "codes_cut", ec->codes_cut);
+	json_kv_u64(jb, "content_types_cut", ec->ctypes_cut);
+	json_kv_u64(jb, "sensitive_paths_cut", ec->sensitive_paths_cut);
+	json_kv_u64(jb, "claims_cut", ec->claims_cut);
+	json_kv_u64(jb, "events", ic->events);
+	json_kv_u64(jb, "events_budget_dropped", ic->events_dropped);
+	json_kv_u64(jb, "events_queue_dropped", ec->news_dropped);
+	json_kv_u64(jb, "files_written", ic->files_written);
+	json_kv_u64(jb, "write_errors", ic->write_errors);
+	json_close_object(jb);
+}
+
 static void stats_api_inventory(json_buf_t *jb, inventory_t *inv)
 {
 	const inventory_counters_t *ic = inventory_counters(inv);
@@ -271,6 +295,7 @@ static void stats_api_inventory(json_buf_t *jb, inventory_t *inv)
 	json_kv_u64(jb, "cap_hits", tc->tree_cap_hits + tc->node_cap_hits + tc->mem_cap_hits);
 	json_kv_u64(jb, "catchall", tc->catchall);
 	json_close_object(jb);
+	stats_api_endpoints(jb, ic, inventory_endpoint_counters(inv));
 	json_close_object(jb);
 }
 

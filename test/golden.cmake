@@ -63,3 +63,9 @@ add_test(NAME behaviour.inventory
                  --apis ${CMAKE_SOURCE_DIR}/scripts/lib/aw-apis.py)
 set_tests_properties(behaviour.inventory PROPERTIES LABELS behaviour SKIP_RETURN_CODE 77
                      TIMEOUT 300)
+# The inventory files: --inventory, --openapi (validated against the OpenAPI 3.0 rules the
+# export relies on), api_endpoint events, caps and budgets (test/inventory_files.py).
+add_test(NAME behaviour.inventory_files
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/inventory_files.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
+set_tests_properties(behaviour.inventory_files PROPERTIES LABELS behaviour TIMEOUT 300)

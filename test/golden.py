@@ -10,7 +10,9 @@ Checks, in order:
   2. a second run gives byte-identical output (packet time is the only clock);
   3. the normalised events equal the expectation (--update rewrites it instead);
   4. with --schema, every event of a type Suricata also writes validates against Suricata's EVE
-     schema once the `api` object is set aside;
+     schema once the `api` object is set aside; events of apiwatch's own types (api_endpoint)
+     validate too once their own object (named as the type) is set aside as well: their common
+     header is Suricata's;
   5. with --tshark, the number of TCP flow events equals tshark's `-z conv,tcp` count.
 Normalising drops what legitimately differs between machines: pcap_filename (a path) and
 per-subsystem memory figures (allocator and structure sizes).
@@ -109,12 +111,16 @@ def main():
                 for line in raw1.decode().splitlines():
                     ev = json.loads(line)
                     ev.pop('api', None)
-                    if ev.get('event_type') in SURICATA_TYPES:
-                        errs = sorted(v.iter_errors(ev), key=str)
-                        if errs:
-                            print('FAIL: %s event does not validate: %s' %
-                                  (ev.get('event_type'), errs[0].message))
+                    if ev.get('event_type') not in SURICATA_TYPES:
+                        if ev.pop(ev.get('event_type', ''), None) is None:
+                            print('FAIL: %s event has no object named as its type' %
+                                  ev.get('event_type'))
                             return 1
+                    errs = sorted(v.iter_errors(ev), key=str)
+                    if errs:
+                        print('FAIL: %s event does not validate: %s' %
+                              (ev.get('event_type'), errs[0].message))
+                        return 1
         if a.tshark:
             conv = tshark_tcp_conversations(a.pcap)
             flows = sum(1 for l in raw1.decode().splitlines()

@@ -131,6 +131,30 @@ static void test_json_escaping(void **state)
 	json_buf_free(&jb);
 }
 
+/* Keys from traffic are escaped as values are; members after them get their separators. */
+static void test_json_escaped_keys(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	json_begin(&jb);
+	json_kv_u64(&jb, "a", 1);
+	json_kv_u64_keyn(&jb, "x\"y", 3, 2);
+	json_open_object_keyn(&jb, "/p/{id}\n", 8);
+	json_kv_u64_keyn(&jb, "k", 1, 3);
+	json_kv_u64(&jb, "b", 4);
+	json_close_object(&jb);
+	json_open_object_keyn(&jb, "e", 1);
+	json_close_object(&jb);
+	json_end(&jb);
+	assert_string_equal(line(&jb), "{\"a\":1,\"x\\\"y\":2,\"/p/{id}\\n\":{\"k\":3,\"b\":4},"
+				       "\"e\":{}}\n");
+	json_buf_free(&jb);
+}
+
 static void test_json_time(void **state)
 {
 	char out[48];
@@ -359,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_escaping_blocks),
 		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_json_escaped_keys),
 		cmocka_unit_test(test_json_time),
 		cmocka_unit_test(test_json_cap),
 		cmocka_unit_test(test_json_cap_exact),

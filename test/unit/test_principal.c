@@ -640,6 +640,32 @@ static void test_args_and_names(void **state)
 	assert_string_equal(principal_auth_name(PRINCIPAL_AUTH__COUNT), "unknown");
 }
 
+/* The names credentials travelled under, for the inventory's security schemes; never values. */
+static void test_credential_names(void **state)
+{
+	(void)state;
+	hdr("X-API-Key", "k-123456");
+	hdr("Cookie", "theme=dark; JSESSIONID=abc123");
+	run("page=2&API_KEY=secret-value");
+	assert_string_equal(out.apikey_header, "x-api-key");
+	assert_string_equal(out.apikey_param, "api_key");
+	assert_string_equal(out.cookie_name, "jsessionid");
+
+	nhdrs = 0;
+	hdr("Authorization", "Token abcdef");
+	run(NULL);
+	assert_string_equal(out.apikey_header, "authorization");
+	assert_string_equal(out.apikey_param, "");
+	assert_string_equal(out.cookie_name, "");
+
+	/* An empty key names nothing. */
+	nhdrs = 0;
+	hdr("X-API-Key", "");
+	run("api_key=");
+	assert_string_equal(out.apikey_header, "");
+	assert_string_equal(out.apikey_param, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +683,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cidr, setup),
 		cmocka_unit_test_setup(test_addr_parse, setup),
 		cmocka_unit_test_setup(test_args_and_names, setup),
+		cmocka_unit_test_setup(test_credential_names, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
