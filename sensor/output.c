@@ -110,6 +110,7 @@ static const output_sink_ops_t output_sink_file = {
 #define OUTPUT_HDR_CACHE 256 /* a power of two */
 #define OUTPUT_HDR_TEXT 384 /* longer header text (a long file name) is not kept */
 #define OUTPUT_HDR_NAME 16 /* event_type and app_proto are kept up to 15 characters */
+#define OUTPUT_ETH_TEXT 112 /* "ether":{"ether_type":N,"src_mac":"..","dest_mac":".."} */
 
 typedef struct output_hdr {
 	net_addr_t addr[2]; /* oriented: [0] source, [1] destination */
@@ -126,6 +127,11 @@ typedef struct output_hdr {
 	char app_proto[OUTPUT_HDR_NAME];
 	uint16_t len; /* bytes of text; 0: the entry is empty */
 	char text[OUTPUT_HDR_TEXT];
+	/* The ether object of non-flow events, kept with the addresses it was made from. */
+	uint8_t eth_len; /* 0: none kept */
+	uint8_t eth_mac[12]; /* source, destination */
+	uint16_t eth_type;
+	char eth_text[OUTPUT_ETH_TEXT];
 } output_hdr_t;
 
 /*
@@ -648,7 +654,8 @@ static char *output_put_mac_list(char *w, const flow_ether_t *e, int side)
  * other event names the hops of its direction: source and destination of the first frame sent
  * that way, or of the first frame of the other way, swapped, when that is all the capture holds.
  */
-static void output_ether(output_t *o, const flow_t *f, int s, const char *event_type)
+static void output_ether(output_t *o, output_hdr_t *h, const flow_t *f, int s,
+			 const char *event_type)
 {
 	const flow_ether_t *e = &f->ether;
 	char text[64 + 2 * FLOW_ETHER_MAX_MACS * 20], *w = text;
@@ -667,12 +674,29 @@ static void output_ether(output_t *o, const flow_t *f, int s, const char *event_
 			d = 1 - d;
 		src = e->first[d] + (d == s ? 6 : 0);
 		dst = e->first[d] + (d == s ? 0 : 6);
+		/* Every event of a direction names the same hops: the text is kept beside the
+		 * cached header and used again when its addresses and type are the same. */
+		if (h->eth_len && h->eth_type == e->type[d] && memcmp(h->eth_mac, src, 6) == 0 &&
+		    memcmp(h->eth_mac + 6, dst, 6) == 0) {
+			json_members(&o->jb, h->eth_text, h->eth_len);
+			return;
+		}
 		w = output_put(w, "\"ether\":{\"ether_type\":", 22);
 		w = output_put_u64(w, e->type[d]);
 		w = output_put(w, ",\"src_mac\":", 11);
 		w = output_put_mac(w, src);
 		w = output_put(w, ",\"dest_mac\":", 12);
 		w = output_put_mac(w, dst);
+		*w++ = '}';
+		if ((size_t)(w - text) <= sizeof(h->eth_text)) {
+			memcpy(h->eth_text, text, (size_t)(w - text));
+			h->eth_len = (uint8_t)(w - text);
+			h->eth_type = e->type[d];
+			memcpy(h->eth_mac, src, 6);
+			memcpy(h->eth_mac + 6, dst, 6);
+		}
+		json_members(&o->jb, text, (size_t)(w - text));
+		return;
 	}
 	*w++ = '}';
 	json_members(&o->jb, text, (size_t)(w - text));
@@ -705,7 +729,7 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 					jb->len - mark - 1);
 	}
 	if (f)
-		output_ether(o, f, s, event_type);
+		output_ether(o, h, f, s, event_type);
 }
 
 int output_commit(output_t *o, const char *event_type)

@@ -308,7 +308,7 @@ static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum pri
 		memcpy(out->jwt_alg, s->alg, sizeof(out->jwt_alg));
 	if (first) {
 		out->nclaims = s->nclaims;
-		memcpy(out->claims, s->claims, sizeof(out->claims));
+		memcpy(out->claims, s->claims, s->nclaims * sizeof(out->claims[0]));
 		if (s->claims_cut)
 			out->flags |= PRINCIPAL_F_CLAIMS_CUT;
 	}
