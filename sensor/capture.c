@@ -4,13 +4,24 @@
  * Compressed files: libpcap reads from a FILE *, so a gzip file is opened with zlib and wrapped
  * in a stdio cookie stream (glibc's fopencookie); libpcap then reads pcap or pcapng from it as
  * from any file and closes it through the cookie.
+ *
+ * Plain classic pcap files (the common case for replays, and the largest) are read by apiwatch
+ * itself: libpcap still opens the file and judges its header (link type, snap length, time
+ * precision), then the records are read in 1 MiB blocks straight into one buffer and every
+ * packet is handed on where it lies. Through libpcap each packet is copied twice (the read
+ * into stdio's buffer, then into libpcap's own); here the read is the only copy. Record errors
+ * give libpcap's own messages, and a filter runs through pcap_offline_filter, so results are
+ * those of the libpcap path, which gzip, pcapng and other files still take.
  */
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <zlib.h>
@@ -18,9 +29,27 @@
 #include "error.h"
 
 #define CAPTURE_READ_BUF (256u * 1024)
+#define CAPTURE_BLOCK (1u << 20) /* bytes read at once by the direct reader */
+#define CAPTURE_MAX_RECORD (256u * 1024) /* larger snap lengths take the libpcap path */
+#define CAPTURE_PCAP_HDR 24 /* classic pcap file header */
+#define CAPTURE_REC_HDR 16 /* classic pcap record header */
+
+/* A classic pcap file read directly. */
+typedef struct capture_direct {
+	int fd;
+	int swapped; /* the file's byte order is not the host's */
+	int nsec; /* timestamps in nanoseconds */
+	uint32_t snaplen, maxlen; /* libpcap's snapshot, and its maximum for the link type */
+	int has_filter;
+	struct bpf_program prog;
+	unsigned char *buf; /* CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR bytes */
+	size_t off, len; /* next record at buf + off; bytes in buf */
+	int eof; /* read(2) said end of file */
+} capture_direct_t;
 
 struct capture {
 	pcap_t *pcap;
+	capture_direct_t *direct; /* set: read here; pcap only judged the header */
 	char *iobuf; /* stdio buffer of a capture file; freed after pcap_close */
 	int live;
 	int linktype;
@@ -125,6 +154,197 @@ static int capture_wrap(capture_t **out, pcap_t *pcap, int live)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Classic pcap read directly */
+
+static uint32_t capture_u32(const unsigned char *p, int swapped)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+/* libpcap's largest sane record for a link type (its max_snaplen_for_dlt). */
+static uint32_t capture_max_snaplen(int dlt)
+{
+	switch (dlt) {
+	case DLT_DBUS:
+		return 128u * 1024 * 1024;
+	case DLT_EBHSCR:
+		return 8u * 1024 * 1024;
+	case DLT_USBPCAP:
+		return 1024u * 1024;
+	default:
+		return 262144;
+	}
+}
+
+static void capture_direct_free(capture_direct_t *d)
+{
+	if (!d)
+		return;
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->has_filter)
+		pcap_freecode(&d->prog);
+	free(d->buf);
+	free(d);
+}
+
+/* Sets up the direct reader when path is a regular, uncompressed classic pcap file that
+ * libpcap (pcap, already open) accepted; NULL otherwise, and libpcap reads it. */
+static capture_direct_t *capture_direct_open(const char *path, pcap_t *pcap)
+{
+	unsigned char hdr[CAPTURE_PCAP_HDR];
+	capture_direct_t *d;
+	struct stat st;
+	uint32_t magic;
+	int fd;
+
+	if (capture_max_snaplen(pcap_datalink(pcap)) > CAPTURE_MAX_RECORD)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
+		close(fd);
+		return NULL;
+	}
+	memcpy(&magic, hdr, sizeof(magic));
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		close(fd);
+		return NULL;
+	}
+	d->fd = fd;
+	switch (magic) {
+	case 0xa1b2c3d4u:
+		break;
+	case 0xd4c3b2a1u:
+		d->swapped = 1;
+		break;
+	case 0xa1b23c4du:
+		d->nsec = 1;
+		break;
+	case 0x4d3cb2a1u:
+		d->swapped = d->nsec = 1;
+		break;
+	default: /* pcapng, Kuznetzov's and other variants: libpcap reads them */
+		capture_direct_free(d);
+		return NULL;
+	}
+	d->buf = malloc(CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR);
+	if (!d->buf) {
+		capture_direct_free(d);
+		return NULL;
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	d->snaplen = (uint32_t)pcap_snapshot(pcap);
+	d->maxlen = capture_max_snaplen(pcap_datalink(pcap));
+	return d;
+}
+
+/* Makes at least want bytes available at buf + off, reading more; fewer at the end of the
+ * file. The bytes not yet used move to the front first. */
+static size_t capture_direct_fill(capture_direct_t *d, size_t want)
+{
+	size_t room;
+	ssize_t n;
+
+	if (d->len - d->off >= want || d->eof)
+		return d->len - d->off;
+	if (d->off) {
+		memmove(d->buf, d->buf + d->off, d->len - d->off);
+		d->len -= d->off;
+		d->off = 0;
+	}
+	while (d->len < want && !d->eof) {
+		room = CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR - d->len;
+		if (room > CAPTURE_BLOCK)
+			room = CAPTURE_BLOCK;
+		n = read(d->fd, d->buf + d->len, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			d->eof = 1; /* a read error ends the file like a truncation */
+			break;
+		}
+		d->len += (size_t)n;
+	}
+	return d->len - d->off;
+}
+
+/* The next record, as pcap_next_ex would give it: 1, 0 at the end, or AW_ETRUNCATED with
+ * libpcap's message. The packet's bytes stay valid until the next call. */
+static int capture_direct_next(capture_direct_t *d, packet_t *p, char *errbuf)
+{
+	for (;;) {
+		const unsigned char *r;
+		uint32_t sec, frac, caplen, len, keep;
+		size_t left = capture_direct_fill(d, CAPTURE_REC_HDR);
+
+		if (left == 0)
+			return 0;
+		if (left < CAPTURE_REC_HDR) {
+			snprintf(errbuf, CAPTURE_ERRBUF_SIZE,
+				 "truncated dump file; tried to read %u header bytes, only got %zu",
+				 CAPTURE_REC_HDR, left);
+			return AW_ETRUNCATED;
+		}
+		r = d->buf + d->off;
+		caplen = capture_u32(r + 8, d->swapped);
+		if (caplen > d->maxlen) {
+			if (caplen > d->snaplen)
+				snprintf(errbuf, CAPTURE_ERRBUF_SIZE,
+					 "invalid packet capture length %u, bigger than snaplen of "
+					 "%u",
+					 caplen, d->snaplen);
+			else
+				snprintf(errbuf, CAPTURE_ERRBUF_SIZE,
+					 "invalid packet capture length %u, bigger than maximum of "
+					 "%u",
+					 caplen, d->maxlen);
+			return AW_ETRUNCATED;
+		}
+		left = capture_direct_fill(d, CAPTURE_REC_HDR + (size_t)caplen);
+		if (left < CAPTURE_REC_HDR + (size_t)caplen) {
+			snprintf(
+				errbuf, CAPTURE_ERRBUF_SIZE,
+				"truncated dump file; tried to read %u captured bytes, only got %zu",
+				caplen, left - CAPTURE_REC_HDR);
+			return AW_ETRUNCATED;
+		}
+		r = d->buf + d->off; /* the fill may have moved it */
+		sec = capture_u32(r, d->swapped);
+		frac = capture_u32(r + 4, d->swapped);
+		len = capture_u32(r + 12, d->swapped);
+		d->off += CAPTURE_REC_HDR + caplen;
+		/* libpcap keeps at most the snapshot length of a record (and skips the rest). */
+		keep = caplen > d->snaplen ? d->snaplen : caplen;
+		if (d->nsec)
+			frac /= 1000;
+		if (d->has_filter) {
+			struct pcap_pkthdr ph;
+
+			ph.ts.tv_sec = (time_t)sec;
+			ph.ts.tv_usec = (suseconds_t)frac;
+			ph.caplen = keep;
+			ph.len = len;
+			if (!pcap_offline_filter(&d->prog, &ph, r + CAPTURE_REC_HDR))
+				continue; /* not counted in pcap_cnt, as with libpcap */
+		}
+		p->ts_us = (uint64_t)sec * 1000000u + frac;
+		p->data = r + CAPTURE_REC_HDR;
+		p->caplen = keep;
+		p->wirelen = len;
+		return 1;
+	}
+}
+
 int capture_open_file(capture_t **out, const char *path, const char *bpf, char *errbuf)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
@@ -153,11 +373,24 @@ int capture_open_file(capture_t **out, const char *path, const char *bpf, char *
 		rc = capture_wrap(out, pcap, 0);
 	else
 		pcap_close(pcap);
-	if (rc < 0)
+	if (rc < 0) {
 		free(iobuf);
-	else
-		(*out)->iobuf = iobuf;
-	return rc;
+		return rc;
+	}
+	(*out)->iobuf = iobuf;
+	(*out)->direct = capture_direct_open(path, pcap);
+	if ((*out)->direct && bpf && *bpf) {
+		capture_direct_t *d = (*out)->direct;
+
+		/* Compiled again for pcap_offline_filter: libpcap keeps its copy to itself. */
+		if (pcap_compile(pcap, &d->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == 0) {
+			d->has_filter = 1;
+		} else {
+			capture_direct_free(d);
+			(*out)->direct = NULL;
+		}
+	}
+	return 0;
 }
 
 static int capture_activate_error(pcap_t *pcap, int rc, const char *iface, char *errbuf)
@@ -219,9 +452,24 @@ int capture_next(capture_t *c, packet_t *p, int *eof, char *errbuf)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc = pcap_next_ex(c->pcap, &h, &data);
+	int rc;
 
 	*eof = 0;
+	if (c->direct) {
+		rc = capture_direct_next(c->direct, p, errbuf);
+		if (rc == 1) {
+			p->linktype = c->linktype;
+			p->pcap_cnt = ++c->count;
+			c->stats.packets++;
+			c->stats.bytes += p->caplen;
+			return 1;
+		}
+		*eof = 1;
+		if (rc < 0)
+			c->stats.errors++;
+		return rc;
+	}
+	rc = pcap_next_ex(c->pcap, &h, &data);
 	if (rc == 1) {
 		p->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		p->data = data;
@@ -269,6 +517,7 @@ void capture_close(capture_t *c)
 {
 	if (!c)
 		return;
+	capture_direct_free(c->direct);
 	pcap_close(c->pcap);
 	free(c->iobuf);
 	free(c);
