@@ -36,7 +36,7 @@ static uint64_t pipeline_tick_us(const aw_config_t *cfg)
 }
 
 static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {
-	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory"};
+	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory", "baseline"};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reassembled bytes to the flow's dissector */
@@ -247,6 +247,12 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 
 	if (pl->inv)
 		inventory_annotate(pl->inv, call);
+	if (pl->bl && call->endpoint.len) {
+		baseline_obs_t obs;
+
+		baseline_obs_from_call(&obs, call, env->now_us);
+		baseline_observe(pl->bl, &obs);
+	}
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -432,6 +438,13 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 	rc = cfg->inventory_enabled ? inventory_new(&pl->inv, cfg, &pl->mem[PIPELINE_MEM_INVENTORY],
 						    errbuf, errlen)
 				    : 0;
+	if (rc == 0 && pl->inv && cfg->baseline_enabled) {
+		baseline_config_t bcfg = cfg->baseline;
+
+		/* Endpoint and principal keys are keyed like every other hash that leaves. */
+		memcpy(bcfg.hash_key, cfg->http_out.hash_key, sizeof(bcfg.hash_key));
+		rc = baseline_new(&pl->bl, &bcfg, &pl->mem[PIPELINE_MEM_BASELINE], errbuf, errlen);
+	}
 	if (rc < 0) {
 		pipeline_free(pl);
 		return rc;
@@ -459,6 +472,7 @@ void pipeline_free(pipeline_t *pl)
 			dissector_table[i]->ctx_free(pl->dctx[i]);
 	output_http_free(pl->http_out);
 	inventory_free(pl->inv);
+	baseline_free(pl->bl);
 	pipeline_probe_pool_free(pl);
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);
@@ -499,6 +513,8 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 	if (pl->now_us >= pl->next_tick_us) {
 		flow_table_expire(pl->flows, pl->now_us);
 		decode_tick(pl->decode, pl->now_us);
+		if (pl->bl)
+			baseline_tick(pl->bl, pl->now_us);
 		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
@@ -576,8 +592,17 @@ void pipeline_idle(pipeline_t *pl, uint64_t now_us)
 void pipeline_finish(pipeline_t *pl)
 {
 	flow_table_flush(pl->flows);
+	if (pl->bl)
+		baseline_finish(pl->bl);
 	stats_write(pl, pl->now_us);
 	output_flush(pl->out);
+}
+
+int pipeline_save_baseline(pipeline_t *pl, char *errbuf, size_t errlen)
+{
+	if (!pl->bl || !pl->cfg->baseline.save_path)
+		return 0;
+	return baseline_save(pl->bl, pl->cfg->baseline.save_path, errbuf, errlen);
 }
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)

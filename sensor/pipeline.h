@@ -24,6 +24,7 @@ enum pipeline_mem {
 	PIPELINE_MEM_DISSECT,
 	PIPELINE_MEM_OUTPUT,
 	PIPELINE_MEM_INVENTORY,
+	PIPELINE_MEM_BASELINE,
 	PIPELINE_MEM__COUNT
 };
 
@@ -48,6 +49,10 @@ void pipeline_set_capture_stats(pipeline_t *pl, const capture_stats_t *cs);
 void pipeline_finish(pipeline_t *pl);
 
 void pipeline_free(pipeline_t *pl);
+
+/* Writes the learned baselines to cfg->baseline.save_path when set (after pipeline_finish).
+ * AW_E* with a message in errbuf on failure. */
+int pipeline_save_baseline(pipeline_t *pl, char *errbuf, size_t errlen);
 
 /* Totals for the summary printed at exit. */
 typedef struct pipeline_summary {

@@ -4,6 +4,7 @@
 #ifndef APIWATCH_PIPELINE_PRIVATE_H
 #define APIWATCH_PIPELINE_PRIVATE_H
 
+#include "baseline.h"
 #include "decode.h"
 #include "dissector.h"
 #include "flow.h"
@@ -36,6 +37,7 @@ struct pipeline {
 	l7_ctx_t *l7;
 	output_t *out;
 	inventory_t *inv;
+	baseline_t *bl; /* behavioural baselines, when enabled */
 	output_http_t *http_out; /* http / anomaly event writer */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
 	int live; /* the input is a live capture (timing-dependent counters may be written) */
