@@ -561,7 +561,8 @@ static void bl_redis_append_item(baseline_redis_t *r, const bl_item_hdr_t *h, bl
 			snprintf(c->names[nf], sizeof(c->names[nf]), "%s%016llx",
 				 bl_list_prefix[rec[i].list - 1], (unsigned long long)rec[i].hash);
 		else
-			bl_field_name(rec[i].id, c->names[nf], sizeof(c->names[nf]));
+			snprintf(c->names[nf], sizeof(c->names[nf]), "%s",
+				 bl_field_name(rec[i].id, c->vals[nf], sizeof(c->vals[nf])));
 		snprintf(c->vals[nf], sizeof(c->vals[nf]), "%llu",
 			 (unsigned long long)rec[i].value);
 		nf++;

@@ -52,3 +52,10 @@ add_test(NAME live.capture
          COMMAND bash ${CMAKE_SOURCE_DIR}/test/live_capture.sh $<TARGET_FILE:apiwatch>)
 set_tests_properties(live.capture PROPERTIES LABELS live SKIP_RETURN_CODE 77 TIMEOUT 120
                      RUN_SERIAL TRUE)
+
+# The Redis baseline store against a real redis-server started by the test on a free loopback
+# port (skipped when redis-server is not installed; scripts/install-deps --test installs it).
+add_test(NAME baseline.redis
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/baseline_redis.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
+set_tests_properties(baseline.redis PROPERTIES LABELS redis SKIP_RETURN_CODE 77 TIMEOUT 300)
