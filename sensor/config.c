@@ -152,6 +152,43 @@ static const config_key_t config_keys[] = {
 	 "inventory JSON written at exit and every inventory.interval (same as --inventory)"},
 	{"inventory.openapi-file", CONFIG_STRING, CFG(inventory.openapi_path), 0, ENDPOINT_PATH_MAX,
 	 "OpenAPI 3.0 document of the inventory written at exit (same as --openapi)"},
+	{"baseline.enabled", CONFIG_BOOL, CFG(baseline_enabled), 0, 1,
+	 "behavioural baselines per endpoint and principal (needs inventory.enabled; on by "
+	 "itself with --redis, --baseline-save or --baseline-load)"},
+	{"baseline.learning-period", CONFIG_DURATION, CFG(baseline.learning_us), 0,
+	 365 * CONFIG_DAY,
+	 "packet time an endpoint or principal is learned before its baseline arms"},
+	{"baseline.min-calls", CONFIG_U32, CFG(baseline.min_calls), 0, 1u << 30,
+	 "calls an endpoint's baseline needs before it arms"},
+	{"baseline.principal-min-calls", CONFIG_U32, CFG(baseline.principal_min_calls), 0, 1u << 30,
+	 "calls a principal's baseline on an endpoint needs before it arms"},
+	{"baseline.max-endpoints", CONFIG_U32, CFG(baseline.max_endpoints), 1, 1u << 20,
+	 "endpoints with a baseline; calls of further endpoints are counted, not learned"},
+	{"baseline.max-principals", CONFIG_U32, CFG(baseline.max_principals), 1, 1u << 24,
+	 "(endpoint, principal) pairs with a baseline; further pairs are counted, not learned"},
+	{"baseline.hll-dense-pool", CONFIG_U32, CFG(baseline.hll_dense), 0, 1u << 16,
+	 "16 KiB blocks for large distinct counts; without one a count stays a lower bound"},
+	{"baseline.body-sample", CONFIG_U32, CFG(baseline.body_sample), 0, 1u << 20,
+	 "calls per endpoint and minute whose bodies are scanned (body keys, sensitive types)"},
+	{"baseline.body-scan-max", CONFIG_SIZE, CFG(baseline.body_scan_max), 0, 1u << 30,
+	 "bytes of a sampled response body scanned for sensitive data"},
+	{"baseline.redis.url", CONFIG_STRING, CFG(baseline.redis_url), 0,
+	 sizeof(((aw_config_t *)0)->baseline.redis_url),
+	 "redis://[:password@]host:port[/db] of the shared baseline store (as --redis)"},
+	{"baseline.redis.prefix", CONFIG_STRING, CFG(baseline.redis_prefix), 0,
+	 sizeof(((aw_config_t *)0)->baseline.redis_prefix), "prefix of every Redis key"},
+	{"baseline.redis.flush-interval", CONFIG_DURATION, CFG(baseline.redis_flush_us), 1000,
+	 CONFIG_DAY, "wall-clock time between pipelined writes to Redis"},
+	{"baseline.redis.queue-batches", CONFIG_U32, CFG(baseline.redis_queue_batches), 2, 1u << 16,
+	 "batches of finished minutes queued or held for Redis; past it minutes are dropped"},
+	{"baseline.redis.batch-size", CONFIG_SIZE, CFG(baseline.redis_batch_bytes), 1 << 16,
+	 1u << 30, "bytes of one batch of finished minutes"},
+	{"baseline.redis.minute-ttl", CONFIG_DURATION, CFG(baseline.redis_ttl_us), 1000000,
+	 365 * CONFIG_DAY, "life of the per-minute keys in Redis"},
+	{"baseline.redis.timeout", CONFIG_DURATION, CFG(baseline.redis_timeout_us), 1000, 60000000,
+	 "Redis connect and reply timeout"},
+	{"baseline.redis.drain-timeout", CONFIG_DURATION, CFG(baseline.redis_drain_us), 0,
+	 3600ull * 1000000, "at exit, how long to keep trying to write what Redis has not taken"},
 	{"privacy.hash-key", CONFIG_KEY128, CFG(http_out.hash_key), 0, 0,
 	 "32 hex digits: key of the hashes that replace secrets (set your own)"},
 };
@@ -195,6 +232,8 @@ void config_default(aw_config_t *cfg)
 	endpoint_config_default(&cfg->inventory);
 	cfg->l7_max_packets = 8;
 	cfg->inventory_enabled = 1;
+	cfg->baseline_enabled = 0; /* on with --redis, --baseline-save, --baseline-load */
+	baseline_config_default(&cfg->baseline);
 	cfg->stats_interval_us = 60ull * 1000000;
 	cfg->progress = -1;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "baseline.h"
 #include "capture.h"
 #include "decode.h"
 #include "endpoint.h"
@@ -44,6 +45,8 @@ typedef struct aw_config {
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
 	char spec_path[1024]; /* inventory.spec: OpenAPI document of the declared API, or "" */
 	endpoint_config_t inventory; /* inventory.*: the endpoint catalogue, its files */
+	int baseline_enabled; /* baseline.enabled: behavioural baselines (needs the inventory) */
+	baseline_config_t baseline; /* baseline.*, --redis, --baseline-save, --baseline-load */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;

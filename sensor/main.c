@@ -51,6 +51,11 @@ static void main_usage(FILE *fp)
 		"  --eve PATH              EVE JSON output ('-' for stdout); default ./eve.json\n"
 		"  --inventory PATH        API inventory (JSON) at exit and every inventory.interval\n"
 		"  --openapi PATH          OpenAPI 3.0 document of the inventory, at exit\n"
+		"Baselines:\n"
+		"  --redis URL             share baselines through Redis:\n"
+		"                          redis://[:password@]host:port[/db]; default: embedded\n"
+		"  --baseline-save FILE    write the learned baselines to FILE at exit\n"
+		"  --baseline-load FILE    start from the baselines saved in FILE\n"
 		"Settings:\n"
 		"  -c, --config FILE       YAML file of settings\n"
 		"  --set KEY=VALUE         one setting (after the file); see --list-settings\n"
@@ -71,7 +76,10 @@ enum main_long_opt {
 	MAIN_OPT_LIST_SETTINGS,
 	MAIN_OPT_PROGRESS,
 	MAIN_OPT_NO_PROGRESS,
-	MAIN_OPT_SPEC
+	MAIN_OPT_SPEC,
+	MAIN_OPT_REDIS,
+	MAIN_OPT_BASELINE_SAVE,
+	MAIN_OPT_BASELINE_LOAD
 };
 
 static const struct option main_options[] = {
@@ -87,6 +95,9 @@ static const struct option main_options[] = {
 	{"list-settings", no_argument, NULL, MAIN_OPT_LIST_SETTINGS},
 	{"progress", no_argument, NULL, MAIN_OPT_PROGRESS},
 	{"no-progress", no_argument, NULL, MAIN_OPT_NO_PROGRESS},
+	{"redis", required_argument, NULL, MAIN_OPT_REDIS},
+	{"baseline-save", required_argument, NULL, MAIN_OPT_BASELINE_SAVE},
+	{"baseline-load", required_argument, NULL, MAIN_OPT_BASELINE_LOAD},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
@@ -172,6 +183,23 @@ static int main_parse(int argc, char **argv, aw_config_t *cfg, main_opts_t *opts
 			break;
 		case MAIN_OPT_NO_PROGRESS:
 			cfg->progress = 0;
+			break;
+		case MAIN_OPT_REDIS:
+			if (strlen(optarg) >= sizeof(cfg->baseline.redis_url)) {
+				fprintf(stderr, "apiwatch: --redis: URL too long\n");
+				return -1;
+			}
+			snprintf(cfg->baseline.redis_url, sizeof(cfg->baseline.redis_url), "%s",
+				 optarg);
+			cfg->baseline_enabled = 1;
+			break;
+		case MAIN_OPT_BASELINE_SAVE:
+			cfg->baseline.save_path = optarg;
+			cfg->baseline_enabled = 1;
+			break;
+		case MAIN_OPT_BASELINE_LOAD:
+			cfg->baseline.load_path = optarg;
+			cfg->baseline_enabled = 1;
 			break;
 		case 'q':
 			opts->quiet = 1;
@@ -459,6 +487,10 @@ int main(int argc, char **argv)
 		status = 1;
 	if (progress)
 		fprintf(stderr, "\n");
+	if (pipeline_save_baseline(pl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "apiwatch: %s\n", err);
+		status = 1;
+	}
 	if (!opts.quiet)
 		main_summary(pl, &cfg, main_monotonic() - t0);
 	pipeline_free(pl);

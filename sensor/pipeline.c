@@ -36,7 +36,7 @@ static uint64_t pipeline_tick_us(const aw_config_t *cfg)
 }
 
 static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {
-	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory"};
+	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory", "baseline"};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reassembled bytes to the flow's dissector */
@@ -249,6 +249,12 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 		inventory_annotate(pl->inv, call);
 		inventory_announce(pl->inv, pl->out, call, env->now_us, env->pcap_cnt);
 	}
+	if (pl->bl && call->endpoint.len) {
+		baseline_obs_t obs;
+
+		baseline_obs_from_call(&obs, call, env->now_us);
+		baseline_observe(pl->bl, &obs);
+	}
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -444,6 +450,13 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		     ? inventory_new(&pl->inv, cfg, pl->spec, &pl->mem[PIPELINE_MEM_INVENTORY],
 				     errbuf, errlen)
 		     : 0;
+	if (rc == 0 && pl->inv && cfg->baseline_enabled) {
+		baseline_config_t bcfg = cfg->baseline;
+
+		/* Endpoint and principal keys are keyed like every other hash that leaves. */
+		memcpy(bcfg.hash_key, cfg->http_out.hash_key, sizeof(bcfg.hash_key));
+		rc = baseline_new(&pl->bl, &bcfg, &pl->mem[PIPELINE_MEM_BASELINE], errbuf, errlen);
+	}
 	if (rc < 0) {
 		pipeline_free(pl);
 		return rc;
@@ -472,6 +485,7 @@ void pipeline_free(pipeline_t *pl)
 	output_http_free(pl->http_out);
 	inventory_free(pl->inv);
 	endpoint_spec_free(pl->spec);
+	baseline_free(pl->bl);
 	pipeline_probe_pool_free(pl);
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);
@@ -505,7 +519,8 @@ static void pipeline_inventory_tick(pipeline_t *pl)
 {
 	char err[512];
 
-	if (inventory_tick(pl->inv, pl->now_us, err, sizeof(err)) < 0 && !pl->inventory_warned) {
+	if (pl->inv && inventory_tick(pl->inv, pl->now_us, err, sizeof(err)) < 0 &&
+	    !pl->inventory_warned) {
 		pl->inventory_warned = 1;
 		fprintf(stderr, "apiwatch: warning: %s\n", err);
 	}
@@ -530,6 +545,8 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 		flow_table_expire(pl->flows, pl->now_us);
 		decode_tick(pl->decode, pl->now_us);
 		pipeline_inventory_tick(pl);
+		if (pl->bl)
+			baseline_tick(pl->bl, pl->now_us);
 		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
@@ -610,12 +627,21 @@ int pipeline_finish(pipeline_t *pl)
 	int rc;
 
 	flow_table_flush(pl->flows);
-	rc = inventory_write_files(pl->inv, pl->now_us, 1, err, sizeof(err));
+	rc = pl->inv ? inventory_write_files(pl->inv, pl->now_us, 1, err, sizeof(err)) : 0;
 	if (rc < 0)
 		fprintf(stderr, "apiwatch: %s\n", err);
+	if (pl->bl)
+		baseline_finish(pl->bl);
 	stats_write(pl, pl->now_us);
 	output_flush(pl->out);
 	return rc;
+}
+
+int pipeline_save_baseline(pipeline_t *pl, char *errbuf, size_t errlen)
+{
+	if (!pl->bl || !pl->cfg->baseline.save_path)
+		return 0;
+	return baseline_save(pl->bl, pl->cfg->baseline.save_path, errbuf, errlen);
 }
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)

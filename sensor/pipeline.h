@@ -25,6 +25,7 @@ enum pipeline_mem {
 	PIPELINE_MEM_DISSECT,
 	PIPELINE_MEM_OUTPUT,
 	PIPELINE_MEM_INVENTORY,
+	PIPELINE_MEM_BASELINE,
 	PIPELINE_MEM__COUNT
 };
 
@@ -54,6 +55,9 @@ void pipeline_free(pipeline_t *pl);
 
 /* The declared API loaded from inventory.spec, or NULL when none was given. Read-only. */
 const endpoint_spec_t *pipeline_spec(const pipeline_t *pl);
+/* Writes the learned baselines to cfg->baseline.save_path when set (after pipeline_finish).
+ * AW_E* with a message in errbuf on failure. */
+int pipeline_save_baseline(pipeline_t *pl, char *errbuf, size_t errlen);
 
 /* Totals for the summary printed at exit. */
 typedef struct pipeline_summary {

@@ -4,6 +4,7 @@
 #ifndef APIWATCH_PIPELINE_PRIVATE_H
 #define APIWATCH_PIPELINE_PRIVATE_H
 
+#include "baseline.h"
 #include "decode.h"
 #include "dissector.h"
 #include "endpoint_spec.h"
@@ -38,6 +39,7 @@ struct pipeline {
 	output_t *out;
 	endpoint_spec_t *spec; /* the declared API (inventory.spec), or NULL */
 	inventory_t *inv;
+	baseline_t *bl; /* behavioural baselines, when enabled */
 	output_http_t *http_out; /* http / anomaly event writer */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
 	int live; /* the input is a live capture (timing-dependent counters may be written) */

@@ -299,6 +299,43 @@ static void stats_api_inventory(json_buf_t *jb, inventory_t *inv)
 	json_close_object(jb);
 }
 
+/* api.stats.baseline; the Redis figures depend on timing and other sensors, so they are
+ * written only when the Redis store is in use. */
+static void stats_api_baseline(json_buf_t *jb, baseline_t *bl)
+{
+	const baseline_counters_t *c = baseline_counters(bl);
+
+	json_open_object(jb, "baseline");
+	json_kv_u64(jb, "calls", c->calls);
+	json_kv_u64(jb, "endpoints", c->endpoints);
+	json_kv_u64(jb, "principals", c->principals);
+	json_kv_u64(jb, "endpoint_cap_hits", c->endpoint_cap_hits);
+	json_kv_u64(jb, "principal_cap_hits", c->principal_cap_hits);
+	json_kv_u64(jb, "hll_dense_cap_hits", c->hll_dense_cap_hits);
+	json_kv_u64(jb, "minutes_finished", c->minutes_finished);
+	json_kv_u64(jb, "body_samples", c->body_samples);
+	json_kv_u64(jb, "sensitive_scans", c->sensitive_scans);
+	json_kv_u64(jb, "body_key_scans", c->body_key_scans);
+	json_kv_u64(jb, "merges", c->merges);
+	json_kv_u64(jb, "loaded_endpoints", c->loaded_endpoints);
+	json_kv_u64(jb, "loaded_principals", c->loaded_principals);
+	if (baseline_is_redis(bl)) {
+		json_open_object(jb, "redis");
+		json_kv_u64(jb, "round_trips", c->redis_round_trips);
+		json_kv_u64(jb, "flushes", c->redis_flushes);
+		json_kv_u64(jb, "failures", c->redis_failures);
+		json_kv_u64(jb, "reconnects", c->redis_reconnects);
+		json_kv_u64(jb, "connect_failures", c->redis_connect_failures);
+		json_kv_u64(jb, "queue_drops", c->redis_queue_drops);
+		json_kv_u64(jb, "minutes_written", c->redis_items_written);
+		json_kv_u64(jb, "minutes_unwritten", c->redis_items_unwritten);
+		json_kv_u64(jb, "profiles_read", c->redis_reads);
+		json_kv_u64(jb, "batches_pending", c->redis_pending);
+		json_close_object(jb);
+	}
+	json_close_object(jb);
+}
+
 static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 {
 	const tcp_counters_t *tc = tcp_reassembly_counters(pl->tcp);
@@ -361,6 +398,8 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	stats_api_http(jb, pl);
 	if (pl->inv)
 		stats_api_inventory(jb, pl->inv);
+	if (pl->bl)
+		stats_api_baseline(jb, pl->bl);
 	json_open_object(jb, "output");
 	json_kv_u64(jb, "events", oc->events);
 	json_kv_u64(jb, "flow", oc->events_flow);

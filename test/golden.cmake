@@ -69,3 +69,9 @@ add_test(NAME behaviour.inventory_files
          COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/inventory_files.py
                  --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
 set_tests_properties(behaviour.inventory_files PROPERTIES LABELS behaviour TIMEOUT 300)
+# The Redis baseline store against a real redis-server started by the test on a free loopback
+# port (skipped when redis-server is not installed; scripts/install-deps --test installs it).
+add_test(NAME baseline.redis
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/baseline_redis.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
+set_tests_properties(baseline.redis PROPERTIES LABELS redis SKIP_RETURN_CODE 77 TIMEOUT 300)

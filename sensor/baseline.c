@@ -1,0 +1,889 @@
+/*
+ * baseline.c - the baseline store's tables: per endpoint and per (endpoint, principal), the
+ * open minute and the learned profile (see baseline.h).
+ *
+ * Fed by the pipeline (baseline_observe per API call, baseline_tick with packet time); feeds
+ * the detectors (views) and the Redis store (finished minutes, baseline_redis.c) or a file
+ * (baseline_file.c). Every table is allocated once in baseline_new and capped: a call whose
+ * endpoint or principal finds no room is counted and not learned, a distinct count whose
+ * dense block finds no room stays sparse (counted), a name past a first-N table goes to its
+ * `other` count. Minutes are finished lazily: when a call of a later minute arrives, and by a
+ * sweep of the entries with an open minute when packet time enters a new minute.
+ */
+#include "baseline_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "sensitive.h"
+#include "siphash.h"
+
+#define BL_MINUTE_US 60000000ull
+
+void baseline_config_default(baseline_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->learning_us = 30ull * BL_MINUTE_US;
+	cfg->min_calls = 300;
+	cfg->principal_min_calls = 30;
+	cfg->max_endpoints = 2048;
+	cfg->max_principals = 16384;
+	cfg->hll_dense = 256;
+	cfg->body_sample = 4;
+	cfg->body_scan_max = 64 * 1024;
+	snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "apiwatch:");
+	cfg->redis_flush_us = 1000000;
+	cfg->redis_queue_batches = 64;
+	cfg->redis_batch_bytes = 256 * 1024;
+	cfg->redis_ttl_us = 2 * 3600ull * 1000000;
+	cfg->redis_timeout_us = 500000;
+	cfg->redis_drain_us = 5000000;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Keys and name hashes */
+
+uint64_t baseline_endpoint_key(const baseline_t *b, aw_slice_t host, aw_slice_t method,
+			       aw_slice_t endpoint)
+{
+	uint8_t buf[1024];
+	size_t o = 0;
+
+	/* host NUL method NUL template; a long template is folded in by its own hash. */
+	if (host.len + method.len + 2 + (endpoint.len < 512 ? endpoint.len : 9) > sizeof(buf))
+		host.len = sizeof(buf) / 2;
+	buf[o++] = 'E';
+	memcpy(buf + o, host.ptr, host.len);
+	o += host.len;
+	buf[o++] = 0;
+	memcpy(buf + o, method.ptr, method.len < 64 ? method.len : 64);
+	o += method.len < 64 ? method.len : 64;
+	buf[o++] = 0;
+	if (endpoint.len < 512) {
+		memcpy(buf + o, endpoint.ptr, endpoint.len);
+		o += endpoint.len;
+	} else {
+		uint64_t h = siphash24(b->cfg.hash_key, endpoint.ptr, endpoint.len);
+
+		buf[o++] = 1;
+		memcpy(buf + o, &h, sizeof(h));
+		o += sizeof(h);
+	}
+	return siphash24(b->cfg.hash_key, buf, o);
+}
+
+uint64_t baseline_principal_key(const baseline_t *b, aw_slice_t principal)
+{
+	return siphash24(b->cfg.hash_key, principal.ptr, principal.len);
+}
+
+/* FNV-1a over 64 bits, optionally of the lower-cased bytes: names are public (header names,
+ * agents, keys) and go to linear first-N tables, not hash buckets, so a keyed hash buys
+ * nothing; the hash must be the same on every sensor. */
+uint64_t baseline_hash_name(const char *s, size_t n, int lower)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+
+		if (lower && c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + 32);
+		h = (h ^ c) * 0x100000001b3ull;
+	}
+	return h ? h : 1;
+}
+
+uint64_t bl_index_pair(uint64_t ep, uint64_t pr)
+{
+	uint64_t h = ep ^ (pr * 0x9e3779b97f4a7c15ull);
+
+	return h ^ (h >> 29);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The key index */
+
+static int bl_index_init(bl_index_t *ix, uint32_t entries, mem_account_t *acct)
+{
+	uint32_t n = 16;
+
+	while (n < entries * 2u)
+		n <<= 1;
+	ix->slot = mem_calloc(acct, (size_t)n * sizeof(uint32_t));
+	ix->mask = n - 1;
+	return ix->slot ? 0 : AW_ENOMEM;
+}
+
+#define BL_SLOT_DELETED UINT32_MAX
+
+/* The slot of key (match(entry) decides), or of the free slot where it would go. */
+typedef int (*bl_match_fn)(const baseline_t *b, uint32_t idx, uint64_t k1, uint64_t k2);
+
+static uint32_t *bl_index_find(const baseline_t *b, const bl_index_t *ix, uint64_t h,
+			       bl_match_fn match, uint64_t k1, uint64_t k2, uint32_t **free_slot)
+{
+	uint32_t i = (uint32_t)h & ix->mask, n;
+
+	*free_slot = NULL;
+	for (n = 0; n <= ix->mask; n++, i = (i + 1) & ix->mask) {
+		uint32_t v = ix->slot[i];
+
+		if (v == 0) {
+			if (!*free_slot)
+				*free_slot = &ix->slot[i];
+			return NULL;
+		}
+		if (v == BL_SLOT_DELETED) {
+			if (!*free_slot)
+				*free_slot = &ix->slot[i];
+			continue;
+		}
+		if (match(b, v - 1, k1, k2))
+			return &ix->slot[i];
+	}
+	return NULL;
+}
+
+static int bl_ep_match(const baseline_t *b, uint32_t idx, uint64_t k1, uint64_t k2)
+{
+	(void)k2;
+	return b->ep[idx].key == k1;
+}
+
+static int bl_pr_match(const baseline_t *b, uint32_t idx, uint64_t k1, uint64_t k2)
+{
+	return b->pr[idx].ep_key == k1 && b->pr[idx].key == k2;
+}
+
+bl_endpoint_t *bl_ep_find(const baseline_t *b, uint64_t key, uint32_t *idx)
+{
+	uint32_t *fs, *s = bl_index_find(b, &b->ep_index, key, bl_ep_match, key, 0, &fs);
+
+	if (!s)
+		return NULL;
+	if (idx)
+		*idx = *s - 1;
+	return &b->ep[*s - 1];
+}
+
+bl_principal_t *bl_pr_find(const baseline_t *b, uint64_t ep_key, uint64_t key, uint32_t *idx)
+{
+	uint32_t *fs, *s = bl_index_find(b, &b->pr_index, bl_index_pair(ep_key, key), bl_pr_match,
+					 ep_key, key, &fs);
+
+	if (!s)
+		return NULL;
+	if (idx)
+		*idx = *s - 1;
+	return &b->pr[*s - 1];
+}
+
+bl_endpoint_t *bl_ep_get(baseline_t *b, uint64_t key, uint32_t *idx)
+{
+	uint32_t *fs, *s = bl_index_find(b, &b->ep_index, key, bl_ep_match, key, 0, &fs);
+	uint32_t i;
+	bl_endpoint_t *e;
+
+	if (s) {
+		*idx = *s - 1;
+		return &b->ep[*s - 1];
+	}
+	if (b->ep_free) {
+		i = b->ep_free - 1;
+		b->ep_free = b->ep[i].next_free;
+	} else if (b->ep_used < b->cfg.max_endpoints) {
+		i = b->ep_used++;
+	} else {
+		b->counters.endpoint_cap_hits++;
+		return NULL;
+	}
+	if (!fs) { /* cannot happen: the index has twice the entries' slots */
+		b->counters.endpoint_cap_hits++;
+		return NULL;
+	}
+	e = &b->ep[i];
+	{
+		bl_profile_t *remote = e->remote, *inflight = e->inflight;
+
+		memset(e, 0, sizeof(*e));
+		e->remote = remote;
+		e->inflight = inflight;
+	}
+	e->key = key;
+	e->used = 1;
+	*fs = i + 1;
+	b->counters.endpoints++;
+	*idx = i;
+	return e;
+}
+
+bl_principal_t *bl_pr_get(baseline_t *b, uint64_t ep_key, uint32_t ep, uint64_t key, uint32_t *idx)
+{
+	uint32_t *fs, *s = bl_index_find(b, &b->pr_index, bl_index_pair(ep_key, key), bl_pr_match,
+					 ep_key, key, &fs);
+	uint32_t i;
+	bl_principal_t *p;
+
+	if (s) {
+		*idx = *s - 1;
+		return &b->pr[*s - 1];
+	}
+	if (b->pr_free) {
+		i = b->pr_free - 1;
+		b->pr_free = b->pr[i].next_free;
+	} else if (b->pr_used < b->cfg.max_principals) {
+		i = b->pr_used++;
+	} else {
+		b->counters.principal_cap_hits++;
+		return NULL;
+	}
+	if (!fs) {
+		b->counters.principal_cap_hits++;
+		return NULL;
+	}
+	p = &b->pr[i];
+	memset(p, 0, sizeof(*p));
+	p->ep_key = ep_key;
+	p->key = key;
+	p->ep = ep;
+	p->used = 1;
+	*fs = i + 1;
+	b->counters.principals++;
+	*idx = i;
+	return p;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Set-up */
+
+static int bl_alloc_tables(baseline_t *b)
+{
+	const baseline_config_t *c = &b->cfg;
+	int rc;
+
+	b->ep = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_endpoint_t));
+	b->pr = mem_calloc(b->acct, (size_t)c->max_principals * sizeof(bl_principal_t));
+	b->scratch = mem_alloc(b->acct, sizeof(sensitive_report_t));
+	if (!b->ep || !b->pr || !b->scratch)
+		return AW_ENOMEM;
+	rc = bl_index_init(&b->ep_index, c->max_endpoints, b->acct);
+	if (rc == 0)
+		rc = bl_index_init(&b->pr_index, c->max_principals, b->acct);
+	if (rc == 0)
+		rc = bl_hll_pool_init(&b->hll, c->hll_dense, b->acct);
+	if (rc == 0 && c->redis_url[0]) {
+		uint32_t i;
+
+		for (i = 0; i < c->max_endpoints && rc == 0; i++) {
+			b->ep[i].remote = mem_calloc(b->acct, sizeof(bl_profile_t));
+			b->ep[i].inflight = mem_calloc(b->acct, sizeof(bl_profile_t));
+			if (!b->ep[i].remote || !b->ep[i].inflight)
+				rc = AW_ENOMEM;
+		}
+	}
+	return rc;
+}
+
+int baseline_new(baseline_t **out, const baseline_config_t *cfg, mem_account_t *acct, char *errbuf,
+		 size_t errlen)
+{
+	baseline_t *b;
+	int rc;
+
+	*out = NULL;
+	b = mem_calloc(acct, sizeof(*b));
+	if (!b)
+		return AW_ENOMEM;
+	b->cfg = *cfg;
+	b->acct = acct;
+	if (!b->cfg.max_endpoints)
+		b->cfg.max_endpoints = 1;
+	if (!b->cfg.max_principals)
+		b->cfg.max_principals = 1;
+	rc = bl_alloc_tables(b);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "cannot set up the baselines: %s", error_str(rc));
+		baseline_free(b);
+		return rc;
+	}
+	if (cfg->load_path && (rc = bl_file_load(b, cfg->load_path, errbuf, errlen)) < 0) {
+		baseline_free(b);
+		return rc;
+	}
+	if (cfg->redis_url[0] && (rc = baseline_redis_new(&b->redis, b, errbuf, errlen)) < 0) {
+		baseline_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+void baseline_free(baseline_t *b)
+{
+	uint32_t i;
+
+	if (!b)
+		return;
+	baseline_redis_free(b->redis);
+	if (b->ep) {
+		for (i = 0; i < b->cfg.max_endpoints; i++) {
+			if (b->ep[i].remote)
+				mem_free(b->acct, b->ep[i].remote, sizeof(bl_profile_t));
+			if (b->ep[i].inflight)
+				mem_free(b->acct, b->ep[i].inflight, sizeof(bl_profile_t));
+		}
+		mem_free(b->acct, b->ep, (size_t)b->cfg.max_endpoints * sizeof(bl_endpoint_t));
+	}
+	if (b->pr)
+		mem_free(b->acct, b->pr, (size_t)b->cfg.max_principals * sizeof(bl_principal_t));
+	if (b->ep_index.slot)
+		mem_free(b->acct, b->ep_index.slot, ((size_t)b->ep_index.mask + 1) * 4);
+	if (b->pr_index.slot)
+		mem_free(b->acct, b->pr_index.slot, ((size_t)b->pr_index.mask + 1) * 4);
+	if (b->scratch)
+		mem_free(b->acct, b->scratch, sizeof(sensitive_report_t));
+	bl_hll_pool_fini(&b->hll, b->acct);
+	mem_free(b->acct, b, sizeof(*b));
+}
+
+int baseline_is_redis(const baseline_t *b)
+{
+	return b && b->redis != NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Finishing minutes */
+
+static uint64_t bl_sq(uint64_t v)
+{
+	return v > 0xffffffffull ? UINT64_MAX : v * v;
+}
+
+static void bl_ep_finish(baseline_t *b, uint32_t idx)
+{
+	bl_endpoint_t *e = &b->ep[idx];
+	bl_profile_t *d = &e->cur;
+	uint64_t d1 = bl_hll_count(&b->hll, &e->hll[0]), d2 = bl_hll_count(&b->hll, &e->hll[1]);
+
+	d->f[BL_F_MINUTES] = 1;
+	d->f[BL_F_CALLS] = e->cur_calls;
+	d->f[BL_F_CALLS_SQ] = bl_sq(e->cur_calls);
+	d->f[BL_F_FAILS] = e->cur_fails;
+	d->f[BL_F_FAILS_SQ] = bl_sq(e->cur_fails);
+	d->f[BL_F_D1] = d1;
+	d->f[BL_F_D1_SQ] = bl_sq(d1);
+	d->f[BL_F_D2] = d2;
+	d->f[BL_F_D2_SQ] = bl_sq(d2);
+	d->last_us = (e->minute + 1) * BL_MINUTE_US;
+	bl_profile_add(&e->learned, d);
+	if (b->redis) {
+		/* A minute the queue could not take stays in flight: the view keeps it. */
+		baseline_redis_put_endpoint(b->redis, idx, e, d, e->minute);
+		bl_profile_add(e->inflight, d);
+	}
+	memset(d, 0, sizeof(*d));
+	bl_hll_clear(&b->hll, &e->hll[0]);
+	bl_hll_clear(&b->hll, &e->hll[1]);
+	e->cur_calls = e->cur_fails = 0;
+	e->active = 0;
+	b->counters.minutes_finished++;
+}
+
+static void bl_pr_finish(baseline_t *b, uint32_t idx)
+{
+	bl_principal_t *p = &b->pr[idx];
+	bl_pprofile_t d;
+	uint64_t ids = bl_hll_count(&b->hll, &p->ids);
+
+	memset(&d, 0, sizeof(d));
+	d.f[BL_F_MINUTES] = 1;
+	d.f[BL_F_CALLS] = p->cur_calls;
+	d.f[BL_F_CALLS_SQ] = bl_sq(p->cur_calls);
+	d.f[BL_F_FAILS] = p->cur_fails;
+	d.f[BL_F_FAILS_SQ] = bl_sq(p->cur_fails);
+	d.f[BL_F_D1] = ids;
+	d.f[BL_F_D1_SQ] = bl_sq(ids);
+	d.first_us = p->cur_first_us;
+	d.last_us = (p->minute + 1) * BL_MINUTE_US;
+	bl_pprofile_add(&p->learned, &d);
+	if (b->redis) {
+		baseline_redis_put_principal(b->redis, idx, p, &d, p->minute);
+		bl_pprofile_add(&p->inflight, &d);
+	}
+	bl_hll_clear(&b->hll, &p->ids);
+	p->cur_calls = p->cur_fails = 0;
+	p->active = 0;
+	b->counters.minutes_finished++;
+}
+
+/* Finishes the open minutes older than `minute` (all of them when minute is UINT64_MAX). */
+static void bl_sweep(baseline_t *b, uint64_t minute)
+{
+	uint32_t i, next, keep = 0;
+
+	for (i = b->ep_active; i; i = next) {
+		bl_endpoint_t *e = &b->ep[i - 1];
+
+		next = e->next_active;
+		if (e->active && e->minute < minute)
+			bl_ep_finish(b, i - 1);
+		if (e->active) {
+			e->next_active = keep;
+			keep = i;
+		} else {
+			e->listed = 0;
+			if (!e->used) { /* merged away while listed: free now */
+				e->next_free = b->ep_free;
+				b->ep_free = i;
+			}
+		}
+	}
+	b->ep_active = keep;
+	keep = 0;
+	for (i = b->pr_active; i; i = next) {
+		bl_principal_t *p = &b->pr[i - 1];
+
+		next = p->next_active;
+		if (p->active && p->minute < minute)
+			bl_pr_finish(b, i - 1);
+		if (p->active) {
+			p->next_active = keep;
+			keep = i;
+		} else {
+			p->listed = 0;
+			if (!p->used) {
+				p->next_free = b->pr_free;
+				b->pr_free = i;
+			}
+		}
+	}
+	b->pr_active = keep;
+}
+
+void baseline_tick(baseline_t *b, uint64_t now_us)
+{
+	uint64_t minute = now_us / BL_MINUTE_US;
+	int finished = 0;
+
+	if (now_us > b->now_us)
+		b->now_us = now_us;
+	if (minute > b->minute) {
+		if (b->minute)
+			finished = 1;
+		b->minute = minute;
+		bl_sweep(b, minute);
+	}
+	if (b->redis)
+		baseline_redis_tick(b->redis, finished);
+}
+
+void baseline_finish(baseline_t *b)
+{
+	bl_sweep(b, UINT64_MAX);
+	/* Redis: give the thread the drain timeout to write everything, so that the final stats
+	 * event says what was written. */
+	if (b->redis)
+		baseline_redis_drain(b->redis);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Observing a call */
+
+/* Client addresses go into a distinct count only (registers, never the address): a fixed
+ * mix (the same on every sensor) is enough. */
+static uint64_t bl_addr_hash(const net_addr_t *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	x ^= y * 0x9e3779b97f4a7c15ull;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+static void bl_headers(bl_profile_t *cur, const baseline_obs_t *o)
+{
+	uint64_t seen[BASELINE_TOP_HEADERS];
+	uint32_t i, j, n = 0;
+
+	for (i = 0; i < o->nreq_headers; i++) {
+		const api_header_t *h = &o->req_headers[i];
+		uint64_t x = baseline_hash_name(h->name.ptr, h->name.len, 1);
+
+		for (j = 0; j < n && seen[j] != x; j++)
+			;
+		if (j < n)
+			continue; /* a repeated header counts once per call */
+		if (n < BASELINE_TOP_HEADERS)
+			seen[n++] = x;
+		bl_list_add(cur, BL_L_HEADERS, x, 1);
+	}
+}
+
+static void bl_query_keys(bl_profile_t *cur, aw_slice_t q)
+{
+	uint64_t seen[BASELINE_TOP_QUERY];
+	uint32_t n = 0, j;
+	size_t i = 0;
+
+	while (i < q.len) {
+		size_t s = i, k;
+		uint64_t x;
+
+		while (i < q.len && q.ptr[i] != '&')
+			i++;
+		for (k = s; k < i && q.ptr[k] != '='; k++)
+			;
+		if (k > s) {
+			x = baseline_hash_name(q.ptr + s, k - s, 0);
+			for (j = 0; j < n && seen[j] != x; j++)
+				;
+			if (j == n) {
+				if (n < BASELINE_TOP_QUERY)
+					seen[n++] = x;
+				bl_list_add(cur, BL_L_QUERY, x, 1);
+			}
+		}
+		i++;
+	}
+}
+
+/* Distinct object IDs: the path segments at the template's {...} positions. */
+static void bl_object_ids(baseline_t *b, bl_principal_t *p, aw_slice_t tpl, aw_slice_t path)
+{
+	size_t ti = 0, pi = 0;
+
+	while (ti < tpl.len && pi < path.len) {
+		size_t ts, ps;
+
+		while (ti < tpl.len && tpl.ptr[ti] == '/')
+			ti++;
+		while (pi < path.len && path.ptr[pi] == '/')
+			pi++;
+		ts = ti;
+		ps = pi;
+		while (ti < tpl.len && tpl.ptr[ti] != '/')
+			ti++;
+		while (pi < path.len && path.ptr[pi] != '/')
+			pi++;
+		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
+		    pi > ps) {
+			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
+
+			/* Which position it was at matters: /users/1 and /orders/1 differ. */
+			bl_hll_add(&b->hll, &p->ids, h ^ (uint64_t)ts * 0x9e3779b97f4a7c15ull);
+		}
+	}
+}
+
+static void bl_sample_bodies(baseline_t *b, bl_profile_t *cur, const api_call_t *call)
+{
+	sensitive_config_t scfg;
+	sensitive_report_t *rep = b->scratch;
+	const aw_slice_t *body;
+	unsigned t;
+
+	cur->f[BL_F_BODY_SAMPLES]++;
+	b->counters.body_samples++;
+	/* Request body keys: top-level members of a JSON body, when it is kept in clear. */
+	if (call->req.body.len && call->req.body_state != API_BODY_ENCODED &&
+	    memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4)) {
+		aw_slice_t key, val;
+		size_t off = 0;
+		int kind, n = 0;
+
+		b->counters.body_key_scans++;
+		while (n++ < 64 && sensitive__json_member(call->req.body.ptr, call->req.body.len,
+							  &off, &key, &val, &kind) == 1)
+			bl_list_add(cur, BL_L_BODY, baseline_hash_name(key.ptr, key.len, 0), 1);
+	}
+	/* Sensitive types in the response body. */
+	body = call->resp.body.len || call->resp.body_raw.len ? api_call_body(call, 1) : NULL;
+	if (!body || !body->len)
+		return;
+	sensitive_config_default(&scfg);
+	scfg.max_scan = b->cfg.body_scan_max;
+	sensitive_report_reset(rep);
+	sensitive_scan(&scfg, rep,
+		       memmem(call->resp.content_type.ptr, call->resp.content_type.len, "json", 4)
+			       ? SENSITIVE_SRC_JSON
+			       : SENSITIVE_SRC_TEXT,
+		       body->ptr, body->len);
+	b->counters.sensitive_scans++;
+	for (t = 0; t < BASELINE_SENSITIVE_TYPES && t < SENSITIVE__COUNT; t++)
+		if (rep->types & (1u << t))
+			cur->f[BL_F_SENS0 + t]++;
+}
+
+static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
+				const baseline_obs_t *o, uint64_t minute, uint64_t pr_hash)
+{
+	bl_profile_t *cur = &e->cur;
+	int cls = o->status >= 100 && o->status < 600 ? o->status / 100 : 0;
+
+	if (e->active && minute > e->minute)
+		bl_ep_finish(b, idx); /* it stays listed: the sweep skips it while it is open */
+	if (!e->active) {
+		e->active = 1;
+		e->minute = minute > e->minute ? minute : e->minute;
+	}
+	if (!e->listed) {
+		e->listed = 1;
+		e->next_active = b->ep_active;
+		b->ep_active = idx + 1;
+	}
+	e->cur_calls++;
+	if (cls == 4)
+		e->cur_fails++;
+	if (!cur->first_us || o->time_us < cur->first_us)
+		cur->first_us = o->time_us;
+	cur->f[BL_F_ST0 + cls]++;
+	cur->f[BL_F_SIZE0 + bl_hist_bucket(o->resp_bytes)]++;
+	if (o->latency_us)
+		cur->f[BL_F_LAT0 + bl_hist_bucket(o->latency_us)]++;
+	else
+		cur->f[BL_F_LAT_UNKNOWN]++;
+	if (pr_hash)
+		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
+	if (o->client)
+		bl_hll_add(&b->hll, &e->hll[1], bl_addr_hash(o->client));
+	bl_headers(cur, o);
+	if (o->user_agent.len)
+		bl_list_add(cur, BL_L_AGENTS,
+			    baseline_hash_name(o->user_agent.ptr, o->user_agent.len, 0), 1);
+	else
+		cur->f[BL_F_NO_AGENT]++;
+	if (o->query.len)
+		bl_query_keys(cur, o->query);
+	/* The first body-sample calls of each minute: the cost is bounded per endpoint whatever
+	 * its rate, and a replay samples the same calls. */
+	if (o->call && cur->f[BL_F_BODY_SAMPLES] < b->cfg.body_sample)
+		bl_sample_bodies(b, cur, o->call);
+}
+
+static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
+				 const baseline_obs_t *o, uint64_t minute)
+{
+	if (p->active && minute > p->minute)
+		bl_pr_finish(b, idx);
+	if (!p->active) {
+		p->active = 1;
+		p->minute = minute > p->minute ? minute : p->minute;
+		p->cur_first_us = o->time_us;
+	}
+	if (!p->listed) {
+		p->listed = 1;
+		p->next_active = b->pr_active;
+		b->pr_active = idx + 1;
+	}
+	p->cur_calls++;
+	if (o->status >= 400 && o->status < 500)
+		p->cur_fails++;
+	bl_object_ids(b, p, o->endpoint, o->path);
+}
+
+void baseline_observe(baseline_t *b, const baseline_obs_t *o)
+{
+	uint64_t t = o->time_us > b->now_us ? o->time_us : b->now_us, minute = t / BL_MINUTE_US;
+	uint64_t ek, pk = 0;
+	bl_endpoint_t *e;
+	bl_principal_t *p;
+	uint32_t ei, pi;
+
+	if (!o->endpoint.len) {
+		b->counters.no_endpoint++;
+		return;
+	}
+	b->counters.calls++;
+	if (minute > b->minute)
+		baseline_tick(b, t);
+	ek = baseline_endpoint_key(b, o->host, o->method, o->endpoint);
+	e = bl_ep_get(b, ek, &ei);
+	if (!e)
+		return;
+	if (o->principal.len)
+		pk = baseline_principal_key(b, o->principal);
+	bl_observe_endpoint(b, e, ei, o, minute, pk);
+	if (!pk)
+		return;
+	p = bl_pr_get(b, ek, ei, pk, &pi);
+	if (p)
+		bl_observe_principal(b, p, pi, o, minute);
+}
+
+void baseline_obs_from_call(baseline_obs_t *o, const api_call_t *c, uint64_t now_us)
+{
+	static const char no_host[] = "-";
+	const api_header_t *ua = api_message_known(&c->req, API_HDR_USER_AGENT);
+
+	memset(o, 0, sizeof(*o));
+	o->host = c->host;
+	if (!o->host.len) {
+		o->host.ptr = no_host;
+		o->host.len = 1;
+	}
+	o->method = c->method;
+	o->endpoint = c->endpoint;
+	o->path = c->path;
+	o->principal = c->principal;
+	o->client = c->flow ? &c->flow->addr[0] : NULL;
+	o->time_us = c->req.first_us ? c->req.first_us : now_us;
+	o->status = c->status;
+	o->resp_bytes = c->resp.body_bytes != API_SIZE_UNKNOWN ? c->resp.body_bytes
+							       : c->resp.body_wire_bytes;
+	o->latency_us = api_call_latency_us(c);
+	o->req_headers = c->req.headers;
+	o->nreq_headers = c->req.nheaders;
+	if (ua)
+		o->user_agent = ua->value;
+	o->query = c->query;
+	o->call = c;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Views and merges */
+
+/* What the store knows of an endpoint: its own minutes, or (Redis) the merged profile plus
+ * what is still on its way there. */
+const bl_profile_t *bl_ep_effective(const bl_endpoint_t *e, bl_profile_t *tmp)
+{
+	if (!e->remote || !e->inflight || bl_profile_empty(e->remote))
+		return &e->learned;
+	*tmp = *e->remote;
+	bl_profile_add(tmp, e->inflight);
+	return tmp;
+}
+
+int baseline_endpoint_view(const baseline_t *b, uint64_t key, baseline_endpoint_view_t *v)
+{
+	const bl_endpoint_t *e = bl_ep_find(b, key, NULL);
+	bl_profile_t tmp;
+	const bl_profile_t *p;
+
+	if (!e)
+		return AW_ENOENT;
+	p = bl_ep_effective(e, &tmp);
+	bl_profile_view(p, &b->cfg, v);
+	v->remote = p == &tmp;
+	return 0;
+}
+
+int baseline_principal_view(const baseline_t *b, uint64_t ep_key, uint64_t key,
+			    baseline_principal_view_t *v)
+{
+	const bl_principal_t *p = bl_pr_find(b, ep_key, key, NULL);
+	bl_pprofile_t tmp;
+
+	if (!p)
+		return AW_ENOENT;
+	if (p->has_remote) {
+		tmp = p->remote;
+		bl_pprofile_add(&tmp, &p->inflight);
+		bl_pprofile_view(&tmp, &b->cfg, v);
+		v->remote = 1;
+		return 0;
+	}
+	bl_pprofile_view(&p->learned, &b->cfg, v);
+	return 0;
+}
+
+static void bl_index_delete(baseline_t *b, bl_index_t *ix, uint64_t h, bl_match_fn match,
+			    uint64_t k1, uint64_t k2)
+{
+	uint32_t *fs, *s = bl_index_find(b, ix, h, match, k1, k2, &fs);
+
+	if (s)
+		*s = BL_SLOT_DELETED;
+}
+
+/* Moves the principals of endpoint `from` to `into` (merging pairs present on both). */
+static void bl_merge_principals(baseline_t *b, uint64_t from_key, uint64_t into_key, uint32_t into)
+{
+	uint32_t i;
+
+	for (i = 0; i < b->pr_used; i++) {
+		bl_principal_t *p = &b->pr[i], *q;
+		uint32_t qi;
+
+		if (!p->used || p->ep_key != from_key)
+			continue;
+		if (p->active)
+			bl_pr_finish(b, i);
+		bl_index_delete(b, &b->pr_index, bl_index_pair(from_key, p->key), bl_pr_match,
+				from_key, p->key);
+		q = bl_pr_find(b, into_key, p->key, &qi);
+		if (q) {
+			bl_pprofile_add(&q->learned, &p->learned);
+			bl_pprofile_add(&q->inflight, &p->inflight);
+			bl_pprofile_add(&q->inflight, &p->remote);
+			p->used = 0;
+			if (!p->listed) {
+				p->next_free = b->pr_free;
+				b->pr_free = i + 1;
+			}
+			b->counters.principals--;
+			continue;
+		}
+		{
+			uint32_t *fs;
+
+			bl_index_find(b, &b->pr_index, bl_index_pair(into_key, p->key), bl_pr_match,
+				      into_key, p->key, &fs);
+			p->ep_key = into_key;
+			p->ep = into;
+			if (fs)
+				*fs = i + 1;
+		}
+	}
+}
+
+void baseline_merge_endpoint(baseline_t *b, uint64_t from_key, uint64_t into_key)
+{
+	uint32_t fi, ii;
+	bl_endpoint_t *from, *into;
+
+	if (from_key == into_key || !(from = bl_ep_find(b, from_key, &fi)))
+		return;
+	into = bl_ep_get(b, into_key, &ii);
+	from = &b->ep[fi];
+	if (!into)
+		return;
+	if (from->active)
+		bl_ep_finish(b, fi);
+	bl_profile_add(&into->learned, &from->learned);
+	if (into->inflight && from->inflight) {
+		/* The other template's Redis profile is folded into this one's on its way. */
+		bl_profile_add(into->inflight, from->inflight);
+		bl_profile_add(into->inflight, from->remote);
+	}
+	bl_merge_principals(b, from_key, into_key, ii);
+	bl_index_delete(b, &b->ep_index, from_key, bl_ep_match, from_key, 0);
+	from->used = 0;
+	from->active = 0;
+	if (!from->listed) {
+		from->next_free = b->ep_free;
+		b->ep_free = fi + 1;
+	}
+	if (from->remote)
+		memset(from->remote, 0, sizeof(bl_profile_t));
+	if (from->inflight)
+		memset(from->inflight, 0, sizeof(bl_profile_t));
+	b->counters.endpoints--;
+	b->counters.merges++;
+}
+
+const baseline_counters_t *baseline_counters(baseline_t *b)
+{
+	b->counters.hll_dense_cap_hits = b->hll.cap_hits;
+	if (b->redis)
+		baseline_redis_counters(b->redis, &b->counters);
+	return &b->counters;
+}

@@ -1,0 +1,292 @@
+/*
+ * baseline_hll.c - HyperLogLog distinct counts for the baselines (distinct principals, client
+ * addresses and object IDs per minute).
+ *
+ * Fed with 64-bit hashes of the counted values; feeds the per-minute figures and the Redis
+ * store. The register layout is Redis's (2^14 registers, register = low 14 bits of the hash,
+ * rank = 1 + trailing zeros of the other 50), so a sensor's minute is written to Redis as a
+ * ready-made HLL string and merged there with PFMERGE, and the estimate is the same as
+ * PFCOUNT's (Ertl's improved estimator, 2017). A set starts sparse, as an exact list of a few
+ * registers inside its owner; past that it takes a full block from a fixed pool, and when the
+ * pool is empty it stays sparse (a lower bound, counted).
+ */
+#include "baseline_private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "error.h"
+
+int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct)
+{
+	uint32_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (!cap)
+		return 0;
+	p->blocks = mem_alloc(acct, (size_t)cap * BL_HLL_REGS);
+	p->free = mem_alloc(acct, (size_t)cap * sizeof(uint32_t));
+	if (!p->blocks || !p->free) {
+		bl_hll_pool_fini(p, acct);
+		return AW_ENOMEM;
+	}
+	p->cap = cap;
+	for (i = 0; i < cap; i++)
+		p->free[i] = cap - 1 - i;
+	p->nfree = cap;
+	return 0;
+}
+
+void bl_hll_pool_fini(bl_hll_pool_t *p, mem_account_t *acct)
+{
+	if (p->blocks)
+		mem_free(acct, p->blocks, (size_t)p->cap * BL_HLL_REGS);
+	if (p->free)
+		mem_free(acct, p->free, (size_t)p->cap * sizeof(uint32_t));
+	p->blocks = NULL;
+	p->free = NULL;
+}
+
+static uint8_t *bl_hll_block(const bl_hll_pool_t *p, const bl_hll_t *h)
+{
+	return p->blocks + (size_t)(h->dense - 1) * BL_HLL_REGS;
+}
+
+/* Moves a full sparse set to a dense block; 0 when the pool is empty. */
+static int bl_hll_promote(bl_hll_pool_t *p, bl_hll_t *h)
+{
+	uint8_t *regs;
+	uint32_t i;
+
+	if (!p->nfree) {
+		if (!h->capped)
+			p->cap_hits++;
+		h->capped = 1;
+		return 0;
+	}
+	h->dense = p->free[--p->nfree] + 1;
+	regs = bl_hll_block(p, h);
+	memset(regs, 0, BL_HLL_REGS);
+	for (i = 0; i < h->n; i++)
+		regs[h->sp[i] >> 8] = (uint8_t)(h->sp[i] & 0xff);
+	h->n = 0;
+	return 1;
+}
+
+static void bl_hll_set(bl_hll_pool_t *p, bl_hll_t *h, uint32_t reg, uint8_t rank)
+{
+	uint32_t i;
+
+	if (h->dense) {
+		uint8_t *regs = bl_hll_block(p, h);
+
+		if (regs[reg] < rank)
+			regs[reg] = rank;
+		return;
+	}
+	for (i = 0; i < h->n; i++) {
+		if ((h->sp[i] >> 8) == reg) {
+			if ((h->sp[i] & 0xff) < rank)
+				h->sp[i] = reg << 8 | rank;
+			return;
+		}
+	}
+	if (h->n < BL_HLL_SPARSE) {
+		h->sp[h->n++] = reg << 8 | rank;
+		return;
+	}
+	if (bl_hll_promote(p, h))
+		bl_hll_set(p, h, reg, rank);
+}
+
+void bl_hll_add(bl_hll_pool_t *p, bl_hll_t *h, uint64_t hash)
+{
+	uint32_t reg = (uint32_t)(hash & (BL_HLL_REGS - 1));
+	uint64_t rest = (hash >> BL_HLL_P) | (1ull << (64 - BL_HLL_P));
+
+	bl_hll_set(p, h, reg, (uint8_t)(__builtin_ctzll(rest) + 1));
+}
+
+void bl_hll_merge(bl_hll_pool_t *p, bl_hll_t *dst, const bl_hll_t *src)
+{
+	uint32_t i;
+
+	if (src->dense) {
+		const uint8_t *regs = bl_hll_block(p, src);
+
+		for (i = 0; i < BL_HLL_REGS; i++)
+			if (regs[i])
+				bl_hll_set(p, dst, i, regs[i]);
+		return;
+	}
+	for (i = 0; i < src->n; i++)
+		bl_hll_set(p, dst, src->sp[i] >> 8, (uint8_t)(src->sp[i] & 0xff));
+}
+
+void bl_hll_clear(bl_hll_pool_t *p, bl_hll_t *h)
+{
+	if (h->dense)
+		p->free[p->nfree++] = h->dense - 1;
+	h->dense = 0;
+	h->n = 0;
+	h->capped = 0;
+}
+
+/* Ertl's estimator over a histogram of register values (q = 64 - P bits of rank). */
+static double bl_hll_sigma(double x)
+{
+	double y = 1.0, z = x, zp;
+
+	if (x == 1.0)
+		return INFINITY;
+	do {
+		x *= x;
+		zp = z;
+		z += x * y;
+		y += y;
+	} while (zp != z);
+	return z;
+}
+
+static double bl_hll_tau(double x)
+{
+	double y = 1.0, z, zp;
+
+	if (x == 0.0 || x == 1.0)
+		return 0.0;
+	z = 1.0 - x;
+	do {
+		x = sqrt(x);
+		zp = z;
+		y *= 0.5;
+		z -= (1.0 - x) * (1.0 - x) * y;
+	} while (zp != z);
+	return z / 3.0;
+}
+
+#define BL_HLL_Q (64 - BL_HLL_P)
+
+static uint64_t bl_hll_estimate_histo(const uint32_t *histo)
+{
+	double m = BL_HLL_REGS, z;
+	int j;
+
+	z = m * bl_hll_tau((m - histo[BL_HLL_Q + 1]) / m);
+	for (j = BL_HLL_Q; j >= 1; j--) {
+		z += histo[j];
+		z *= 0.5;
+	}
+	z += m * bl_hll_sigma(histo[0] / m);
+	return (uint64_t)llround(0.5 / log(2.0) * m * m / z);
+}
+
+uint64_t bl_hll_estimate_regs(const uint8_t *regs)
+{
+	uint32_t histo[BL_HLL_Q + 2] = {0};
+	uint32_t i;
+
+	for (i = 0; i < BL_HLL_REGS; i++)
+		histo[regs[i] <= BL_HLL_Q + 1 ? regs[i] : BL_HLL_Q + 1]++;
+	return bl_hll_estimate_histo(histo);
+}
+
+uint64_t bl_hll_count(const bl_hll_pool_t *p, const bl_hll_t *h)
+{
+	uint32_t histo[BL_HLL_Q + 2] = {0};
+	uint32_t i;
+
+	if (h->dense)
+		return bl_hll_estimate_regs(bl_hll_block(p, h));
+	if (!h->n)
+		return 0;
+	histo[0] = BL_HLL_REGS - h->n;
+	for (i = 0; i < h->n; i++)
+		histo[h->sp[i] & 0xff]++;
+	return bl_hll_estimate_histo(histo);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Redis's string forms: a 16-byte header ("HYLL", encoding, 3 unused bytes, 8 bytes of cached
+ * cardinality whose top bit marks it stale), then 6-bit registers (dense) or run-length
+ * opcodes (sparse: ZERO 00xxxxxx, XZERO 01xxxxxx yyyyyyyy, VAL 1vvvvvxx). */
+
+static void bl_hll_header(uint8_t *out, int sparse)
+{
+	memset(out, 0, 16);
+	memcpy(out, "HYLL", 4);
+	out[4] = sparse ? 1 : 0;
+	out[15] = 0x80; /* cached cardinality is stale */
+}
+
+static size_t bl_hll_encode_dense(const uint8_t *regs, uint8_t *out)
+{
+	uint8_t *d = out + 16;
+	uint32_t i;
+
+	bl_hll_header(out, 0);
+	memset(d, 0, BL_HLL_REDIS_DENSE - 16);
+	for (i = 0; i < BL_HLL_REGS; i++) {
+		uint32_t bit = i * 6, byte = bit / 8, fb = bit & 7;
+		uint8_t v = regs[i] > 63 ? 63 : regs[i];
+
+		d[byte] |= (uint8_t)(v << fb);
+		if (fb > 2)
+			d[byte + 1] |= (uint8_t)(v >> (8 - fb));
+	}
+	return BL_HLL_REDIS_DENSE;
+}
+
+static size_t bl_hll_zeros(uint8_t *out, uint32_t run)
+{
+	size_t o = 0;
+
+	while (run > 64) {
+		uint32_t n = run > BL_HLL_REGS ? BL_HLL_REGS : run;
+
+		out[o++] = (uint8_t)(0x40 | ((n - 1) >> 8));
+		out[o++] = (uint8_t)((n - 1) & 0xff);
+		run -= n;
+	}
+	if (run)
+		out[o++] = (uint8_t)(run - 1);
+	return o;
+}
+
+size_t bl_hll_redis_encode(const bl_hll_pool_t *p, const bl_hll_t *h, uint8_t *out)
+{
+	uint32_t sp[BL_HLL_SPARSE], i, j, next = 0;
+	size_t o = 16;
+
+	if (h->dense)
+		return bl_hll_encode_dense(bl_hll_block(p, h), out);
+	if (!h->n)
+		return 0;
+	memcpy(sp, h->sp, h->n * sizeof(sp[0]));
+	for (i = 1; i < h->n; i++) /* insertion sort by register */
+		for (j = i; j > 0 && sp[j - 1] > sp[j]; j--) {
+			uint32_t t = sp[j];
+
+			sp[j] = sp[j - 1];
+			sp[j - 1] = t;
+		}
+	for (i = 0; i < h->n; i++) {
+		if ((sp[i] & 0xff) > 32) { /* sparse values stop at 32: write it dense */
+			uint8_t regs[BL_HLL_REGS];
+
+			memset(regs, 0, sizeof(regs));
+			for (j = 0; j < h->n; j++)
+				regs[sp[j] >> 8] = (uint8_t)(sp[j] & 0xff);
+			return bl_hll_encode_dense(regs, out);
+		}
+	}
+	bl_hll_header(out, 1);
+	for (i = 0; i < h->n; i++) {
+		uint32_t reg = sp[i] >> 8;
+
+		o += bl_hll_zeros(out + o, reg - next);
+		out[o++] = (uint8_t)(0x80 | (((sp[i] & 0xff) - 1) << 2));
+		next = reg + 1;
+	}
+	o += bl_hll_zeros(out + o, BL_HLL_REGS - next);
+	return o;
+}
