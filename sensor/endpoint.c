@@ -133,6 +133,7 @@ void endpoint_catalog_free(endpoint_catalog_t *cat)
 		mem_free(cat->acct, ep, sizeof(*ep));
 	}
 	mem_free(cat->acct, cat->slots, (size_t)(cat->mask + 1) * sizeof(*cat->slots));
+	(void)endpoint_catalog_set_spec(cat, NULL);
 	mem_free(cat->acct, cat, sizeof(*cat));
 }
 
@@ -819,8 +820,7 @@ static void endpoint_fold(endpoint_catalog_t *cat, endpoint_t *into, endpoint_t 
 	endpoint_keep_name(into->cookie_name, from->cookie_name);
 	into->external += from->external;
 	into->merged += from->merged + 1;
-	for (i = 0; i < ENDPOINT_SPEC__COUNT; i++)
-		into->spec_violations[i] += from->spec_violations[i];
+	endpoint__drift_fold(into, from);
 }
 
 void endpoint_catalog_merge_cb(const path_template_t *from, const path_template_t *into, void *ud)
@@ -869,15 +869,4 @@ uint64_t endpoint_hits(const endpoint_t *ep)
 uint64_t endpoint_first_seen(const endpoint_t *ep)
 {
 	return ep->first_us;
-}
-
-void endpoint_set_spec_op(endpoint_t *ep, int32_t op)
-{
-	ep->spec_op = op;
-}
-
-void endpoint_count_spec(endpoint_t *ep, enum endpoint_spec_kind kind)
-{
-	if ((unsigned)kind < ENDPOINT_SPEC__COUNT)
-		ep->spec_violations[kind]++;
 }

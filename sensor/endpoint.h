@@ -38,6 +38,9 @@
 #include "path_template.h"
 #include "principal.h"
 
+typedef struct endpoint_spec endpoint_spec_t;
+typedef struct endpoint_spec_op endpoint_spec_op_t;
+
 #define ENDPOINT_PATH_MAX 256 /* bytes of a file path setting, NUL included */
 
 /* Settings (inventory.*); see config.c for their meaning and defaults. */
@@ -97,6 +100,12 @@ typedef struct endpoint_counters {
 	uint64_t sensitive_paths_cut; /* sensitive key paths past the per-endpoint set */
 	uint64_t claims_cut; /* JWT algs or claim names past the per-endpoint sets */
 	uint64_t news_dropped; /* announcements past the pending queue */
+	/* Against the declared spec (--spec). */
+	uint64_t spec_calls; /* calls routed or checked */
+	uint64_t spec_checked; /* calls checked against their declared operation */
+	uint64_t spec_bad; /* ... that broke it */
+	uint64_t spec_shadow_endpoints; /* endpoints no operation declares */
+	uint64_t spec_zombie_endpoints; /* endpoints of deprecated operations */
 } endpoint_counters_t;
 
 typedef struct endpoint endpoint_t; /* layout: endpoint_private.h */
@@ -155,9 +164,26 @@ uint64_t endpoint_callers(const endpoint_t *ep);
 void endpoint_risk(const endpoint_t *ep, endpoint_risk_t *out);
 const char *endpoint_risk_reason_name(unsigned reason);
 
-/* The spec-drift stage's slots: matched spec operation (-1 none) and violations per kind. */
-void endpoint_set_spec_op(endpoint_t *ep, int32_t op);
-void endpoint_count_spec(endpoint_t *ep, enum endpoint_spec_kind kind);
+/* ------------------------------------------------------------------------------------------ */
+/* Drift against a declared spec (endpoint_drift.c) */
+
+/* endpoint_drift_observe's answer: what became known of the endpoint with this call. */
+#define ENDPOINT_DRIFT_F_SHADOW 0x01 /* no declared operation: a shadow endpoint */
+#define ENDPOINT_DRIFT_F_ZOMBIE 0x02 /* a deprecated operation: a zombie endpoint */
+
+/* Lends the catalogue the declared spec (NULL: none; it must outlive the catalogue).
+ * AW_ENOMEM when the bitmap of seen operations is refused. */
+int endpoint_catalog_set_spec(endpoint_catalog_t *cat, const endpoint_spec_t *spec);
+
+/* With a spec: routes the endpoint to its operation on its first call, counts the call (shadow,
+ * zombie) and checks it against the operation. ENDPOINT_DRIFT_F_* on the call that made the
+ * endpoint shadow or zombie, else 0. ep may be NULL (not catalogued). */
+unsigned endpoint_drift_observe(endpoint_catalog_t *cat, endpoint_t *ep, const api_call_t *call);
+
+/* Declared operations that no call matched, from *index on (advanced past the one returned);
+ * NULL when there are no more. */
+const endpoint_spec_op_t *endpoint_drift_orphan(const endpoint_catalog_t *cat, uint32_t *index);
+uint32_t endpoint_drift_orphans(const endpoint_catalog_t *cat);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Writers (endpoint_json.c, endpoint_openapi.c) */

@@ -220,25 +220,6 @@ static void endpoint_json_params(json_buf_t *jb, const endpoint_t *ep)
 	json_close_array(jb);
 }
 
-/* What the spec-drift stage found, once it has matched or flagged the endpoint. */
-static void endpoint_json_spec(json_buf_t *jb, const endpoint_t *ep)
-{
-	static const char *const kinds[ENDPOINT_SPEC__COUNT] = {"shadow", "zombie", "orphan"};
-	unsigned i, any = ep->spec_op >= 0;
-
-	for (i = 0; i < ENDPOINT_SPEC__COUNT; i++)
-		any |= ep->spec_violations[i] != 0;
-	if (!any)
-		return;
-	json_open_object(jb, "spec");
-	if (ep->spec_op >= 0)
-		json_kv_i64(jb, "operation", ep->spec_op);
-	for (i = 0; i < ENDPOINT_SPEC__COUNT; i++)
-		if (ep->spec_violations[i])
-			json_kv_u64(jb, kinds[i], ep->spec_violations[i]);
-	json_close_object(jb);
-}
-
 static void endpoint_json_risk(json_buf_t *jb, const endpoint_t *ep)
 {
 	endpoint_risk_t r;
@@ -288,7 +269,7 @@ static void endpoint_json_members(const endpoint_t *ep, json_buf_t *jb)
 	json_close_object(jb);
 	if (ep->merged)
 		json_kv_u64(jb, "merged", ep->merged);
-	endpoint_json_spec(jb, ep);
+	endpoint__drift_json(jb, ep);
 	endpoint_json_risk(jb, ep);
 }
 
@@ -335,7 +316,20 @@ int endpoint_catalog_write_inventory(endpoint_catalog_t *cat, const char *path,
 		endpoint__file_write(&f, line, len);
 		json_buf_clear(&jb);
 	}
-	endpoint__file_write(&f, "]}\n", 3);
+	endpoint__file_write(&f, "]", 1);
+	if (cat->spec) {
+		/* The declared side: a one-member object whose braces are dropped. */
+		json_begin(&jb);
+		endpoint__drift_json_doc(&jb, cat);
+		if (json_end(&jb) == 0) {
+			const char *line = json_line(&jb, &len);
+
+			endpoint__file_write(&f, ",", 1);
+			endpoint__file_write(&f, line + 1, len - 3);
+		}
+		json_buf_clear(&jb);
+	}
+	endpoint__file_write(&f, "}\n", 2);
 	endpoint__sorted_free(cat, v, n);
 	json_buf_free(&jb);
 	return endpoint__file_close(&f);

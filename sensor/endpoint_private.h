@@ -9,8 +9,11 @@
 
 #include "endpoint.h"
 #include "endpoint_schema.h"
+#include "endpoint_spec.h"
 #include "sensitive.h"
 #include "siphash.h"
+
+#define ENDPOINT_SPEC_FIRST_LEN 48 /* bytes kept of a violation's first offender, NUL included */
 
 /* Caps of the per-endpoint sets. */
 #define ENDPOINT_MAX_CODES 16 /* exact status codes */
@@ -112,14 +115,25 @@ struct endpoint {
 	uint64_t external; /* calls from public addresses */
 	uint32_t merged; /* templates folded into this endpoint */
 
-	/* The spec-drift stage's (not written before it is wired). */
+	/* Against the declared spec (endpoint_drift.c; only with --spec). */
 	int32_t spec_op; /* matched operation of the declared spec, -1 none */
-	uint64_t spec_violations[ENDPOINT_SPEC__COUNT];
+	const endpoint_spec_op_t *spec_opp; /* ... itself */
+	uint8_t spec_state; /* ENDPOINT_DRIFT_*: not routed yet, declared, shadow, zombie */
+	uint64_t spec_violations[ENDPOINT_SPEC__COUNT]; /* calls: shadow, zombie; orphan unused */
+	uint64_t spec_checked, spec_bad; /* calls checked against the operation, and breaking it */
+	uint64_t spec_kinds[ENDPOINT_SPEC_V__COUNT]; /* calls per violation kind */
+	char spec_first[ENDPOINT_SPEC_V__COUNT][ENDPOINT_SPEC_FIRST_LEN]; /* first offenders */
 
 	uint8_t queued; /* waiting in the announcement queue */
 };
 
 #define ENDPOINT_NEWS_MAX 64
+
+/* endpoint_t.spec_state */
+#define ENDPOINT_DRIFT_UNROUTED 0
+#define ENDPOINT_DRIFT_DECLARED 1
+#define ENDPOINT_DRIFT_SHADOW 2
+#define ENDPOINT_DRIFT_ZOMBIE 3
 
 struct endpoint_catalog {
 	endpoint_config_t cfg;
@@ -134,7 +148,15 @@ struct endpoint_catalog {
 	uint32_t nnews;
 	endpoint_news_t news[ENDPOINT_NEWS_MAX];
 	endpoint_counters_t counters;
+	const endpoint_spec_t *spec; /* the declared API (endpoint_drift.c), or NULL */
+	uint8_t *spec_seen; /* bit per operation index: matched by some call */
+	size_t spec_seen_len;
 };
+
+/* endpoint_drift.c: folding, and the spec objects of the inventory file. */
+void endpoint__drift_fold(endpoint_t *into, const endpoint_t *from);
+void endpoint__drift_json(json_buf_t *jb, const endpoint_t *ep);
+void endpoint__drift_json_doc(json_buf_t *jb, const endpoint_catalog_t *cat);
 
 /* Media type of a Content-Type value: lower case, parameters and spaces dropped, cut to cap-1.
  * Returns its length (0 when empty). */

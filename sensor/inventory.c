@@ -14,6 +14,8 @@
 
 #define INVENTORY_MINUTE_US (60ull * 1000000)
 
+#define INVENTORY_ORPHAN_EVENTS 1000 /* orphan api_endpoint events written at exit, at most */
+
 struct inventory {
 	mem_account_t *acct;
 	const endpoint_spec_t *spec; /* the declared API, or NULL */
@@ -22,6 +24,8 @@ struct inventory {
 	endpoint_catalog_t *cat;
 	const path_template_t *tpl; /* the last call's template */
 	int have_principal; /* principal holds the last call's */
+	endpoint_t *drift_ep; /* the last call's endpoint, when it just became shadow or zombie */
+	unsigned drift_news; /* ENDPOINT_DRIFT_F_* of drift_ep, to announce */
 	uint64_t next_write_us; /* next periodic inventory file; 0 = none */
 	uint64_t budget_minute; /* minute of packet time of the event budget, plus one */
 	uint32_t budget_used;
@@ -82,6 +86,8 @@ int inventory_new(inventory_t **out, const aw_config_t *cfg, const endpoint_spec
 	}
 	path_template_config_default(&tcfg);
 	rc = endpoint_catalog_new(&inv->cat, &cfg->inventory, cfg->http_out.hash_key, acct);
+	if (rc == 0)
+		rc = endpoint_catalog_set_spec(inv->cat, spec);
 	if (rc == 0)
 		rc = path_template_ctx_new(&inv->templates, &tcfg, acct, endpoint_catalog_merge_cb,
 					   inv->cat);
@@ -157,9 +163,16 @@ void inventory_annotate(inventory_t *inv, api_call_t *call)
 	inv->have_principal = 0;
 	inventory_endpoint(inv, call);
 	inventory_principal(inv, call);
-	if (inv->tpl)
-		(void)endpoint_catalog_observe(inv->cat, inv->tpl, call,
-					       inv->have_principal ? &inv->principal : NULL);
+	inv->drift_news = 0;
+	if (inv->tpl) {
+		endpoint_t *ep = endpoint_catalog_observe(
+			inv->cat, inv->tpl, call, inv->have_principal ? &inv->principal : NULL);
+
+		if (inv->spec) {
+			inv->drift_ep = ep;
+			inv->drift_news = endpoint_drift_observe(inv->cat, ep, call);
+		}
+	}
 }
 
 /* Whether the event budget of the current minute of packet time allows one more event. */
@@ -194,6 +207,31 @@ void inventory_announce(inventory_t *inv, output_t *out, const api_call_t *call,
 				inv->counters.events++;
 		}
 	}
+	/* Drift found by this call: after the endpoint's "new", before the call's http event. */
+	if (inv->drift_news && inventory_budget(inv, ts_us) &&
+	    output_endpoint_write(out, inv->drift_ep,
+				  inv->drift_news & ENDPOINT_DRIFT_F_SHADOW ? "shadow" : "zombie",
+				  0, call, ts_us, pcap_cnt) == 0)
+		inv->counters.events++;
+	inv->drift_news = 0;
+}
+
+void inventory_finish(inventory_t *inv, output_t *out, uint64_t ts_us)
+{
+	const endpoint_spec_op_t *op;
+	uint32_t i = 0, n = 0;
+
+	/* Orphans: declared operations no call matched. All are in the inventory file; events
+	 * are capped so that a large spec against a small capture does not flood the feed. */
+	while ((op = endpoint_drift_orphan(inv->cat, &i)) != NULL) {
+		if (n++ >= INVENTORY_ORPHAN_EVENTS) {
+			inv->counters.orphan_events_dropped++;
+			continue;
+		}
+		if (output_endpoint_write_orphan(out, op, ts_us) == 0)
+			inv->counters.events++;
+	}
+	inv->counters.orphans = n;
 }
 
 int inventory_write_files(inventory_t *inv, uint64_t now_us, int final, char *errbuf, size_t errlen)

@@ -32,6 +32,8 @@ typedef struct inventory_counters {
 	uint64_t events_dropped; /* ... refused by the per-minute budget */
 	uint64_t files_written; /* inventory and OpenAPI files */
 	uint64_t write_errors; /* ... that could not be written */
+	uint64_t orphans; /* declared operations no call matched (at exit, with --spec) */
+	uint64_t orphan_events_dropped; /* orphans past the cap of events (all in the file) */
 } inventory_counters_t;
 
 typedef struct inventory inventory_t;
@@ -60,6 +62,11 @@ int inventory_tick(inventory_t *inv, uint64_t now_us, char *errbuf, size_t errle
 /* Writes the inventory file now and, when final, the OpenAPI export (each if configured). */
 int inventory_write_files(inventory_t *inv, uint64_t now_us, int final, char *errbuf,
 			  size_t errlen);
+
+/* At the end, before the files and the last stats: with a spec, an api_endpoint event
+ * "orphan" for each declared operation no call matched (capped; all are in the inventory
+ * file). */
+void inventory_finish(inventory_t *inv, output_t *out, uint64_t ts_us);
 
 const inventory_counters_t *inventory_counters(inventory_t *inv);
 const path_template_counters_t *inventory_template_counters(const inventory_t *inv);

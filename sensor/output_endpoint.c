@@ -3,14 +3,27 @@
  *
  * Fed by the inventory stage with each announcement of the catalogue and the API call that
  * revealed it, whose flow gives Suricata's common header (output_eve_header, as the http event
- * writes it). The object is built so that the spec-drift kinds fit in it unchanged: `event` says
- * what happened ("new"; later "shadow", "zombie", "orphan") and an optional `spec` object names
- * the matching operation of a declared spec. Facts of the endpoint at that moment (its first
+ * writes it). `event` says what happened: "new" (first learned), and with a declared spec
+ * "shadow" (no operation declares it), "zombie" (its operation is deprecated) and, at exit,
+ * "orphan" (an operation no call matched; no flow header then); the `spec` object names the
+ * matching operation. Facts of the endpoint at that moment (its first
  * call's status, media types, credential kind) come along; the inventory file has the rest.
  */
 #include "output_endpoint.h"
 
 #include "endpoint_private.h"
+
+/* The members naming a declared operation. */
+static void output_endpoint_op(json_buf_t *jb, const endpoint_spec_op_t *op)
+{
+	json_kv_bool(jb, "declared", 1);
+	json_kv_u64(jb, "operation", op->index);
+	json_kv_str(jb, "method", op->method_name);
+	json_kv_str(jb, "path", op->path);
+	if (op->operation_id[0])
+		json_kv_str(jb, "operation_id", op->operation_id);
+	json_kv_bool(jb, "deprecated", op->deprecated);
+}
 
 static void output_endpoint_object(json_buf_t *jb, const endpoint_t *ep, const char *event,
 				   uint32_t replaced)
@@ -42,9 +55,12 @@ static void output_endpoint_object(json_buf_t *jb, const endpoint_t *ep, const c
 		if (ep->auth_seen & (1u << i))
 			json_str(jb, principal_auth_name(i));
 	json_close_array(jb);
-	if (ep->spec_op >= 0) {
+	if (ep->spec_op >= 0 || ep->spec_state == ENDPOINT_DRIFT_SHADOW) {
 		json_open_object(jb, "spec");
-		json_kv_i64(jb, "operation", ep->spec_op);
+		if (ep->spec_opp)
+			output_endpoint_op(jb, ep->spec_opp);
+		else
+			json_kv_bool(jb, "declared", 0);
 		json_close_object(jb);
 	}
 	json_close_object(jb);
@@ -66,5 +82,21 @@ int output_endpoint_write(output_t *o, const endpoint_t *ep, const char *event, 
 		json_kv_strn(jb, "principal", call->principal.ptr, call->principal.len);
 		json_close_object(jb);
 	}
+	return output_commit(o, "api_endpoint");
+}
+
+int output_endpoint_write_orphan(output_t *o, const endpoint_spec_op_t *op, uint64_t ts_us)
+{
+	json_buf_t *jb = output_json(o);
+
+	output_eve_header(o, "api_endpoint", ts_us, NULL, FLOW_TOSERVER, 0, NULL);
+	json_open_object(jb, "api_endpoint");
+	json_kv_str(jb, "event", "orphan");
+	json_kv_str(jb, "method", op->method_name);
+	json_kv_str(jb, "template", op->path);
+	json_open_object(jb, "spec");
+	output_endpoint_op(jb, op);
+	json_close_object(jb);
+	json_close_object(jb);
 	return output_commit(o, "api_endpoint");
 }

@@ -627,6 +627,8 @@ int pipeline_finish(pipeline_t *pl)
 	int rc;
 
 	flow_table_flush(pl->flows);
+	if (pl->inv)
+		inventory_finish(pl->inv, pl->out, pl->now_us);
 	rc = pl->inv ? inventory_write_files(pl->inv, pl->now_us, 1, err, sizeof(err)) : 0;
 	if (rc < 0)
 		fprintf(stderr, "apiwatch: %s\n", err);

@@ -75,3 +75,10 @@ add_test(NAME baseline.redis
          COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/baseline_redis.py
                  --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps)
 set_tests_properties(baseline.redis PROPERTIES LABELS redis SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Spec drift end to end: --spec on the inventory capture (test/spec_drift.py).
+add_test(NAME behaviour.spec_drift
+         COMMAND ${AW_PYTHON} ${CMAKE_SOURCE_DIR}/test/spec_drift.py
+                 --apiwatch $<TARGET_FILE:apiwatch> --pcaps ${CMAKE_SOURCE_DIR}/test/pcaps
+                 --routes ${CMAKE_SOURCE_DIR}/scripts/lib/inventory-routes.json)
+set_tests_properties(behaviour.spec_drift PROPERTIES LABELS behaviour SKIP_RETURN_CODE 77
+                     TIMEOUT 300)
