@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert.h"
 #include "capture.h"
 #include "decode.h"
 #include "flow.h"
@@ -42,6 +43,7 @@ typedef struct aw_config {
 	int inventory_enabled; /* inventory.enabled: templates, principals, catalogue */
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
 	char spec_path[1024]; /* inventory.spec: OpenAPI document of the declared API, or "" */
+	alert_config_t alert; /* alert.*: the alert stage and its sinks */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;

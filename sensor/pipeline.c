@@ -36,7 +36,7 @@ static uint64_t pipeline_tick_us(const aw_config_t *cfg)
 }
 
 static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {
-	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory"};
+	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory", "alert"};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reassembled bytes to the flow's dissector */
@@ -247,6 +247,7 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 
 	if (pl->inv)
 		inventory_annotate(pl->inv, call);
+	alerts_set_pcap_cnt(pl->alerts, env->pcap_cnt);
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -453,6 +454,14 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		pipeline_free(pl);
 		return rc;
 	}
+	rc = alerts_new(&pl->alerts, cfg, pl->out, &pl->mem[PIPELINE_MEM_ALERT], errbuf, errlen);
+	if (rc < 0) {
+		if (rc != AW_ECONFIG)
+			snprintf(errbuf, errlen, "cannot set up the alert stage: %s",
+				 error_str(rc));
+		pipeline_free(pl);
+		return rc;
+	}
 	*out = pl;
 	return 0;
 }
@@ -474,6 +483,7 @@ void pipeline_free(pipeline_t *pl)
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);
 	decode_ctx_free(pl->decode);
+	alerts_free(pl->alerts);
 	output_free(pl->out);
 	free(pl);
 }
@@ -481,6 +491,11 @@ void pipeline_free(pipeline_t *pl)
 const endpoint_spec_t *pipeline_spec(const pipeline_t *pl)
 {
 	return pl->spec;
+}
+
+alerts_t *pipeline_alerts(pipeline_t *pl)
+{
+	return pl->alerts;
 }
 
 void pipeline_set_input(pipeline_t *pl, const char *name)
@@ -515,6 +530,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 	if (pl->now_us >= pl->next_tick_us) {
 		flow_table_expire(pl->flows, pl->now_us);
 		decode_tick(pl->decode, pl->now_us);
+		alert_tick(pl->alerts, pl->now_us);
 		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
@@ -592,6 +608,7 @@ void pipeline_idle(pipeline_t *pl, uint64_t now_us)
 void pipeline_finish(pipeline_t *pl)
 {
 	flow_table_flush(pl->flows);
+	alert_finish(pl->alerts, pl->now_us);
 	stats_write(pl, pl->now_us);
 	output_flush(pl->out);
 }
@@ -610,6 +627,7 @@ void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)
 	out->udp_flows = fc->udp;
 	out->events = output_counters(pl->out)->events;
 	out->output_waits = output_counters(pl->out)->queue_full;
+	out->alerts = alert_counters(pl->alerts)->opened;
 	out->gaps = tcp_reassembly_counters(pl->tcp)->reassembly_gap;
 	out->decode_drops = dc->invalid;
 	out->first_us = pl->first_us;

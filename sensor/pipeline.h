@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "alert.h"
 #include "capture.h"
 #include "config.h"
 #include "endpoint_spec.h"
@@ -25,6 +26,7 @@ enum pipeline_mem {
 	PIPELINE_MEM_DISSECT,
 	PIPELINE_MEM_OUTPUT,
 	PIPELINE_MEM_INVENTORY,
+	PIPELINE_MEM_ALERT,
 	PIPELINE_MEM__COUNT
 };
 
@@ -53,12 +55,16 @@ void pipeline_free(pipeline_t *pl);
 /* The declared API loaded from inventory.spec, or NULL when none was given. Read-only. */
 const endpoint_spec_t *pipeline_spec(const pipeline_t *pl);
 
+/* The alert stage: detectors report through alert_raise with this as ud. */
+alerts_t *pipeline_alerts(pipeline_t *pl);
+
 /* Totals for the summary printed at exit. */
 typedef struct pipeline_summary {
 	uint64_t packets, bytes, flows, tcp_flows, udp_flows, events, gaps, decode_drops;
 	uint64_t first_us, last_us;
 	uint64_t mem_peak;
 	uint64_t output_waits; /* times packet processing waited for the EVE writer */
+	uint64_t alerts; /* alerts opened */
 } pipeline_summary_t;
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out);

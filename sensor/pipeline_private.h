@@ -4,6 +4,7 @@
 #ifndef APIWATCH_PIPELINE_PRIVATE_H
 #define APIWATCH_PIPELINE_PRIVATE_H
 
+#include "alert.h"
 #include "decode.h"
 #include "dissector.h"
 #include "endpoint_spec.h"
@@ -39,6 +40,7 @@ struct pipeline {
 	endpoint_spec_t *spec; /* the declared API (inventory.spec), or NULL */
 	inventory_t *inv;
 	output_http_t *http_out; /* http / anomaly event writer */
+	alerts_t *alerts; /* the alert stage (alert events, alert sinks) */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
 	int live; /* the input is a live capture (timing-dependent counters may be written) */
 	void *dctx[PIPELINE_MAX_DISSECTORS]; /* per-dissector contexts, as dissector_table */
