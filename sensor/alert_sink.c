@@ -662,7 +662,9 @@ static void *alert_sinks_main(void *arg)
 		now = alert_sink_now_us();
 		i = alert_sinks_pick(s, now, &wait_us);
 		if (i < 0) {
-			if (s->stop)
+			/* Stop once every sink has every line; a sink in backoff is waited for
+			 * (the drain sets abort when its time is up). */
+			if (s->stop && s->tail >= s->head)
 				break;
 			if (wait_us == UINT64_MAX) {
 				pthread_cond_wait(&s->work, &s->mu);
