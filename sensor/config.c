@@ -189,6 +189,25 @@ static const config_key_t config_keys[] = {
 	 "Redis connect and reply timeout"},
 	{"baseline.redis.drain-timeout", CONFIG_DURATION, CFG(baseline.redis_drain_us), 0,
 	 3600ull * 1000000, "at exit, how long to keep trying to write what Redis has not taken"},
+	{"alert.max-open", CONFIG_U32, CFG(alert.max_open), 1, 1u << 24,
+	 "open alerts kept; past it the one with the oldest finding is closed (counted)"},
+	{"alert.evidence", CONFIG_U32, CFG(alert.evidence), 1, ALERT_EVIDENCE_MAX,
+	 "example calls per alert: the first ones and the latest"},
+	{"alert.update-interval", CONFIG_DURATION, CFG(alert.update_interval_us), 1000, CONFIG_DAY,
+	 "packet time between two events of an alert that grows"},
+	{"alert.idle-timeout", CONFIG_DURATION, CFG(alert.idle_timeout_us), 1000, 30 * CONFIG_DAY,
+	 "packet time without a finding after which an alert is closed (final event)"},
+	{"alert.eve", CONFIG_BOOL, CFG(alert.eve), 0, 1,
+	 "alert events go to the EVE output (besides the alert.sinks)"},
+	{"alert.sinks", CONFIG_STRING, CFG(alert.sinks), 0, sizeof(((aw_config_t *)0)->alert.sinks),
+	 "alert sinks besides EVE, space-separated (--alert-sink): stdout, redis-list:URL#KEY, "
+	 "redis-pubsub:URL#CHANNEL, redis-stream:URL#KEY[#MAXLEN], syslog[:FACILITY][:unix:PATH]"},
+	{"alert.sink-queue", CONFIG_U32, CFG(alert.sink_queue), 1, 1u << 20,
+	 "alert lines waiting for the sinks; when full the oldest leaves (counted)"},
+	{"alert.sink-drain-timeout", CONFIG_DURATION, CFG(alert.sink_drain_us), 0,
+	 3600ull * 1000000, "wall time the sinks get at exit to deliver what they hold"},
+	{"alert.redis-stream-maxlen", CONFIG_U32, CFG(alert.stream_maxlen), 1, 1u << 31,
+	 "MAXLEN ~ of Redis alert streams whose SPEC gives none"},
 	{"privacy.hash-key", CONFIG_KEY128, CFG(http_out.hash_key), 0, 0,
 	 "32 hex digits: key of the hashes that replace secrets (set your own)"},
 };
@@ -230,6 +249,7 @@ void config_default(aw_config_t *cfg)
 	http1_config_default(&cfg->http);
 	output_http_config_default(&cfg->http_out);
 	endpoint_config_default(&cfg->inventory);
+	alert_config_default(&cfg->alert);
 	cfg->l7_max_packets = 8;
 	cfg->inventory_enabled = 1;
 	cfg->baseline_enabled = 0; /* on with --redis, --baseline-save, --baseline-load */

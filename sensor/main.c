@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "capture.h"
 #include "config.h"
 #include "error.h"
@@ -56,6 +57,10 @@ static void main_usage(FILE *fp)
 		"                          redis://[:password@]host:port[/db]; default: embedded\n"
 		"  --baseline-save FILE    write the learned baselines to FILE at exit\n"
 		"  --baseline-load FILE    start from the baselines saved in FILE\n"
+		"  --alert-sink SPEC       alerts also to: stdout, redis-list:URL#KEY,\n"
+		"                          redis-pubsub:URL#CHANNEL, redis-stream:URL#KEY[#MAXLEN],\n"
+		"                          syslog[:FACILITY][:unix:PATH] (repeatable; URL is\n"
+		"                          redis://[:PASSWORD@]HOST[:PORT][/DB]; setting alert.sinks)\n"
 		"Settings:\n"
 		"  -c, --config FILE       YAML file of settings\n"
 		"  --set KEY=VALUE         one setting (after the file); see --list-settings\n"
@@ -79,7 +84,8 @@ enum main_long_opt {
 	MAIN_OPT_SPEC,
 	MAIN_OPT_REDIS,
 	MAIN_OPT_BASELINE_SAVE,
-	MAIN_OPT_BASELINE_LOAD
+	MAIN_OPT_BASELINE_LOAD,
+	MAIN_OPT_ALERT_SINK
 };
 
 static const struct option main_options[] = {
@@ -90,6 +96,7 @@ static const struct option main_options[] = {
 	{"spec", required_argument, NULL, MAIN_OPT_SPEC},
 	{"inventory", required_argument, NULL, MAIN_OPT_INVENTORY},
 	{"openapi", required_argument, NULL, MAIN_OPT_OPENAPI},
+	{"alert-sink", required_argument, NULL, MAIN_OPT_ALERT_SINK},
 	{"config", required_argument, NULL, 'c'},
 	{"set", required_argument, NULL, MAIN_OPT_SET},
 	{"list-settings", no_argument, NULL, MAIN_OPT_LIST_SETTINGS},
@@ -110,6 +117,8 @@ typedef struct main_opts {
 	const char *spec; /* --spec: applied after the settings, so that it wins */
 	const char *sets[64];
 	int nsets;
+	const char *sinks[ALERT_SINKS_MAX + 1]; /* --alert-sink: replace alert.sinks */
+	int nsinks;
 	int quiet;
 } main_opts_t;
 
@@ -167,6 +176,13 @@ static int main_parse(int argc, char **argv, aw_config_t *cfg, main_opts_t *opts
 			break;
 		case MAIN_OPT_SPEC:
 			opts->spec = optarg;
+			break;
+		case MAIN_OPT_ALERT_SINK:
+			if (opts->nsinks >= ALERT_SINKS_MAX + 1) {
+				fprintf(stderr, "apiwatch: too many --alert-sink options\n");
+				return -1;
+			}
+			opts->sinks[opts->nsinks++] = optarg;
 			break;
 		case MAIN_OPT_SET:
 			if (opts->nsets >= 64) {
@@ -234,6 +250,46 @@ static int main_parse(int argc, char **argv, aw_config_t *cfg, main_opts_t *opts
 	return 0;
 }
 
+/* --alert-sink options replace the alert.sinks setting; a SPEC that does not parse, or the
+ * stdout sink beside an EVE output on stdout, is a usage error. */
+static int main_apply_sinks(aw_config_t *cfg, const main_opts_t *opts)
+{
+	char err[CONFIG_ERRBUF_SIZE];
+	size_t len = 0;
+	int i;
+
+	if (opts->nsinks) {
+		cfg->alert.sinks[0] = '\0';
+		for (i = 0; i < opts->nsinks; i++) {
+			size_t n = strlen(opts->sinks[i]);
+
+			if (strpbrk(opts->sinks[i], " \t") ||
+			    len + n + 2 > sizeof(cfg->alert.sinks)) {
+				fprintf(stderr, "apiwatch: --alert-sink '%s': %s\n", opts->sinks[i],
+					strpbrk(opts->sinks[i], " \t") ? "no spaces (use %20)"
+								       : "too long");
+				return -1;
+			}
+			if (len)
+				cfg->alert.sinks[len++] = ' ';
+			memcpy(cfg->alert.sinks + len, opts->sinks[i], n + 1);
+			len += n;
+		}
+	}
+	if (alert_sinks_check(cfg->alert.sinks, err, sizeof(err)) < 0) {
+		fprintf(stderr, "apiwatch: %s\n", err);
+		return -1;
+	}
+	if (cfg->output.eve_path && strcmp(cfg->output.eve_path, "-") == 0 &&
+	    (strstr(cfg->alert.sinks, "stdout") == cfg->alert.sinks ||
+	     strstr(cfg->alert.sinks, " stdout"))) {
+		fprintf(stderr,
+			"apiwatch: the stdout alert sink and --eve - would mix on stdout\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int main_apply_settings(aw_config_t *cfg, const main_opts_t *opts)
 {
 	char err[CONFIG_ERRBUF_SIZE];
@@ -263,7 +319,7 @@ static int main_apply_settings(aw_config_t *cfg, const main_opts_t *opts)
 		fprintf(stderr, "apiwatch: --spec: %s\n", err);
 		return -1;
 	}
-	return 0;
+	return main_apply_sinks(cfg, opts);
 }
 
 /* ------------------------------------------------------------------------------------------ */

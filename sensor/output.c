@@ -734,14 +734,26 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 
 int output_commit(output_t *o, const char *event_type)
 {
+	return output_commit_tap(o, event_type, 1, NULL, NULL);
+}
+
+int output_commit_tap(output_t *o, const char *event_type, int keep, output_tap_fn tap, void *ud)
+{
 	json_buf_t *jb = &o->jb;
+	const char *line;
 	size_t len;
 
 	if (json_end(jb) < 0) {
 		o->counters.dropped_oversize++;
 		return AW_ELIMIT;
 	}
-	(void)json_line(jb, &len);
+	line = json_line(jb, &len);
+	if (tap)
+		tap(ud, line, len);
+	if (!keep) {
+		jb->len = jb->lim = jb->line; /* as json_end drops a line that overflowed */
+		return 0;
+	}
 	if (!o->batch_first_us)
 		o->batch_first_us = o->event_ts_us ? o->event_ts_us : 1;
 	o->counters.events++;

@@ -90,6 +90,13 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 /* Closes the current event; it goes to the sinks with the next batch (or output_flush). */
 int output_commit(output_t *o, const char *event_type);
 
+/* Sees a finished line ('\n' included), valid during the call only. */
+typedef void (*output_tap_fn)(void *ud, const char *line, size_t len);
+
+/* As output_commit, and tap (when not NULL) sees the line first; with keep 0 the line then
+ * leaves the buffer instead of going to the sinks (an event meant for other sinks only). */
+int output_commit_tap(output_t *o, const char *event_type, int keep, output_tap_fn tap, void *ud);
+
 /* Sets the file name written as pcap_filename (NULL for none; live capture). The string must
  * outlive its use. */
 void output_set_pcap_filename(output_t *o, const char *name);

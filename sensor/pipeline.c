@@ -36,7 +36,7 @@ static uint64_t pipeline_tick_us(const aw_config_t *cfg)
 }
 
 static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {
-	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory", "baseline"};
+	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory", "baseline", "alert"};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reassembled bytes to the flow's dissector */
@@ -255,6 +255,7 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 		baseline_obs_from_call(&obs, call, env->now_us);
 		baseline_observe(pl->bl, &obs);
 	}
+	alerts_set_pcap_cnt(pl->alerts, env->pcap_cnt);
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -468,6 +469,14 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		pipeline_free(pl);
 		return rc;
 	}
+	rc = alerts_new(&pl->alerts, cfg, pl->out, &pl->mem[PIPELINE_MEM_ALERT], errbuf, errlen);
+	if (rc < 0) {
+		if (rc != AW_ECONFIG)
+			snprintf(errbuf, errlen, "cannot set up the alert stage: %s",
+				 error_str(rc));
+		pipeline_free(pl);
+		return rc;
+	}
 	*out = pl;
 	return 0;
 }
@@ -490,6 +499,7 @@ void pipeline_free(pipeline_t *pl)
 	tcp_reassembly_free(pl->tcp);
 	l7_ctx_free(pl->l7);
 	decode_ctx_free(pl->decode);
+	alerts_free(pl->alerts);
 	output_free(pl->out);
 	free(pl);
 }
@@ -497,6 +507,11 @@ void pipeline_free(pipeline_t *pl)
 const endpoint_spec_t *pipeline_spec(const pipeline_t *pl)
 {
 	return pl->spec;
+}
+
+alerts_t *pipeline_alerts(pipeline_t *pl)
+{
+	return pl->alerts;
 }
 
 void pipeline_set_input(pipeline_t *pl, const char *name)
@@ -547,6 +562,7 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 		pipeline_inventory_tick(pl);
 		if (pl->bl)
 			baseline_tick(pl->bl, pl->now_us);
+		alert_tick(pl->alerts, pl->now_us);
 		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {
@@ -634,6 +650,7 @@ int pipeline_finish(pipeline_t *pl)
 		fprintf(stderr, "apiwatch: %s\n", err);
 	if (pl->bl)
 		baseline_finish(pl->bl);
+	alert_finish(pl->alerts, pl->now_us);
 	stats_write(pl, pl->now_us);
 	output_flush(pl->out);
 	return rc;
@@ -660,6 +677,7 @@ void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)
 	out->udp_flows = fc->udp;
 	out->events = output_counters(pl->out)->events;
 	out->output_waits = output_counters(pl->out)->queue_full;
+	out->alerts = alert_counters(pl->alerts)->opened;
 	out->gaps = tcp_reassembly_counters(pl->tcp)->reassembly_gap;
 	out->decode_drops = dc->invalid;
 	out->first_us = pl->first_us;

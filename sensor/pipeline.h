@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "alert.h"
 #include "capture.h"
 #include "config.h"
 #include "endpoint_spec.h"
@@ -26,6 +27,7 @@ enum pipeline_mem {
 	PIPELINE_MEM_OUTPUT,
 	PIPELINE_MEM_INVENTORY,
 	PIPELINE_MEM_BASELINE,
+	PIPELINE_MEM_ALERT,
 	PIPELINE_MEM__COUNT
 };
 
@@ -59,12 +61,16 @@ const endpoint_spec_t *pipeline_spec(const pipeline_t *pl);
  * AW_E* with a message in errbuf on failure. */
 int pipeline_save_baseline(pipeline_t *pl, char *errbuf, size_t errlen);
 
+/* The alert stage: detectors report through alert_raise with this as ud. */
+alerts_t *pipeline_alerts(pipeline_t *pl);
+
 /* Totals for the summary printed at exit. */
 typedef struct pipeline_summary {
 	uint64_t packets, bytes, flows, tcp_flows, udp_flows, events, gaps, decode_drops;
 	uint64_t first_us, last_us;
 	uint64_t mem_peak;
 	uint64_t output_waits; /* times packet processing waited for the EVE writer */
+	uint64_t alerts; /* alerts opened */
 } pipeline_summary_t;
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out);

@@ -5,6 +5,7 @@
 #define APIWATCH_PIPELINE_PRIVATE_H
 
 #include "baseline.h"
+#include "alert.h"
 #include "decode.h"
 #include "dissector.h"
 #include "endpoint_spec.h"
@@ -41,6 +42,7 @@ struct pipeline {
 	inventory_t *inv;
 	baseline_t *bl; /* behavioural baselines, when enabled */
 	output_http_t *http_out; /* http / anomaly event writer */
+	alerts_t *alerts; /* the alert stage (alert events, alert sinks) */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
 	int live; /* the input is a live capture (timing-dependent counters may be written) */
 	void *dctx[PIPELINE_MAX_DISSECTORS]; /* per-dissector contexts, as dissector_table */

@@ -348,6 +348,45 @@ static void stats_api_baseline(json_buf_t *jb, baseline_t *bl)
 	json_close_object(jb);
 }
 
+/* api.stats.alerts; the sinks' figures depend on their timing (network, Redis): they are
+ * written only when such sinks are configured, so that replays to EVE alone stay identical. */
+static void stats_api_alerts(json_buf_t *jb, const alerts_t *a)
+{
+	const alert_counters_t *ac = alert_counters(a);
+	unsigned i, n = alert_sink_count(a);
+
+	json_open_object(jb, "alerts");
+	json_kv_u64(jb, "findings", ac->findings);
+	json_kv_u64(jb, "opened", ac->opened);
+	json_kv_u64(jb, "events", ac->updates);
+	json_kv_u64(jb, "finals", ac->finals);
+	json_kv_u64(jb, "closed", ac->closed);
+	json_kv_u64(jb, "open", ac->open);
+	json_kv_u64(jb, "table_full", ac->table_full);
+	json_kv_u64(jb, "dropped_oversize", ac->dropped_oversize);
+	json_kv_u64(jb, "no_memory", ac->no_memory);
+	if (n) {
+		json_open_array(jb, "sinks");
+		for (i = 0; i < n; i++) {
+			alert_sink_info_t si;
+
+			alert_sink_info(a, i, &si);
+			json_open_object(jb, NULL);
+			json_kv_str(jb, "type", si.type);
+			json_kv_str(jb, "target", si.target);
+			json_kv_u64(jb, "delivered", si.delivered);
+			json_kv_u64(jb, "failed", si.failed);
+			json_kv_u64(jb, "reconnects", si.reconnects);
+			json_kv_u64(jb, "queue_drops", si.queue_drops);
+			json_kv_u64(jb, "rejected", si.rejected);
+			json_kv_u64(jb, "undelivered", si.undelivered);
+			json_close_object(jb);
+		}
+		json_close_array(jb);
+	}
+	json_close_object(jb);
+}
+
 static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 {
 	const tcp_counters_t *tc = tcp_reassembly_counters(pl->tcp);
@@ -412,6 +451,7 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 		stats_api_inventory(jb, pl->inv);
 	if (pl->bl)
 		stats_api_baseline(jb, pl->bl);
+	stats_api_alerts(jb, pl->alerts);
 	json_open_object(jb, "output");
 	json_kv_u64(jb, "events", oc->events);
 	json_kv_u64(jb, "flow", oc->events_flow);
@@ -447,6 +487,9 @@ void stats_write(pipeline_t *pl, uint64_t now_us)
 	stats_flow(jb, flow_table_counters(pl->flows), &pl->mem[PIPELINE_MEM_FLOW]);
 	stats_tcp(jb, tcp_reassembly_counters(pl->tcp), dc, &pl->mem[PIPELINE_MEM_STREAM]);
 	stats_app_layer(jb, pl);
+	json_open_object(jb, "detect");
+	json_kv_u64(jb, "alert", alert_counters(pl->alerts)->updates);
+	json_close_object(jb);
 	json_close_object(jb);
 	stats_api(jb, pl);
 	output_commit(pl->out, "stats");

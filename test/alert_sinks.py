@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Alert sinks against a real redis-server and a unix datagram socket.
+
+  alert_sinks.py --driver build/test/aw_alert_driver [--schema SCHEMA.json]
+
+The driver (test/tools/alert_driver.c) runs the alert stage as the pipeline does, raising
+findings read from its stdin; this script starts redis-server on a free loopback port and
+checks, for each sink kind, that every alert event the EVE file received reached Redis:
+  1. redis-list (LPUSH), redis-pubsub (PUBLISH, subscribed first over a raw socket),
+     redis-stream (XADD with MAXLEN ~), all at once, beside the EVE file;
+  2. Redis dead at start: failures counted, the EVE file complete, lines left undelivered
+     after the drain timeout counted;
+  3. Redis restarted between two groups of alerts: the second group, queued while Redis was
+     down, is delivered after the reconnection (counted);
+  4. syslog datagrams to a unix socket bound here;
+and that every alert event validates against Suricata's EVE schema with `api` set aside.
+Exit 0 on success, 1 on a failure, 77 when redis-server is missing (skipped).
+"""
+import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Redis:
+    def __init__(self, port, tmp):
+        self.port, self.tmp, self.proc = port, tmp, None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1', '--save', '',
+             '--appendonly', 'no', '--dir', self.tmp],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                if self.cmd('PING') == 'PONG':
+                    return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError('redis-server did not start')
+
+    def stop(self):
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def cmd(self, *args):
+        with socket.create_connection(('127.0.0.1', self.port), timeout=5) as s:
+            s.sendall(encode(args))
+            return read_reply(s.makefile('rb'))
+
+
+def encode(args):
+    out = b'*%d\r\n' % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b'$%d\r\n%s\r\n' % (len(a), a)
+    return out
+
+
+def read_reply(f):
+    line = f.readline()
+    if not line:
+        raise OSError('connection closed')
+    t, rest = line[:1], line[1:-2]
+    if t == b'+':
+        return rest.decode()
+    if t == b'-':
+        raise RuntimeError(rest.decode())
+    if t == b':':
+        return int(rest)
+    if t == b'$':
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)[:-2]
+        return data.decode()
+    if t == b'*':
+        n = int(rest)
+        return None if n < 0 else [read_reply(f) for _ in range(n)]
+    raise RuntimeError('bad reply %r' % line)
+
+
+class Driver:
+    def __init__(self, driver, eve, args):
+        self.proc = subprocess.Popen([driver, '--eve', eve] + args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def send(self, text):
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def sync(self):
+        self.send('sync\n')
+        line = self.proc.stdout.readline()
+        assert line.strip() == 'ok', line
+
+    def finish(self, at):
+        out, err = self.proc.communicate('finish %s\n' % at, timeout=60)
+        if self.proc.returncode != 0:
+            raise RuntimeError('driver exited %d: %s' % (self.proc.returncode, err))
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def script(n, start=0, det=0):
+    """n alerts (one principal each), each grown once so it has an update or a final."""
+    lines = []
+    for i in range(start, start + n):
+        lines.append('raise %d ip:10.0.%d.%d %d\n' % (det, i // 250, i % 250, i))
+    return ''.join(lines)
+
+
+def eve_alerts(path):
+    return [json.loads(l) for l in open(path) if '"event_type":"alert"' in l]
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print('ok: ' + what)
+
+
+def validate(events, schema):
+    if not schema or not os.path.exists(schema):
+        print('note: EVE schema not found, validation skipped')
+        return
+    import jsonschema
+    s = json.load(open(schema))
+    v = jsonschema.validators.validator_for(s)(s)
+    for ev in events:
+        ev = dict(ev)
+        ev.pop('api', None)
+        errs = sorted(v.iter_errors(ev), key=str)
+        if errs:
+            raise AssertionError('alert event does not validate: %s' % errs[0].message)
+    print('ok: %d alert events validate against the EVE schema' % len(events))
+
+
+def test_all_redis_kinds(a, redis, tmp):
+    eve = os.path.join(tmp, 'kinds.json')
+    url = 'redis://127.0.0.1:%d' % redis.port
+    sub = socket.create_connection(('127.0.0.1', redis.port), timeout=10)
+    sub.sendall(encode(['SUBSCRIBE', 'aw-alerts']))
+    subf = sub.makefile('rb')
+    check(read_reply(subf)[0] == 'subscribe', 'subscribed to aw-alerts')
+    d = Driver(a.driver, eve, ['--alert-sink', 'redis-list:%s/2#aw:list' % url,
+                               '--alert-sink', 'redis-pubsub:%s#aw-alerts' % url,
+                               '--alert-sink', 'redis-stream:%s#aw:stream#50' % url,
+                               '--set', 'alert.update-interval=10s'])
+    d.send(script(300))
+    d.send(script(300))  # every alert grows: updates at the interval and finals at exit
+    res = d.finish(400)
+    events = eve_alerts(eve)
+    lines = [json.dumps(e, sort_keys=True) for e in events]
+    check(len(events) == res['events'] and len(events) > 300,
+          'EVE holds every alert event (%d)' % len(events))
+    for s in res['sinks']:
+        check(s['delivered'] == len(events) and s['failed'] == 0 and s['undelivered'] == 0,
+              '%s delivered %d lines' % (s['type'], s['delivered']))
+    redis.cmd('SELECT', 2)
+    got = [json.dumps(json.loads(x), sort_keys=True)
+           for x in reversed(Redis.cmd_db(redis, 2, 'LRANGE', 'aw:list', 0, -1))]
+    check(got == lines, 'redis-list holds the EVE alert lines in order (LPUSH)')
+    msgs = []
+    sub.settimeout(5)
+    while len(msgs) < len(events):
+        m = read_reply(subf)
+        msgs.append(json.dumps(json.loads(m[2]), sort_keys=True))
+    check(msgs == lines, 'redis-pubsub published every alert line in order')
+    sub.close()
+    xlen = redis.cmd('XLEN', 'aw:stream')
+    check(50 <= xlen < len(events), 'redis-stream trimmed by MAXLEN ~ 50 (XLEN %d)' % xlen)
+    last = redis.cmd('XREVRANGE', 'aw:stream', '+', '-', 'COUNT', 1)[0]
+    check(last[1][0] == 'event' and json.dumps(json.loads(last[1][1]), sort_keys=True) == lines[-1],
+          'redis-stream entries carry the event line under "event"')
+    validate(events, a.schema)
+    api = events[-1]['api']
+    check(api['final'] is True and api['count'] == 2 and 'redacted:' in api['evidence'][0]['url'],
+          'last event is a final update with redacted evidence')
+
+
+def cmd_db(redis, db, *args):
+    with socket.create_connection(('127.0.0.1', redis.port), timeout=5) as s:
+        s.sendall(encode(['SELECT', db]) + encode(args))
+        f = s.makefile('rb')
+        read_reply(f)
+        return read_reply(f)
+
+
+Redis.cmd_db = staticmethod(cmd_db)
+
+
+def test_dead_at_start(a, tmp):
+    eve = os.path.join(tmp, 'dead.json')
+    port = free_port()
+    d = Driver(a.driver, eve, ['--alert-sink', 'redis-list:redis://127.0.0.1:%d#k' % port,
+                               '--set', 'alert.sink-drain-timeout=500ms'])
+    d.send(script(20))
+    res = d.finish(100)
+    events = eve_alerts(eve)
+    s = res['sinks'][0]
+    check(len(events) == 20 and res['events'] == 20, 'dead Redis: the EVE file is complete')
+    check(s['delivered'] == 0 and s['failed'] >= 1 and s['undelivered'] == 20,
+          'dead Redis: failures counted (%d), 20 lines undelivered' % s['failed'])
+
+
+def test_restart(a, redis, tmp):
+    eve = os.path.join(tmp, 'restart.json')
+    d = Driver(a.driver, eve, ['--alert-sink',
+                               'redis-list:redis://127.0.0.1:%d#r' % redis.port,
+                               '--set', 'alert.sink-drain-timeout=20s'])
+    d.send(script(10))
+    d.sync()
+    for _ in range(250):
+        if redis.cmd('LLEN', 'r') == 10:
+            break
+        time.sleep(0.02)
+    check(redis.cmd('LLEN', 'r') == 10, 'first 10 alerts delivered')
+    redis.stop()
+    d.send(script(10, start=10))
+    d.sync()
+    time.sleep(0.5)  # the sink fails and backs off while Redis is down
+    redis.start()  # empty: no persistence
+    res = d.finish(100)
+    events = eve_alerts(eve)
+    got = sorted(json.loads(x)['api']['principal'] for x in redis.cmd('LRANGE', 'r', 0, -1))
+    want = sorted(e['api']['principal'] for e in events[10:])
+    s = res['sinks'][0]
+    check(len(events) == 20 and got == want,
+          'the 10 alerts raised while Redis was down arrived after it came back')
+    check(s['delivered'] == 20 and s['failed'] >= 1 and s['reconnects'] >= 1 and
+          s['undelivered'] == 0, 'restart: %d failures, %d reconnects counted' %
+          (s['failed'], s['reconnects']))
+
+
+def test_syslog(a, tmp):
+    path = os.path.join(tmp, 'log.sock')
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(5)
+    eve = os.path.join(tmp, 'syslog.json')
+    d = Driver(a.driver, eve, ['--alert-sink', 'syslog:daemon:unix:%s' % path])
+    d.send('raise 1 ip:10.9.9.9 5\n')
+    res = d.finish(10)
+    msg = sock.recv(4096).decode()
+    # daemon (3) * 8 + LOG_ERR (3) for severity 1
+    check(msg.startswith('<27>') and 'apiwatch[' in msg and
+          '[1:9100010:1] APIWATCH API2 credential stuffing' in msg and
+          'principal=ip:10.9.9.9' in msg and 'count=1' in msg and
+          res['sinks'][0]['delivered'] == 1, 'syslog datagram: %s' % msg[:90])
+    sock.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--driver', required=True)
+    ap.add_argument('--schema')
+    a = ap.parse_args()
+    if not shutil.which('redis-server'):
+        print('skip: redis-server not installed (scripts/install-deps --test)')
+        return 77
+    tmp = tempfile.mkdtemp(prefix='apiwatch-alerts-')
+    redis = Redis(free_port(), tmp)
+    try:
+        redis.start()
+        test_all_redis_kinds(a, redis, tmp)
+        test_dead_at_start(a, tmp)
+        test_restart(a, redis, tmp)
+        test_syslog(a, tmp)
+    except AssertionError as e:
+        print('FAIL: %s' % e)
+        return 1
+    finally:
+        redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
