@@ -12,7 +12,8 @@ addresses of 127.0.0.0/8 (all local on the namespace's loopback).
                                                scenario's facts as JSON (for the manifest)
     aw-scenarios.py plan NAME                  those facts without sending anything
     aw-scenarios.py retime IN OUT LOG          rewrite the record timestamps of a pcap from LOG
-    aw-scenarios.py manifest FILE META...     put the scenarios' facts into the manifest FILE
+    aw-scenarios.py manifest FILE [META...]   put the scenarios' facts into the manifest FILE
+                                               (without META: refresh the planned fields)
     aw-scenarios.py spec                       the declared API (OpenAPI 3.0 YAML) on stdout
 
 Routes: scripts/lib/inventory-routes.json, the same route truth as the inventory captures, with
@@ -1273,8 +1274,47 @@ MANIFEST_ABOUT = (
     "packet time (first and last attack request; the EVE timestamps of those calls fall inside "
     "it, within http_window_slack_s), the learning period the tests should configure, the "
     "number of HTTP calls (http events) and of attack calls, and the statuses the servers "
-    "answered. The benign capture must raise no alert at all. Counts are exact as sent; a test "
+    "answered; attack_match finds the attack's calls among the http events (client addresses, "
+    "host, methods, a regex of the request path without its query, a status) and "
+    "attack_match_calls is how many planned calls match it inside the attack window (attack "
+    "calls, and normal calls that happen to match). The benign capture must raise no alert at all. Counts are exact as sent; a test "
     "should allow count_tolerance (fraction) for calls a sensor legitimately cannot see.")
+
+
+def attack_match(name):
+    """How a test finds the attack's calls among the http events: client addresses (none: any),
+    host, a path regex (the attack's routes) and a status (none: any), and how many planned
+    calls, attack or normal, match it inside the attack window."""
+    plan, meta = build(name)
+    table = AW.route_table(AW.routes(AW.load(), scenario=True))
+    hit = [s for s in plan.steps if s[2] == "call" and s[3]["attack"]]
+    status = None
+    if not hit:  # an outage: the calls of its window to the failing API
+        w = meta["attack_window"]
+        hit = [s for s in plan.steps if s[2] == "call" and w[0] <= s[0] <= w[1] and
+               s[3]["api"] == "wallet"]
+        status = 503
+    srcs = sorted({s[3]["conn"][1] for s in hit})
+    host = {s[3]["headers"]["Host"] for s in hit}
+    pats = []
+    for s in hit:
+        d = s[3]
+        r, _ = AW.route_match(table, d["headers"]["Host"], d["method"],
+                              urllib.parse.unquote(d["path"].split("?")[0]))
+        if r.regex.pattern not in pats:
+            pats.append(r.regex.pattern)
+    m = {"src_ip": None if status else srcs, "hostname": sorted(host)[0] if len(host) == 1
+         else None, "methods": sorted({s[3]["method"] for s in hit}),
+         "path_regex": "^(?:%s)" % "|".join(p.rstrip("$") for p in pats) + "$",
+         "status": status}
+    w = meta["attack_window"]
+    rx = __import__("re").compile(m["path_regex"])
+    n = sum(1 for s in plan.steps if s[2] == "call" and w[0] <= s[0] <= w[1] and
+            (m["src_ip"] is None or s[3]["conn"][1] in m["src_ip"]) and
+            (m["hostname"] is None or s[3]["headers"]["Host"] == m["hostname"]) and
+            s[3]["method"] in m["methods"] and
+            rx.match(urllib.parse.unquote(s[3]["path"].split("?")[0])))
+    return m, n
 
 
 def manifest(path, metas):
@@ -1309,6 +1349,9 @@ def manifest(path, metas):
         if name == "shadow-endpoint":
             e["spec"] = "test/specs/scenario-apis.yaml"
         old[name] = e
+    for name, e in old.items():
+        if "attack_window_epoch" in e:
+            e["attack_match"], e["attack_match_calls"] = attack_match(name)
     doc = {"about": MANIFEST_ABOUT, "count_tolerance": 0.002, "http_window_slack_s": 1.0,
            "captures": [old[n] for n in SCENARIOS if n in old]}
     with open(path + ".tmp", "w") as f:
