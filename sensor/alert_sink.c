@@ -449,10 +449,13 @@ fail:
 	return AW_EIO;
 }
 
+/* Arguments of the longest command: XADD key MAXLEN ~ n * event json. */
+#define ALERT_REDIS_ARGS 8
+
 static int alert_redis_deliver(alert_sink_t *k, const alert_msg_t *m, uint64_t maxlen)
 {
-	const char *argv[7];
-	size_t lens[7];
+	const char *argv[ALERT_REDIS_ARGS];
+	size_t lens[ALERT_REDIS_ARGS];
 	char num[24];
 	int argc = 0, rc;
 	redisReply *r;
