@@ -15,6 +15,7 @@
 #include "baseline.h"
 #include "capture.h"
 #include "decode.h"
+#include "detect.h"
 #include "endpoint.h"
 #include "flow.h"
 #include "http1.h"
@@ -47,6 +48,7 @@ typedef struct aw_config {
 	endpoint_config_t inventory; /* inventory.*: the endpoint catalogue, its files */
 	int baseline_enabled; /* baseline.enabled: behavioural baselines (needs the inventory) */
 	baseline_config_t baseline; /* baseline.*, --redis, --baseline-save, --baseline-load */
+	detect_config_t detect; /* detect.*: the detectors (on: the baselines are on too) */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;

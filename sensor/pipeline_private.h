@@ -6,6 +6,7 @@
 
 #include "baseline.h"
 #include "decode.h"
+#include "detect.h"
 #include "dissector.h"
 #include "endpoint_spec.h"
 #include "flow.h"
@@ -40,6 +41,7 @@ struct pipeline {
 	endpoint_spec_t *spec; /* the declared API (inventory.spec), or NULL */
 	inventory_t *inv;
 	baseline_t *bl; /* behavioural baselines, when enabled */
+	detect_t *det; /* the detectors (detect.enabled), fed after the baselines */
 	output_http_t *http_out; /* http / anomaly event writer */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */
 	int live; /* the input is a live capture (timing-dependent counters may be written) */
