@@ -15,40 +15,75 @@
 #include <stdio.h>
 
 /* The walk: integer IDs one to three apart, in one direction; a repeat neither breaks nor
- * extends it. */
+ * extends it. Two runs are followed at once, so that a script's walk interleaved with the
+ * app's own calls of the same principal is still seen: an ID that extends neither starts a
+ * new run in place of a short one (or of any after eight such IDs in a row), and the second
+ * run takes the first's place when it grows longer. */
+static int dt_walk_step(dt_pair_t *p, int i, int64_t id)
+{
+	int64_t delta = id - p->walk_last[i];
+	int8_t dir = delta > 0 ? 1 : -1;
+
+	if (delta < -3 || delta > 3 || (p->walk_run[i] >= 2 && dir != p->walk_dir[i]))
+		return 0;
+	p->walk_run[i]++;
+	p->walk_dir[i] = dir;
+	p->walk_last[i] = id;
+	return 1;
+}
+
 static void dt_walk(detect_t *d, dt_call_t *c, dt_pair_t *p)
 {
-	int64_t delta;
-	int8_t dir;
+	char why[160];
 
 	if (!c->has_int)
 		return;
-	if (!p->walk_has) {
-		p->walk_has = 1;
-		p->walk_last = c->id_int;
-		p->walk_run = 1;
+	if (!p->walk_run[0]) {
+		p->walk_last[0] = c->id_int;
+		p->walk_run[0] = 1;
 		return;
 	}
-	delta = c->id_int - p->walk_last;
-	if (delta == 0)
+	if (c->id_int == p->walk_last[0] || (p->walk_run[1] && c->id_int == p->walk_last[1]))
 		return;
-	dir = delta > 0 ? 1 : -1;
-	if ((delta >= -3 && delta <= 3) && (p->walk_run < 2 || dir == p->walk_dir))
-		p->walk_run++;
-	else
-		p->walk_run = 1;
-	p->walk_dir = dir;
-	p->walk_last = c->id_int;
-	if (c->ep->armed && p->walk_run >= d->cfg.bola_walk &&
-	    dt_once(&p->fired, DETECT_BOLA_WALK)) {
-		char why[160];
+	if (dt_walk_step(p, 0, c->id_int))
+		p->walk_misses = 0;
+	else {
+		if (!p->walk_run[1] || !dt_walk_step(p, 1, c->id_int)) {
+			/* Neither: it replaces a short run, or any after many misses in a row. */
+			int v = p->walk_run[1] <= p->walk_run[0] ? 1 : 0;
 
-		snprintf(why, sizeof(why),
-			 "%u object IDs in a row, each one step from the last, by one principal",
-			 p->walk_run);
-		dt_emit(d, c, DETECT_BOLA_WALK, 1, p->walk_run, d->cfg.bola_walk, "ids_in_sequence",
-			why);
+			if (p->walk_run[v] <= 2 || ++p->walk_misses > 8) {
+				p->walk_last[v] = c->id_int;
+				p->walk_run[v] = 1;
+				p->walk_dir[v] = 0;
+				p->walk_misses = 0;
+			}
+			return;
+		}
+		p->walk_misses = 0;
+		if (p->walk_run[1] > p->walk_run[0]) {
+			int64_t l = p->walk_last[0];
+			uint32_t r = p->walk_run[0];
+			int8_t dr = p->walk_dir[0];
+
+			p->walk_last[0] = p->walk_last[1];
+			p->walk_run[0] = p->walk_run[1];
+			p->walk_dir[0] = p->walk_dir[1];
+			p->walk_last[1] = l;
+			p->walk_run[1] = r;
+			p->walk_dir[1] = dr;
+		} else {
+			return;
+		}
 	}
+	if (!c->ep->armed || p->walk_run[0] < d->cfg.bola_walk ||
+	    !dt_once(&p->fired, DETECT_BOLA_WALK))
+		return;
+	snprintf(why, sizeof(why),
+		 "%u object IDs in a row, each one to three from the last, by one principal",
+		 p->walk_run[0]);
+	dt_emit(d, c, DETECT_BOLA_WALK, 1, p->walk_run[0], d->cfg.bola_walk, "ids_in_sequence",
+		why);
 }
 
 /* Peers: calls per principal and minute on the endpoint, at their high end. */
