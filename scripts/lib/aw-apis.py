@@ -100,10 +100,12 @@ class Route:
         return "%s %s %s" % (self.api["host"], self.method, self.template)
 
 
-def routes(truth=None):
-    """Every route of the file, in file order."""
+def routes(truth=None, scenario=False):
+    """Every route of the file, in file order; routes marked "scenario" (served only by the
+    scenario servers of aw-scenarios.py) only when scenario is true."""
     truth = truth or load()
-    return [Route(api, r, truth["types"]) for api in truth["apis"] for r in api["routes"]]
+    return [Route(api, r, truth["types"]) for api in truth["apis"] for r in api["routes"]
+            if scenario or not r.get("scenario")]
 
 
 def route_table(rs):
