@@ -16,6 +16,7 @@
 #include "alert.h"
 #include "capture.h"
 #include "decode.h"
+#include "detect.h"
 #include "endpoint.h"
 #include "flow.h"
 #include "http1.h"
@@ -49,6 +50,7 @@ typedef struct aw_config {
 	int baseline_enabled; /* baseline.enabled: behavioural baselines (needs the inventory) */
 	baseline_config_t baseline; /* baseline.*, --redis, --baseline-save, --baseline-load */
 	alert_config_t alert; /* alert.*: the alert stage and its sinks */
+	detect_config_t detect; /* detect.*: the detectors (on: the baselines are on too) */
 	uint64_t stats_interval_us; /* packet time between stats events; 0 = only at exit */
 	int progress; /* progress line on stderr: -1 auto (a terminal), 0, 1 */
 	int verbose;

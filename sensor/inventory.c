@@ -278,6 +278,11 @@ int inventory_tick(inventory_t *inv, uint64_t now_us, char *errbuf, size_t errle
 	return inventory_write_files(inv, now_us, 0, errbuf, errlen);
 }
 
+const principal_t *inventory_last_principal(const inventory_t *inv)
+{
+	return inv->have_principal ? &inv->principal : NULL;
+}
+
 const inventory_counters_t *inventory_counters(inventory_t *inv)
 {
 	inv->counters.jwt_memo_hits = inv->memo->hits;

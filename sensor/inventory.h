@@ -20,6 +20,7 @@
 #include "endpoint.h"
 #include "output.h"
 #include "path_template.h"
+#include "principal.h"
 #include "mem.h"
 
 typedef struct inventory_counters {
@@ -67,6 +68,9 @@ int inventory_write_files(inventory_t *inv, uint64_t now_us, int final, char *er
  * "orphan" for each declared operation no call matched (capped; all are in the inventory
  * file). */
 void inventory_finish(inventory_t *inv, output_t *out, uint64_t ts_us);
+/* The principal of the last annotated call (JWT flags, client address after trusted proxies),
+ * valid until the next call; NULL when none could be worked out. */
+const principal_t *inventory_last_principal(const inventory_t *inv);
 
 const inventory_counters_t *inventory_counters(inventory_t *inv);
 const path_template_counters_t *inventory_template_counters(const inventory_t *inv);

@@ -36,7 +36,8 @@ static uint64_t pipeline_tick_us(const aw_config_t *cfg)
 }
 
 static const char *const pipeline_mem_names[PIPELINE_MEM__COUNT] = {
-	"flow", "stream", "defrag", "l7", "dissector", "output", "inventory", "baseline", "alert"};
+	"flow",	  "stream",    "defrag",   "l7",    "dissector",
+	"output", "inventory", "baseline", "alert", "detect"};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reassembled bytes to the flow's dissector */
@@ -249,13 +250,15 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 		inventory_annotate(pl->inv, call);
 		inventory_announce(pl->inv, pl->out, call, env->now_us, env->pcap_cnt);
 	}
+	alerts_set_pcap_cnt(pl->alerts, env->pcap_cnt);
 	if (pl->bl && call->endpoint.len) {
 		baseline_obs_t obs;
 
 		baseline_obs_from_call(&obs, call, env->now_us);
 		baseline_observe(pl->bl, &obs);
+		if (pl->det)
+			detect_call(pl->det, call, inventory_last_principal(pl->inv), env->now_us);
 	}
-	alerts_set_pcap_cnt(pl->alerts, env->pcap_cnt);
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
@@ -451,7 +454,8 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		     ? inventory_new(&pl->inv, cfg, pl->spec, &pl->mem[PIPELINE_MEM_INVENTORY],
 				     errbuf, errlen)
 		     : 0;
-	if (rc == 0 && pl->inv && cfg->baseline_enabled) {
+	/* The detectors read the baselines: detect.enabled turns them on. */
+	if (rc == 0 && pl->inv && (cfg->baseline_enabled || cfg->detect.enabled)) {
 		baseline_config_t bcfg = cfg->baseline;
 
 		/* Endpoint and principal keys are keyed like every other hash that leaves. */
@@ -477,6 +481,16 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 		pipeline_free(pl);
 		return rc;
 	}
+	/* Findings go to the alert stage, which dedups them into EVE alert events. */
+	if (pl->bl && cfg->detect.enabled) {
+		rc = detect_new(&pl->det, &cfg->detect, pl->bl, pl->spec, cfg->http_out.hash_key,
+				alert_raise, pl->alerts, &pl->mem[PIPELINE_MEM_DETECT], errbuf,
+				errlen);
+		if (rc < 0) {
+			pipeline_free(pl);
+			return rc;
+		}
+	}
 	*out = pl;
 	return 0;
 }
@@ -494,6 +508,7 @@ void pipeline_free(pipeline_t *pl)
 	output_http_free(pl->http_out);
 	inventory_free(pl->inv);
 	endpoint_spec_free(pl->spec);
+	detect_free(pl->det);
 	baseline_free(pl->bl);
 	pipeline_probe_pool_free(pl);
 	tcp_reassembly_free(pl->tcp);
@@ -563,6 +578,8 @@ static void pipeline_clock(pipeline_t *pl, uint64_t ts_us)
 		if (pl->bl)
 			baseline_tick(pl->bl, pl->now_us);
 		alert_tick(pl->alerts, pl->now_us);
+		if (pl->det)
+			detect_tick(pl->det, pl->now_us);
 		pl->next_tick_us = pl->now_us + pl->tick_us;
 	}
 	if (pl->next_stats_us && pl->now_us >= pl->next_stats_us) {

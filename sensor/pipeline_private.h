@@ -7,6 +7,7 @@
 #include "baseline.h"
 #include "alert.h"
 #include "decode.h"
+#include "detect.h"
 #include "dissector.h"
 #include "endpoint_spec.h"
 #include "flow.h"
@@ -41,6 +42,7 @@ struct pipeline {
 	endpoint_spec_t *spec; /* the declared API (inventory.spec), or NULL */
 	inventory_t *inv;
 	baseline_t *bl; /* behavioural baselines, when enabled */
+	detect_t *det; /* the detectors (detect.enabled), fed after the baselines */
 	output_http_t *http_out; /* http / anomaly event writer */
 	alerts_t *alerts; /* the alert stage (alert events, alert sinks) */
 	dissector_env_t denv; /* lent to every dissector: clock, emit, anomaly */

@@ -387,6 +387,37 @@ static void stats_api_alerts(json_buf_t *jb, const alerts_t *a)
 	json_close_object(jb);
 }
 
+/* api.stats.detect: calls evaluated, findings per rule, the short-term tables. */
+static void stats_api_detect(json_buf_t *jb, detect_t *det)
+{
+	static const char *const tables[DETECT_T__COUNT] = {"endpoints", "pairs", "principals",
+							    "clients",	 "users", "objects"};
+	const detect_counters_t *c = detect_counters(det);
+	unsigned i;
+
+	json_open_object(jb, "detect");
+	json_kv_u64(jb, "calls", c->calls);
+	json_kv_u64(jb, "no_endpoint", c->no_endpoint);
+	json_kv_u64(jb, "findings", c->findings);
+	json_kv_u64(jb, "view_reads", c->view_reads);
+	json_kv_u64(jb, "record_scans", c->record_scans);
+	json_kv_u64(jb, "body_scans", c->body_scans);
+	json_open_object(jb, "by_detector");
+	for (i = 0; i < DETECT__COUNT; i++)
+		json_kv_u64(jb, detect_rule_info(i)->name, c->by_rule[i]);
+	json_close_object(jb);
+	json_open_object(jb, "tables");
+	for (i = 0; i < DETECT_T__COUNT; i++) {
+		json_open_object(jb, tables[i]);
+		json_kv_u64(jb, "entries", c->tables[i].entries);
+		json_kv_u64(jb, "capacity", c->tables[i].capacity);
+		json_kv_u64(jb, "evictions", c->tables[i].evictions);
+		json_close_object(jb);
+	}
+	json_close_object(jb);
+	json_close_object(jb);
+}
+
 static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 {
 	const tcp_counters_t *tc = tcp_reassembly_counters(pl->tcp);
@@ -452,6 +483,8 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	if (pl->bl)
 		stats_api_baseline(jb, pl->bl);
 	stats_api_alerts(jb, pl->alerts);
+	if (pl->det)
+		stats_api_detect(jb, pl->det);
 	json_open_object(jb, "output");
 	json_kv_u64(jb, "events", oc->events);
 	json_kv_u64(jb, "flow", oc->events_flow);

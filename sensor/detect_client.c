@@ -1,0 +1,121 @@
+/*
+ * detect_client.c - who the client is: impersonation (calls lacking headers that nearly all of
+ * an endpoint's traffic carries, such as an app attestation token or an app version, or with
+ * user agents never seen on an app-only endpoint), unauthenticated calls answered on endpoints
+ * whose calls nearly always carry credentials, and calls to shadow endpoints (not in the
+ * declared spec).
+ *
+ * Fed by detect.c with every call. The usual headers are those whose presence share in the
+ * endpoint's baseline is at least impersonation.presence (98 %), minus framing, forwarding and
+ * credential headers; an endpoint is app-only when at most four user agents carry 99.5 % of
+ * its calls. A principal's odd calls are counted per minute: it fires once at least
+ * impersonation.min-calls of them make up half or more of its calls, so the odd call of a
+ * normal client does not. Shadow endpoints need a spec (inventory.spec); each learned template
+ * is matched once (endpoint_spec_match_template) and the answer kept with its figures.
+ */
+#include "detect_private.h"
+
+#include <stdio.h>
+
+static void dt_missing_headers(detect_t *d, dt_call_t *c, dt_pair_t *p)
+{
+	const dt_endpoint_t *e = c->ep;
+	const api_message_t *m = &c->call->req;
+	uint64_t seen[32];
+	uint32_t i, j, n = 0, missing = 0;
+	char why[160];
+
+	for (i = 0; i < m->nheaders && n < 32; i++)
+		seen[n++] = baseline_hash_name(m->headers[i].name.ptr, m->headers[i].name.len, 1);
+	for (i = 0; i < e->nreq; i++) {
+		for (j = 0; j < n && seen[j] != e->req[i]; j++)
+			;
+		if (j == n)
+			missing++;
+	}
+	if (!missing)
+		return;
+	p->missing++;
+	if (p->missing < d->cfg.imp_min_calls || 2 * p->missing < p->calls ||
+	    !dt_once(&p->fired, DETECT_IMPERSONATION_HEADERS))
+		return;
+	snprintf(why, sizeof(why),
+		 "%u of %u calls this minute lack %u header(s) present in %u%%+ of this endpoint's "
+		 "traffic",
+		 p->missing, p->calls, missing, d->cfg.imp_presence);
+	dt_emit(d, c, DETECT_IMPERSONATION_HEADERS, 1, p->missing, 0, "calls_per_min", why);
+}
+
+static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
+{
+	const dt_endpoint_t *e = c->ep;
+	const api_header_t *ua = api_message_known(&c->call->req, API_HDR_USER_AGENT);
+	uint32_t i;
+	char why[160];
+
+	if (ua) {
+		uint64_t h = baseline_hash_name(ua->value.ptr, ua->value.len, 0);
+
+		for (i = 0; i < e->nagents; i++)
+			if (e->agents[i] == h)
+				return;
+	}
+	p->odd_agent++;
+	if (p->odd_agent < d->cfg.imp_min_calls || 2 * p->odd_agent < p->calls ||
+	    !dt_once(&p->fired, DETECT_IMPERSONATION_AGENT))
+		return;
+	snprintf(why, sizeof(why),
+		 "%u calls this minute with a user agent never seen on this app-only endpoint "
+		 "(%u known)",
+		 p->odd_agent, e->nagents);
+	dt_emit(d, c, DETECT_IMPERSONATION_AGENT, 1, p->odd_agent, e->nagents, "calls_per_min",
+		why);
+}
+
+static void dt_unauthenticated(detect_t *d, dt_call_t *c)
+{
+	const dt_endpoint_t *e = c->ep;
+	char why[160];
+
+	if (c->credentialed || c->cls != 2 || !c->cl ||
+	    e->cred_share * 100.0 < (double)d->cfg.unauth_presence ||
+	    !dt_once(&c->cl->fired, DETECT_UNAUTHENTICATED))
+		return;
+	snprintf(why, sizeof(why),
+		 "answered %d without credentials; %.1f%% of this endpoint's calls carry them",
+		 c->status, 100.0 * e->cred_share);
+	dt_emit(d, c, DETECT_UNAUTHENTICATED, 2, 0, e->cred_share, "credential_share", why);
+}
+
+static void dt_shadow(detect_t *d, dt_call_t *c)
+{
+	dt_endpoint_t *e = c->ep;
+
+	if (!e->shadow_checked) {
+		e->shadow_checked = 1;
+		e->shadow = endpoint_spec_match_template(d->spec, c->call->method,
+							 c->call->endpoint) == NULL;
+	}
+	if (!e->shadow || !dt_once(&e->fired, DETECT_SHADOW_ENDPOINT))
+		return;
+	dt_emit(d, c, DETECT_SHADOW_ENDPOINT, 0, e->cur_calls, 0, "calls_per_min",
+		"endpoint called but not declared in the API specification");
+}
+
+void detect_client_call(detect_t *d, dt_call_t *c)
+{
+	const dt_endpoint_t *e = c->ep;
+
+	if (d->cfg.shadow && d->spec)
+		dt_shadow(d, c);
+	if (!e->armed)
+		return;
+	if (d->cfg.unauth)
+		dt_unauthenticated(d, c);
+	if (!d->cfg.impersonation || !c->pair)
+		return;
+	if (e->nreq)
+		dt_missing_headers(d, c, c->pair);
+	if (e->app_only)
+		dt_odd_agent(d, c, c->pair);
+}

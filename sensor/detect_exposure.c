@@ -1,0 +1,200 @@
+/*
+ * detect_exposure.c - excessive data exposure (OWASP API3): responses far larger, or with far
+ * more records, than the endpoint's learned high end; a sensitive data type appearing in an
+ * endpoint's responses after its baseline armed; privileged properties (role, is_admin, ...)
+ * sent in a write and accepted with 2xx where the endpoint's learned body keys lack them (mass
+ * assignment).
+ *
+ * Fed by detect.c with every call, and with the first call of each endpoint-minute (new
+ * sensitive types show in the baseline view once the minute that saw them is finished: up to
+ * a minute late, with the next call as evidence). Record counts are learned here, on the first
+ * four responses of each endpoint-minute (log2 histogram); a response past the learned p99 of
+ * bytes is counted too, up to 16 per endpoint-minute, so a large dump is never missed by the
+ * sampling. Bodies are read through api_call_body (decoded on demand); only JSON is counted.
+ */
+#include "detect_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sensitive.h"
+
+const char *const detect_priv_keys[] = {
+	"role",	       "roles",	   "is_admin", "isAdmin", "admin",	  "permissions",
+	"scope",       "scopes",   "is_staff", "isStaff", "is_superuser", "superuser",
+	"privileges",  "groups",   "owner_id", "ownerId", "account_type", "user_type",
+	"is_verified", "verified", NULL};
+
+#define DT_REC_LEARN 4 /* responses per endpoint-minute whose records are learned */
+#define DT_REC_CHECK 20 /* ... counted at most, learned or checked */
+
+void detect_exposure_minute(detect_t *d, dt_call_t *c)
+{
+	dt_endpoint_t *e = c->ep;
+	uint32_t fresh;
+	unsigned t, n = 0;
+	char why[200];
+	size_t o;
+
+	if (!d->cfg.sensitive_new || !e->armed || !e->sens_ref_set)
+		return;
+	fresh = e->sens_now & ~e->sens_ref;
+	if (!fresh)
+		return;
+	e->sens_ref |= fresh;
+	o = (size_t)snprintf(why, sizeof(why), "first time in this endpoint's responses:");
+	for (t = 0; t < SENSITIVE__COUNT && t < 32; t++) {
+		if (!(fresh & (1u << t)))
+			continue;
+		n++;
+		if (o < sizeof(why))
+			o += (size_t)snprintf(why + o, sizeof(why) - o, " %s",
+					      sensitive_type_name(t));
+	}
+	dt_emit(d, c, DETECT_SENSITIVE_NEW, 0, n, 0, "new_sensitive_types", why);
+}
+
+static unsigned dt_log2_bucket(uint64_t v)
+{
+	unsigned b = 0;
+
+	while (v && b < DT_REC_BUCKETS - 1) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/* Upper bound of the bucket holding the 99th percentile of the learned record counts. */
+static double dt_rec_p99(const dt_endpoint_t *e)
+{
+	uint64_t want = e->rec_n - e->rec_n / 100, acc = 0;
+	unsigned b;
+
+	for (b = 0; b < DT_REC_BUCKETS; b++) {
+		acc += e->rec_hist[b];
+		if (acc >= want)
+			return b ? (double)(1ull << b) : 1;
+	}
+	return (double)(1ull << (DT_REC_BUCKETS - 1));
+}
+
+static void dt_records(detect_t *d, dt_call_t *c, uint32_t *fired)
+{
+	dt_endpoint_t *e = c->ep;
+	const api_call_t *call = c->call;
+	int learn = e->cur_samples < DT_REC_LEARN;
+	const aw_slice_t *body;
+	double limit;
+	long n;
+	char why[160];
+
+	if (c->cls != 2 || e->cur_samples >= DT_REC_CHECK ||
+	    !memmem(call->resp.content_type.ptr, call->resp.content_type.len, "json", 4))
+		return;
+	if (!learn && !(e->armed && e->rec_n >= 30 && (double)c->resp_bytes > e->bytes_p99))
+		return;
+	e->cur_samples++;
+	body = api_call_body(call, 1);
+	if (!body || !body->len)
+		return;
+	d->counters.record_scans++;
+	n = dt_json_records(body->ptr, body->len);
+	if (n < 0)
+		return;
+	limit = e->rec_n >= 30 ? (double)d->cfg.exposure_factor * dt_rec_p99(e) : 0;
+	if (limit < d->cfg.exposure_min_records)
+		limit = d->cfg.exposure_min_records;
+	if (e->armed && e->rec_n >= 30 && (double)n > limit &&
+	    dt_once(fired, DETECT_DATA_EXPOSURE_RECORDS)) {
+		snprintf(why, sizeof(why), "%ld records in one response; learned p99 %.0f", n,
+			 dt_rec_p99(e));
+		dt_emit(d, c, DETECT_DATA_EXPOSURE_RECORDS, 1, (double)n, dt_rec_p99(e), "records",
+			why);
+		return; /* an outlier is not learned */
+	}
+	if (learn) {
+		e->rec_hist[dt_log2_bucket((uint64_t)n)]++;
+		e->rec_n++;
+	}
+}
+
+static void dt_bytes(detect_t *d, dt_call_t *c, uint32_t *fired)
+{
+	const dt_endpoint_t *e = c->ep;
+	double b = (double)c->resp_bytes;
+	char why[160];
+
+	if (c->resp_bytes < d->cfg.exposure_min_bytes || b <= e->bytes_max ||
+	    b <= (double)d->cfg.exposure_factor * e->bytes_p99 ||
+	    !dt_once(fired, DETECT_DATA_EXPOSURE_BYTES))
+		return;
+	snprintf(why, sizeof(why), "response of %.0f bytes; learned p99 %.0f, largest %.0f", b,
+		 e->bytes_p99, e->bytes_max);
+	dt_emit(d, c, DETECT_DATA_EXPOSURE_BYTES, 1, b, e->bytes_p99, "bytes", why);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Mass assignment */
+
+typedef struct dt_priv_scan {
+	uint32_t normal; /* keys the endpoint normally receives */
+	int found; /* index of a privileged key found, -1 none */
+} dt_priv_scan_t;
+
+static int dt_priv_member(aw_slice_t key, aw_slice_t val, void *ud)
+{
+	dt_priv_scan_t *s = ud;
+	int i;
+
+	(void)val;
+	for (i = 0; detect_priv_keys[i]; i++) {
+		if (key.len == strlen(detect_priv_keys[i]) &&
+		    memcmp(key.ptr, detect_priv_keys[i], key.len) == 0 &&
+		    !(s->normal & (1u << i))) {
+			s->found = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void dt_mass_assignment(detect_t *d, dt_call_t *c, uint32_t *fired)
+{
+	const api_call_t *call = c->call;
+	const aw_slice_t *body;
+	dt_priv_scan_t s;
+	char why[160];
+
+	if (!c->write || c->cls != 2 || dt_slice_ieq(call->method, "delete") ||
+	    c->ep->body_samples < 20 || (*fired & (1u << DETECT_MASS_ASSIGNMENT)) ||
+	    !memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4))
+		return;
+	body = api_call_body(call, 0);
+	if (!body || !body->len)
+		return;
+	d->counters.body_scans++;
+	s.normal = c->ep->priv_keys_normal;
+	s.found = -1;
+	dt_json_members(body->ptr, body->len, 64, dt_priv_member, &s);
+	if (s.found < 0 || !dt_once(fired, DETECT_MASS_ASSIGNMENT))
+		return;
+	snprintf(why, sizeof(why),
+		 "write with the privileged property '%s' accepted; this endpoint's writes do "
+		 "not carry it",
+		 detect_priv_keys[s.found]);
+	dt_emit(d, c, DETECT_MASS_ASSIGNMENT, 1, 1, 0, "writes", why);
+}
+
+void detect_exposure_call(detect_t *d, dt_call_t *c)
+{
+	uint32_t *fired = c->pair ? &c->pair->fired : &c->ep->fired;
+
+	if (d->cfg.exposure) {
+		dt_records(d, c, fired);
+		if (c->ep->armed && c->cls == 2)
+			dt_bytes(d, c, fired);
+	}
+	if (d->cfg.mass_assignment && c->ep->armed)
+		dt_mass_assignment(d, c, fired);
+}

@@ -1,0 +1,243 @@
+/*
+ * detect_private.h - layouts shared by the detection stage's files (detect*.c) only.
+ */
+#ifndef APIWATCH_DETECT_PRIVATE_H
+#define APIWATCH_DETECT_PRIVATE_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "detect.h"
+
+#define DT_MINUTE_US 60000000ull
+#define DT_WAYS 8 /* ways of a set of the short-term tables */
+#define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
+#define DT_REC_BUCKETS 24 /* log2 buckets of response record counts */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Set-associative tables of fixed-size entries (detect.c) */
+
+/* Every entry starts with this header; key 0 marks a free slot. */
+typedef struct dt_head {
+	uint64_t key;
+	uint64_t last_us; /* packet time of the last use: the oldest of a set goes first */
+} dt_head_t;
+
+typedef struct dt_table {
+	uint8_t *slots;
+	size_t stride; /* bytes of an entry, header included */
+	uint32_t mask; /* sets - 1 */
+	uint64_t horizon_us; /* an entry unused for this long is free to take, not evicted */
+	detect_table_counters_t *c;
+} dt_table_t;
+
+/* The entry of key, made (zeroed) when absent: *fresh is set then. Never NULL. */
+void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh);
+/* The entry of key, or NULL. */
+void *dt_find(dt_table_t *t, uint64_t key);
+
+/* A 512-bit linear-counting sketch: distinct values seen, estimated from the empty bits. */
+typedef struct dt_bits512 {
+	uint64_t w[8];
+} dt_bits512_t;
+
+typedef struct dt_bits256 {
+	uint64_t w[4];
+} dt_bits256_t;
+
+/* Adds a hash; 1 when its bit was new (the value is new for sure). */
+int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h);
+/* Estimated distinct values of a sketch of nwords 64-bit words. */
+double dt_bits_count(const uint64_t *w, unsigned nwords);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Entries */
+
+/* An endpoint: the figures of its baseline view (refreshed once per minute) and this minute's
+ * counters. */
+typedef struct dt_endpoint {
+	dt_head_t h;
+	uint64_t view_minute; /* 1 + the minute the figures were read in; 0 never */
+	uint64_t minute; /* minute of the counters below */
+	/* From the baseline view. */
+	uint8_t armed, known, login, privileged, app_only, shadow_checked, shadow;
+	uint8_t nreq; /* headers in req[] */
+	uint8_t nagents;
+	uint8_t sens_ref_set; /* sens_ref holds the types of the first armed view */
+	uint32_t sens_ref, sens_now; /* sensitive types: at arming, now */
+	uint32_t priv_keys_normal; /* bit i: privileged body key i is normal here */
+	uint64_t calls, body_samples;
+	double rate_mean, rate_sd, fails_mean, fails_sd, principals_mean, clients_mean;
+	double err_mean; /* 5xx per active minute */
+	double fail_share; /* 4xx share of calls */
+	double cred_share; /* share of calls carrying a credential header */
+	double bytes_p99, bytes_max;
+	uint64_t req[DT_REQ_HEADERS]; /* name hashes of headers in >= presence of calls */
+	uint64_t agents[BASELINE_TOP_AGENTS];
+	/* Learned here, not in the baseline store: record counts of sampled responses, and how
+	 * often an object has had more than one reader. */
+	uint64_t rec_hist[DT_REC_BUCKETS];
+	uint64_t rec_n;
+	uint64_t objects, objects_shared;
+	/* This minute. */
+	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;
+	uint32_t over_minutes; /* minutes in a row over the rate limit */
+	uint32_t fired; /* bit (1 << rule): fired this minute */
+} dt_endpoint_t;
+
+/* A principal on an endpoint, this minute. */
+typedef struct dt_pair {
+	dt_head_t h;
+	uint64_t minute;
+	uint32_t calls, fails, missing, odd_agent, over_minutes, fired;
+	dt_bits512_t ids;
+	dt_bits256_t fail_ids;
+	int64_t walk_last[2]; /* last integer object ID of two runs (detect_object.c) */
+	uint32_t walk_run[2]; /* IDs in a row one to three from the previous */
+	int8_t walk_dir[2];
+	uint8_t walk_misses; /* IDs in a row that extended neither run */
+	/* The principal's own baseline on the endpoint, read with the first call of the minute. */
+	uint8_t pv_armed, pv_known;
+	double pv_rate_mean, pv_rate_sd, pv_ids_mean, pv_ids_sd, pv_fails_mean, pv_fails_sd;
+	uint64_t pv_calls;
+} dt_pair_t;
+
+/* A principal across endpoints: the scraping window and the sharing window. */
+typedef struct dt_principal {
+	dt_head_t h;
+	uint64_t win_start, last_call_us;
+	uint32_t calls, gaps, nendpoints, fired_win;
+	uint8_t endpoints_over;
+	uint64_t endpoints[4];
+	uint64_t armed_endpoint; /* an armed endpoint it called in the window */
+	double gap_sum, gap_sq; /* seconds */
+	dt_bits512_t ids;
+	double own_ids_mean; /* the largest learned IDs per minute of its endpoints */
+	uint64_t share_start;
+	uint32_t share_fired;
+	dt_bits256_t clients, agents;
+} dt_principal_t;
+
+/* A client address: this minute's calls, and its login attempts in the auth window. */
+typedef struct dt_client {
+	dt_head_t h;
+	uint64_t minute;
+	uint32_t calls, over_minutes, fired;
+	uint64_t login_start;
+	uint32_t login_calls, login_fails, fail_run, login_fired;
+	dt_bits256_t usernames;
+} dt_client_t;
+
+/* A login username (keyed hash), in the auth window. */
+typedef struct dt_user {
+	dt_head_t h;
+	uint64_t start;
+	uint32_t fails, fired;
+	dt_bits256_t clients;
+} dt_user_t;
+
+/* An object ID of an endpoint: the first principals it was served to. */
+typedef struct dt_object {
+	dt_head_t h;
+	uint32_t readers[4];
+	uint8_t n, fired;
+} dt_object_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The stage */
+
+struct detect {
+	detect_config_t cfg;
+	baseline_t *bl;
+	const endpoint_spec_t *spec;
+	uint8_t key[SIPHASH_KEY_LEN];
+	alert_emit_fn emit;
+	void *ud;
+	mem_account_t *acct;
+	dt_table_t t[DETECT_T__COUNT];
+	baseline_endpoint_view_t *view; /* scratch, one view read at a time */
+	double api_principals; /* the largest learned principals per minute of an endpoint */
+	uint64_t now_us;
+	detect_counters_t counters;
+};
+
+/* What one call is, worked out once for every family. */
+typedef struct dt_call {
+	const api_call_t *call;
+	const principal_t *who;
+	uint64_t t_us, minute;
+	uint64_t ep_key, pr_key; /* pr_key 0: no principal */
+	uint64_t client_key; /* keyed hash of the client address; 0 unknown */
+	const net_addr_t *client;
+	int status, cls; /* status and its class (0 none) */
+	int credentialed; /* the principal comes from a credential, not the address */
+	int write; /* POST, PUT, PATCH, DELETE */
+	int has_id, has_int; /* an object ID at a {...} position; an integer one */
+	uint64_t id_hash;
+	int64_t id_int;
+	uint64_t resp_bytes;
+	dt_endpoint_t *ep;
+	dt_pair_t *pair; /* NULL without a principal */
+	dt_principal_t *pr;
+	dt_client_t *cl; /* NULL without a client address */
+} dt_call_t;
+
+/* Hands a finding on (counted). principal_kind: 0 none, 1 the call's principal, 2 the client
+ * address. */
+void dt_emit(detect_t *d, const dt_call_t *c, unsigned rule, int principal_kind, double observed,
+	     double baseline, const char *unit, const char *reason);
+
+/* Whether rule fired under mask already; marks it. */
+static inline int dt_once(uint32_t *fired, unsigned rule)
+{
+	if (*fired & (1u << rule))
+		return 0;
+	*fired |= 1u << rule;
+	return 1;
+}
+
+/* fired bit: the rate limit was passed this minute (rules use bits 0..DETECT__COUNT-1). */
+#define DT_OVER (1u << 31)
+
+/* A new minute of an entry whose `fired` holds DT_OVER: minutes in a row over the limit. */
+static inline void dt_roll(uint32_t *fired, uint32_t *over_minutes, uint64_t old_minute,
+			   uint64_t new_minute)
+{
+	*over_minutes = (*fired & DT_OVER) && new_minute == old_minute + 1 ? *over_minutes + 1 : 0;
+	*fired = 0;
+}
+
+/* mean + sigma * sd, at least floor. */
+static inline double dt_limit(const detect_t *d, double mean, double sd, double floor)
+{
+	double l = mean + (double)d->cfg.sigma * sd;
+
+	return l > floor ? l : floor;
+}
+
+uint64_t dt_hash(const detect_t *d, uint8_t tag, const void *p, size_t n);
+int dt_slice_ieq(aw_slice_t s, const char *lit);
+/* Top-level members of a JSON object body: calls fn(key, value, ud) for each, up to max; the
+ * value slice is raw (strings with their quotes). Returns the members seen. */
+typedef int (*dt_member_fn)(aw_slice_t key, aw_slice_t val, void *ud);
+unsigned dt_json_members(const char *p, size_t n, unsigned max, dt_member_fn fn, void *ud);
+/* Records of a JSON response: elements of a top-level array, or of the largest array member
+ * of a top-level object. -1 when it is neither. */
+long dt_json_records(const char *p, size_t n);
+
+/* The families, in the order they run for a call. */
+void detect_object_call(detect_t *d, dt_call_t *c);
+void detect_auth_call(detect_t *d, dt_call_t *c);
+void detect_exposure_call(detect_t *d, dt_call_t *c);
+void detect_rate_call(detect_t *d, dt_call_t *c);
+void detect_flow_call(detect_t *d, dt_call_t *c);
+void detect_client_call(detect_t *d, dt_call_t *c);
+/* At the first call of an endpoint in a minute, after its figures were read. */
+void detect_exposure_minute(detect_t *d, dt_call_t *c);
+/* Whether an endpoint looks like a login, a privileged function (by template and method). */
+int detect_auth_is_login(aw_slice_t method, aw_slice_t tpl);
+int detect_flow_is_privileged(aw_slice_t method, aw_slice_t tpl);
+/* The privileged body keys (mass assignment), NULL-terminated; at most 32. */
+extern const char *const detect_priv_keys[];
+
+#endif
