@@ -62,8 +62,10 @@ static int names_has(const principal_names_t *l, const char *p, size_t n)
 {
 	uint32_t i;
 
+	if (n >= 64 || !(l->lens & (1ull << n)))
+		return 0;
 	for (i = 0; i < l->n; i++)
-		if (slice_ieq(p, n, l->name[i]))
+		if (l->len[i] == n && slice_ieq(p, n, l->name[i]))
 			return 1;
 	return 0;
 }
@@ -635,6 +637,7 @@ static int names_parse(principal_names_t *l, const char *list)
 	const char *p = list;
 
 	tmp.n = 0;
+	tmp.lens = 0;
 	while (*p) {
 		const char *comma = strchr(p, ','), *name = p;
 		size_t n = comma ? (size_t)(comma - p) : strlen(p), i;
@@ -647,7 +650,10 @@ static int names_parse(principal_names_t *l, const char *list)
 			return AW_ELIMIT;
 		for (i = 0; i < n; i++)
 			tmp.name[tmp.n][i] = lower(name[i]);
-		tmp.name[tmp.n++][n] = '\0';
+		tmp.name[tmp.n][n] = '\0';
+		tmp.len[tmp.n++] = (uint8_t)n;
+		if (n < 64)
+			tmp.lens |= 1ull << n;
 	}
 	*l = tmp;
 	return 0;
@@ -757,15 +763,16 @@ static void principal_headers(principal_scan_t *ps, principal_hops_t *xff, princ
 
 		if (!name || !v)
 			continue;
-		if (slice_ieq(name, nl, "authorization")) {
+		/* The length first: most header names are none of these. */
+		if (nl == 13 && slice_ieq(name, nl, "authorization")) {
 			if (!seen_authz++)
 				principal_authorization(ps, v, vl);
-		} else if (slice_ieq(name, nl, "cookie")) {
+		} else if (nl == 6 && slice_ieq(name, nl, "cookie")) {
 			principal_cookies(ps, v, vl);
-		} else if (slice_ieq(name, nl, "x-forwarded-for")) {
+		} else if (nl == 15 && slice_ieq(name, nl, "x-forwarded-for")) {
 			if (xff->n < 8)
 				xff->hdr[xff->n++] = h;
-		} else if (slice_ieq(name, nl, "forwarded")) {
+		} else if (nl == 9 && slice_ieq(name, nl, "forwarded")) {
 			if (fwd->n < 8)
 				fwd->hdr[fwd->n++] = h;
 		} else if (names_has(&ps->cfg->apikey_headers, name, nl)) {

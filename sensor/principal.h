@@ -94,6 +94,8 @@ typedef struct principal_cidr {
 /* A list of names compared case-insensitively. */
 typedef struct principal_names {
 	uint32_t n;
+	uint64_t lens; /* bit n: some name is n bytes long (n < 64): most names miss at once */
+	uint8_t len[PRINCIPAL_MAX_NAMES];
 	char name[PRINCIPAL_MAX_NAMES][PRINCIPAL_NAME_LEN];
 } principal_names_t;
 
