@@ -428,6 +428,11 @@ struct path_tree {
 struct path_template_ctx {
 	path_template_config_t cfg;
 	mem_account_t *acct;
+	/* The tree of the last call and its key: calls come in runs of one host and method (a
+	 * keep-alive connection), and trees live as long as the context. */
+	path_tree_t *last_tree;
+	size_t last_klen;
+	char last_key[PATH_KEY_MAX];
 	path_template_merge_cb merge_cb;
 	void *merge_ud;
 	uint8_t key[SIPHASH_KEY_LEN];
@@ -1330,10 +1335,16 @@ static path_tree_t *path_tree_get(path_template_ctx_t *ctx, aw_slice_t host, aw_
 	if (hlen)
 		memcpy(key + mlen + 1, host.ptr, hlen);
 	klen = mlen + 1 + hlen;
+	if (ctx->last_tree && klen == ctx->last_klen && memcmp(key, ctx->last_key, klen) == 0)
+		return ctx->last_tree;
 	h = path_edge_hash(ctx, 0, key, klen);
 	root = path_edge_find(ctx, NULL, key, klen, h);
-	if (root)
+	if (root) {
+		ctx->last_tree = root->tree;
+		ctx->last_klen = klen;
+		memcpy(ctx->last_key, key, klen);
 		return root->tree;
+	}
 	if (ctx->ntrees >= ctx->cfg.max_trees) {
 		ctx->counters.tree_cap_hits++;
 		goto overflow;
