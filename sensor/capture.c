@@ -240,9 +240,7 @@ static capture_direct_t *capture_direct_open(const char *path, pcap_t *pcap)
 		capture_direct_free(d);
 		return NULL;
 	}
-#ifdef POSIX_FADV_SEQUENTIAL
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
+
 	d->snaplen = (uint32_t)pcap_snapshot(pcap);
 	d->maxlen = capture_max_snaplen(pcap_datalink(pcap));
 	return d;
