@@ -97,9 +97,21 @@ def content_check(content, where, errs):
             schema_check(obj['schema'], '%s[%s]' % (where, mt), errs)
 
 
+OAS30_SCHEMA = '/usr/share/openapi-specification/schemas/v3.0/schema.json'
+
+
 def openapi_check(doc):
-    """Returns a list of the ways doc breaks OpenAPI 3.0.x."""
+    """Returns a list of the ways doc breaks OpenAPI 3.0.x: the OpenAPI Initiative's own JSON
+    Schema of OAS 3.0 (Debian's openapi-specification, installed by scripts/install-deps
+    --test), then the rules that schema cannot express."""
     errs = []
+    if os.path.exists(OAS30_SCHEMA):
+        import jsonschema
+        v = jsonschema.Draft4Validator(json.load(open(OAS30_SCHEMA)))
+        errs += ['%s: %s' % ('/'.join(map(str, e.path)), e.message[:200])
+                 for e in v.iter_errors(doc)]
+    else:
+        print('note: %s absent: the OAS 3.0 JSON Schema check is skipped' % OAS30_SCHEMA)
     if not re.match(r'^3\.0\.\d+$', str(doc.get('openapi'))):
         errs.append('openapi is not 3.0.x')
     info = doc.get('info', {})
