@@ -11,8 +11,8 @@ Checks:
     in the query, a session cookie, personal data in responses, many user ids that collapse into
     a parameter) gives the auth facts, risk reasons and security schemes it should, and no
     credential value appears in any output;
-  - both OpenAPI documents are valid OpenAPI 3.0 (openapi_check below: Debian 12 packages no
-    OpenAPI validator, so the rules the export relies on are checked here);
+  - both OpenAPI documents are valid OpenAPI 3.0 (openapi_check below: the OpenAPI
+    Initiative's JSON Schema of OAS 3.0, then the rules the schema cannot express);
   - inventory.event-budget and inventory.max-endpoints cap and count, inventory.interval
     writes the file as packet time goes by; an unwritable path is
     one clear error line and exit status 1.
