@@ -179,6 +179,24 @@ typedef struct bl_index {
 
 typedef struct baseline_redis baseline_redis_t;
 
+/* Direct-mapped caches of keys by their strings (baseline_obs_keys). */
+#define BL_EKC_SLOTS 256
+#define BL_EKC_TEXT 200 /* host, method and template bytes; longer ones are not cached */
+#define BL_PKC_SLOTS 1024
+#define BL_PKC_TEXT 64
+
+typedef struct bl_ekey_cache {
+	uint64_t key; /* 0: empty */
+	uint16_t host_len, method_len, tpl_len;
+	char text[BL_EKC_TEXT];
+} bl_ekey_cache_t;
+
+typedef struct bl_pkey_cache {
+	uint64_t key; /* 0: empty */
+	uint32_t len;
+	char text[BL_PKC_TEXT];
+} bl_pkey_cache_t;
+
 struct baseline {
 	baseline_config_t cfg;
 	mem_account_t *acct;
@@ -194,6 +212,8 @@ struct baseline {
 	baseline_redis_t *redis;
 	baseline_counters_t counters;
 	void *scratch; /* sensitive-scan report, allocated once */
+	bl_ekey_cache_t *ekc; /* BL_EKC_SLOTS */
+	bl_pkey_cache_t *pkc; /* BL_PKC_SLOTS */
 };
 
 uint64_t bl_index_pair(uint64_t ep, uint64_t pr);
