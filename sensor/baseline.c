@@ -700,6 +700,7 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 {
 	bl_profile_t *cur = &e->cur;
 	int cls = o->status >= 100 && o->status < 600 ? o->status / 100 : 0;
+	uint64_t addr_hash = 0;
 
 	if (e->active && minute > e->minute)
 		bl_ep_finish(b, idx); /* it stays listed: the sweep skips it while it is open */
@@ -712,6 +713,13 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 		e->next_active = b->ep_active;
 		b->ep_active = idx + 1;
 	}
+	/* The distinct counts are added last: their dense registers are fetched meanwhile. */
+	if (pr_hash)
+		bl_hll_prefetch(&b->hll, &e->hll[0], pr_hash);
+	if (o->client) {
+		addr_hash = bl_addr_hash(o->client);
+		bl_hll_prefetch(&b->hll, &e->hll[1], addr_hash);
+	}
 	e->cur_calls++;
 	if (cls == 4)
 		e->cur_fails++;
@@ -723,10 +731,6 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 		cur->f[BL_F_LAT0 + bl_hist_bucket(o->latency_us)]++;
 	else
 		cur->f[BL_F_LAT_UNKNOWN]++;
-	if (pr_hash)
-		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
-	if (o->client)
-		bl_hll_add(&b->hll, &e->hll[1], bl_addr_hash(o->client));
 	bl_headers(cur, o);
 	if (o->user_agent.len)
 		bl_list_add(cur, BL_L_AGENTS,
@@ -739,6 +743,10 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 	 * its rate, and a replay samples the same calls. */
 	if (o->call && cur->f[BL_F_BODY_SAMPLES] < b->cfg.body_sample)
 		bl_sample_bodies(b, cur, o->call);
+	if (pr_hash)
+		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
+	if (o->client)
+		bl_hll_add(&b->hll, &e->hll[1], addr_hash);
 }
 
 static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
@@ -778,11 +786,23 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	if (minute > b->minute)
 		baseline_tick(b, t);
 	ek = o->ep_key ? o->ep_key : baseline_endpoint_key(b, o->host, o->method, o->endpoint);
+	if (o->principal.len)
+		pk = o->pr_key ? o->pr_key : baseline_principal_key(b, o->principal);
+	/* The principal's index slot, then its entry, are fetched while the endpoint learns. */
+	if (pk)
+		__builtin_prefetch(&b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask]);
 	e = bl_ep_get(b, ek, &ei);
 	if (!e)
 		return;
-	if (o->principal.len)
-		pk = o->pr_key ? o->pr_key : baseline_principal_key(b, o->principal);
+	if (pk) {
+		uint32_t v = b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask];
+
+		if (v && v != BL_SLOT_DELETED) {
+			__builtin_prefetch(&b->pr[v - 1], 1);
+			__builtin_prefetch((const char *)&b->pr[v - 1] + 64, 1);
+			__builtin_prefetch((const char *)&b->pr[v - 1] + 128, 1);
+		}
+	}
 	bl_observe_endpoint(b, e, ei, o, minute, pk);
 	if (!pk)
 		return;

@@ -38,6 +38,15 @@ int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct);
 void bl_hll_pool_fini(bl_hll_pool_t *p, mem_account_t *acct);
 void bl_hll_add(bl_hll_pool_t *p, bl_hll_t *h, uint64_t hash);
 uint64_t bl_hll_count(const bl_hll_pool_t *p, const bl_hll_t *h);
+/* Asks the cache for the register that bl_hll_add(p, h, hash) will touch (a dense block's
+ * registers are a cache miss each); no effect on the set. */
+static inline void bl_hll_prefetch(const bl_hll_pool_t *p, const bl_hll_t *h, uint64_t hash)
+{
+	if (h->dense)
+		__builtin_prefetch(p->blocks + (size_t)(h->dense - 1) * BL_HLL_REGS +
+					   (hash & (BL_HLL_REGS - 1)),
+				   1);
+}
 /* Adds src into dst (dst may be promoted to a dense block). */
 void bl_hll_merge(bl_hll_pool_t *p, bl_hll_t *dst, const bl_hll_t *src);
 /* Empties h, giving its block back. */

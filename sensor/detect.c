@@ -204,6 +204,35 @@ void *dt_find(dt_table_t *t, uint64_t key)
 	return NULL;
 }
 
+/* Asks the cache for key's set (keys and last uses), or for key's entry when the set is
+ * already at hand; no effect on the table. */
+static void dt_prefetch_set(const dt_table_t *t, uint64_t key)
+{
+	size_t s = dt_set(t, key ? key : 1);
+
+	__builtin_prefetch(t->keys + s);
+	__builtin_prefetch(t->last + s);
+}
+
+static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
+{
+	size_t s;
+	unsigned w;
+
+	key = key ? key : 1;
+	s = dt_set(t, key);
+	for (w = 0; w < DT_WAYS; w++) {
+		if (t->keys[s + w] == key) {
+			const char *e = (const char *)dt_entry(t, s + w);
+
+			__builtin_prefetch(e, 1);
+			__builtin_prefetch(e + 64, 1);
+			__builtin_prefetch(e + 128, 1);
+			return;
+		}
+	}
+}
+
 void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
 {
 	const uint64_t *keys, *last;
@@ -590,11 +619,25 @@ void detect_call(detect_t *d, const api_call_t *call, const principal_t *who, ui
 			  call->principal.len ? baseline_principal_key(d->bl, call->principal) : 0);
 }
 
+void detect_prefetch(detect_t *d, uint64_t ep_key, uint64_t pr_key)
+{
+	dt_prefetch_set(&d->t[DETECT_T_ENDPOINTS], ep_key);
+	if (pr_key) {
+		dt_prefetch_set(&d->t[DETECT_T_PAIRS], ep_key ^ (pr_key * 0x9e3779b97f4a7c15ull));
+		dt_prefetch_set(&d->t[DETECT_T_PRINCIPALS], pr_key);
+	}
+}
+
 void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
 		       uint64_t ep_key, uint64_t pr_key)
 {
 	dt_call_t c;
 	int fresh, new_minute;
+
+	if (pr_key) { /* fetched together rather than one miss after the other */
+		dt_prefetch_entry(&d->t[DETECT_T_PAIRS], ep_key ^ (pr_key * 0x9e3779b97f4a7c15ull));
+		dt_prefetch_entry(&d->t[DETECT_T_PRINCIPALS], pr_key);
+	}
 
 	if (!call->endpoint.len) {
 		d->counters.no_endpoint++;

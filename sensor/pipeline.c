@@ -256,6 +256,8 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 
 		baseline_obs_from_call(&obs, call, env->now_us);
 		baseline_obs_keys(pl->bl, &obs); /* worked out once for both stages */
+		if (pl->det)
+			detect_prefetch(pl->det, obs.ep_key, obs.pr_key);
 		baseline_observe(pl->bl, &obs);
 		if (pl->det)
 			detect_call_keyed(pl->det, call, inventory_last_principal(pl->inv),
