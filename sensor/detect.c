@@ -638,13 +638,15 @@ void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *w
 		dt_prefetch_entry(&d->t[DETECT_T_PAIRS], ep_key ^ (pr_key * 0x9e3779b97f4a7c15ull));
 		dt_prefetch_entry(&d->t[DETECT_T_PRINCIPALS], pr_key);
 	}
-
 	if (!call->endpoint.len) {
 		d->counters.no_endpoint++;
 		return;
 	}
 	d->counters.calls++;
 	dt_prepare(d, &c, call, who, now_us, ep_key, pr_key);
+	if (c.has_id && c.cls == 2 && c.pr_key) /* the object's readers (detect_object.c) */
+		dt_prefetch_set(&d->t[DETECT_T_OBJECTS],
+				c.ep_key ^ (c.id_hash * 0xc2b2ae3d27d4eb4full));
 	if (c.t_us > d->now_us)
 		d->now_us = c.t_us;
 	c.ep = dt_endpoint(d, &c, &new_minute);
