@@ -79,6 +79,72 @@ uint64_t baseline_principal_key(const baseline_t *b, aw_slice_t principal)
 	return siphash24(b->cfg.hash_key, principal.ptr, principal.len);
 }
 
+/* A cheap mix of a few bytes of a string, for a cache slot (the entry is compared in full). */
+static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
+{
+	uint64_t x = s.len * 0x9e3779b97f4a7c15ull ^ salt, y = 0;
+
+	if (s.len >= 8) {
+		memcpy(&y, s.ptr + s.len - 8, 8);
+		x ^= y;
+		memcpy(&y, s.ptr, 8);
+		x ^= y * 0xc2b2ae3d27d4eb4full;
+	} else if (s.len) {
+		memcpy(&y, s.ptr, s.len);
+		x ^= y;
+	}
+	x *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(x >> 40) & (slots - 1);
+}
+
+static uint64_t bl_cached_endpoint_key(baseline_t *b, aw_slice_t host, aw_slice_t method,
+				       aw_slice_t tpl)
+{
+	bl_ekey_cache_t *c;
+	uint64_t k;
+
+	if (host.len + method.len + tpl.len > BL_EKC_TEXT)
+		return baseline_endpoint_key(b, host, method, tpl);
+	c = &b->ekc[bl_cache_slot(tpl, host.len << 8 ^ method.len, BL_EKC_SLOTS)];
+	if (c->key && c->host_len == host.len && c->method_len == method.len &&
+	    c->tpl_len == tpl.len && memcmp(c->text, tpl.ptr, tpl.len) == 0 &&
+	    memcmp(c->text + tpl.len, method.ptr, method.len) == 0 &&
+	    memcmp(c->text + tpl.len + method.len, host.ptr, host.len) == 0)
+		return c->key;
+	k = baseline_endpoint_key(b, host, method, tpl);
+	c->key = k; /* 0 marks an empty slot: a key of 0 is worked out every time */
+	c->host_len = (uint16_t)host.len;
+	c->method_len = (uint16_t)method.len;
+	c->tpl_len = (uint16_t)tpl.len;
+	memcpy(c->text, tpl.ptr, tpl.len);
+	memcpy(c->text + tpl.len, method.ptr, method.len);
+	memcpy(c->text + tpl.len + method.len, host.ptr, host.len);
+	return k;
+}
+
+static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
+{
+	bl_pkey_cache_t *c;
+	uint64_t k;
+
+	if (pr.len > BL_PKC_TEXT)
+		return baseline_principal_key(b, pr);
+	c = &b->pkc[bl_cache_slot(pr, 0, BL_PKC_SLOTS)];
+	if (c->key && c->len == pr.len && memcmp(c->text, pr.ptr, pr.len) == 0)
+		return c->key;
+	k = baseline_principal_key(b, pr);
+	c->key = k;
+	c->len = (uint32_t)pr.len;
+	memcpy(c->text, pr.ptr, pr.len);
+	return k;
+}
+
+void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
+{
+	o->ep_key = bl_cached_endpoint_key(b, o->host, o->method, o->endpoint);
+	o->pr_key = o->principal.len ? bl_cached_principal_key(b, o->principal) : 0;
+}
+
 /* FNV-1a over 64 bits, optionally of the lower-cased bytes: names are public (header names,
  * agents, keys) and go to linear first-N tables, not hash buckets, so a keyed hash buys
  * nothing; the hash must be the same on every sensor. */
@@ -268,7 +334,9 @@ static int bl_alloc_tables(baseline_t *b)
 	b->ep = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_endpoint_t));
 	b->pr = mem_calloc(b->acct, (size_t)c->max_principals * sizeof(bl_principal_t));
 	b->scratch = mem_alloc(b->acct, sizeof(sensitive_report_t));
-	if (!b->ep || !b->pr || !b->scratch)
+	b->ekc = mem_calloc(b->acct, BL_EKC_SLOTS * sizeof(bl_ekey_cache_t));
+	b->pkc = mem_calloc(b->acct, BL_PKC_SLOTS * sizeof(bl_pkey_cache_t));
+	if (!b->ep || !b->pr || !b->scratch || !b->ekc || !b->pkc)
 		return AW_ENOMEM;
 	rc = bl_index_init(&b->ep_index, c->max_endpoints, b->acct);
 	if (rc == 0)
@@ -346,6 +414,10 @@ void baseline_free(baseline_t *b)
 		mem_free(b->acct, b->pr_index.slot, ((size_t)b->pr_index.mask + 1) * 4);
 	if (b->scratch)
 		mem_free(b->acct, b->scratch, sizeof(sensitive_report_t));
+	if (b->ekc)
+		mem_free(b->acct, b->ekc, BL_EKC_SLOTS * sizeof(bl_ekey_cache_t));
+	if (b->pkc)
+		mem_free(b->acct, b->pkc, BL_PKC_SLOTS * sizeof(bl_pkey_cache_t));
 	bl_hll_pool_fini(&b->hll, b->acct);
 	mem_free(b->acct, b, sizeof(*b));
 }
@@ -628,6 +700,7 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 {
 	bl_profile_t *cur = &e->cur;
 	int cls = o->status >= 100 && o->status < 600 ? o->status / 100 : 0;
+	uint64_t addr_hash = 0;
 
 	if (e->active && minute > e->minute)
 		bl_ep_finish(b, idx); /* it stays listed: the sweep skips it while it is open */
@@ -640,6 +713,13 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 		e->next_active = b->ep_active;
 		b->ep_active = idx + 1;
 	}
+	/* The distinct counts are added last: their dense registers are fetched meanwhile. */
+	if (pr_hash)
+		bl_hll_prefetch(&b->hll, &e->hll[0], pr_hash);
+	if (o->client) {
+		addr_hash = bl_addr_hash(o->client);
+		bl_hll_prefetch(&b->hll, &e->hll[1], addr_hash);
+	}
 	e->cur_calls++;
 	if (cls == 4)
 		e->cur_fails++;
@@ -651,10 +731,6 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 		cur->f[BL_F_LAT0 + bl_hist_bucket(o->latency_us)]++;
 	else
 		cur->f[BL_F_LAT_UNKNOWN]++;
-	if (pr_hash)
-		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
-	if (o->client)
-		bl_hll_add(&b->hll, &e->hll[1], bl_addr_hash(o->client));
 	bl_headers(cur, o);
 	if (o->user_agent.len)
 		bl_list_add(cur, BL_L_AGENTS,
@@ -667,6 +743,10 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 	 * its rate, and a replay samples the same calls. */
 	if (o->call && cur->f[BL_F_BODY_SAMPLES] < b->cfg.body_sample)
 		bl_sample_bodies(b, cur, o->call);
+	if (pr_hash)
+		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
+	if (o->client)
+		bl_hll_add(&b->hll, &e->hll[1], addr_hash);
 }
 
 static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
@@ -705,12 +785,24 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	b->counters.calls++;
 	if (minute > b->minute)
 		baseline_tick(b, t);
-	ek = baseline_endpoint_key(b, o->host, o->method, o->endpoint);
+	ek = o->ep_key ? o->ep_key : baseline_endpoint_key(b, o->host, o->method, o->endpoint);
+	if (o->principal.len)
+		pk = o->pr_key ? o->pr_key : baseline_principal_key(b, o->principal);
+	/* The principal's index slot, then its entry, are fetched while the endpoint learns. */
+	if (pk)
+		__builtin_prefetch(&b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask]);
 	e = bl_ep_get(b, ek, &ei);
 	if (!e)
 		return;
-	if (o->principal.len)
-		pk = baseline_principal_key(b, o->principal);
+	if (pk) {
+		uint32_t v = b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask];
+
+		if (v && v != BL_SLOT_DELETED) {
+			__builtin_prefetch(&b->pr[v - 1], 1);
+			__builtin_prefetch((const char *)&b->pr[v - 1] + 64, 1);
+			__builtin_prefetch((const char *)&b->pr[v - 1] + 128, 1);
+		}
+	}
 	bl_observe_endpoint(b, e, ei, o, minute, pk);
 	if (!pk)
 		return;

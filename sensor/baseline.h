@@ -86,6 +86,9 @@ typedef struct baseline_obs {
 	aw_slice_t user_agent; /* empty when absent */
 	aw_slice_t query; /* raw query string */
 	const api_call_t *call; /* for sampled body scans; NULL: no body scan */
+	/* The call's keys when already worked out (baseline_obs_keys); 0: baseline_observe
+	 * works them out. */
+	uint64_t ep_key, pr_key;
 } baseline_obs_t;
 
 /* Fills obs from an annotated call (endpoint and principal set by the inventory). */
@@ -186,6 +189,11 @@ int baseline_save(baseline_t *b, const char *path, char *errbuf, size_t errlen);
 uint64_t baseline_endpoint_key(const baseline_t *b, aw_slice_t host, aw_slice_t method,
 			       aw_slice_t endpoint);
 uint64_t baseline_principal_key(const baseline_t *b, aw_slice_t principal);
+
+/* Sets obs->ep_key and obs->pr_key (0 without a principal), through small caches of the
+ * last templates and principals seen (compared byte for byte: the keys are the functions
+ * above), so that the detectors can reuse them. Packet thread. */
+void baseline_obs_keys(baseline_t *b, baseline_obs_t *obs);
 
 /* Hash of a header name (lower-cased), agent or key, as in the views' presence tables. */
 uint64_t baseline_hash_name(const char *s, size_t n, int lower);

@@ -38,6 +38,15 @@ int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct);
 void bl_hll_pool_fini(bl_hll_pool_t *p, mem_account_t *acct);
 void bl_hll_add(bl_hll_pool_t *p, bl_hll_t *h, uint64_t hash);
 uint64_t bl_hll_count(const bl_hll_pool_t *p, const bl_hll_t *h);
+/* Asks the cache for the register that bl_hll_add(p, h, hash) will touch (a dense block's
+ * registers are a cache miss each); no effect on the set. */
+static inline void bl_hll_prefetch(const bl_hll_pool_t *p, const bl_hll_t *h, uint64_t hash)
+{
+	if (h->dense)
+		__builtin_prefetch(p->blocks + (size_t)(h->dense - 1) * BL_HLL_REGS +
+					   (hash & (BL_HLL_REGS - 1)),
+				   1);
+}
 /* Adds src into dst (dst may be promoted to a dense block). */
 void bl_hll_merge(bl_hll_pool_t *p, bl_hll_t *dst, const bl_hll_t *src);
 /* Empties h, giving its block back. */
@@ -179,6 +188,24 @@ typedef struct bl_index {
 
 typedef struct baseline_redis baseline_redis_t;
 
+/* Direct-mapped caches of keys by their strings (baseline_obs_keys). */
+#define BL_EKC_SLOTS 256
+#define BL_EKC_TEXT 200 /* host, method and template bytes; longer ones are not cached */
+#define BL_PKC_SLOTS 1024
+#define BL_PKC_TEXT 64
+
+typedef struct bl_ekey_cache {
+	uint64_t key; /* 0: empty */
+	uint16_t host_len, method_len, tpl_len;
+	char text[BL_EKC_TEXT];
+} bl_ekey_cache_t;
+
+typedef struct bl_pkey_cache {
+	uint64_t key; /* 0: empty */
+	uint32_t len;
+	char text[BL_PKC_TEXT];
+} bl_pkey_cache_t;
+
 struct baseline {
 	baseline_config_t cfg;
 	mem_account_t *acct;
@@ -194,6 +221,8 @@ struct baseline {
 	baseline_redis_t *redis;
 	baseline_counters_t counters;
 	void *scratch; /* sensitive-scan report, allocated once */
+	bl_ekey_cache_t *ekc; /* BL_EKC_SLOTS */
+	bl_pkey_cache_t *pkc; /* BL_PKC_SLOTS */
 };
 
 uint64_t bl_index_pair(uint64_t ep, uint64_t pr);

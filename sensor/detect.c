@@ -163,64 +163,110 @@ static int dt_table_init(dt_table_t *t, size_t stride, uint32_t cap, uint64_t ho
 	t->c = c;
 	c->capacity = (uint64_t)sets * DT_WAYS;
 	t->slots = mem_calloc(acct, (size_t)c->capacity * stride);
-	return t->slots ? 0 : AW_ENOMEM;
+	t->keys = mem_calloc(acct, (size_t)c->capacity * sizeof(uint64_t));
+	t->last = mem_calloc(acct, (size_t)c->capacity * sizeof(uint64_t));
+	return t->slots && t->keys && t->last ? 0 : AW_ENOMEM;
 }
 
 static void dt_table_fini(dt_table_t *t, mem_account_t *acct)
 {
 	if (t->slots)
 		mem_free(acct, t->slots, (size_t)t->c->capacity * t->stride);
+	if (t->keys)
+		mem_free(acct, t->keys, (size_t)t->c->capacity * sizeof(uint64_t));
+	if (t->last)
+		mem_free(acct, t->last, (size_t)t->c->capacity * sizeof(uint64_t));
 	t->slots = NULL;
+	t->keys = t->last = NULL;
 }
 
-static dt_head_t *dt_slot(dt_table_t *t, uint64_t key, unsigned way)
+/* Index of the first way of key's set. */
+static size_t dt_set(const dt_table_t *t, uint64_t key)
 {
-	size_t set = (size_t)((key >> 17) & t->mask);
+	return (size_t)((key >> 17) & t->mask) * DT_WAYS;
+}
 
-	return (dt_head_t *)(void *)(t->slots + (set * DT_WAYS + way) * t->stride);
+static dt_head_t *dt_entry(dt_table_t *t, size_t slot)
+{
+	return (dt_head_t *)(void *)(t->slots + slot * t->stride);
 }
 
 void *dt_find(dt_table_t *t, uint64_t key)
 {
+	size_t s;
 	unsigned w;
 
 	key = key ? key : 1;
-	for (w = 0; w < DT_WAYS; w++) {
-		dt_head_t *h = dt_slot(t, key, w);
-
-		if (h->key == key)
-			return h;
-	}
+	s = dt_set(t, key);
+	for (w = 0; w < DT_WAYS; w++)
+		if (t->keys[s + w] == key)
+			return dt_entry(t, s + w);
 	return NULL;
+}
+
+/* Asks the cache for key's set (keys and last uses), or for key's entry when the set is
+ * already at hand; no effect on the table. */
+static void dt_prefetch_set(const dt_table_t *t, uint64_t key)
+{
+	size_t s = dt_set(t, key ? key : 1);
+
+	__builtin_prefetch(t->keys + s);
+	__builtin_prefetch(t->last + s);
+}
+
+static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
+{
+	size_t s;
+	unsigned w;
+
+	key = key ? key : 1;
+	s = dt_set(t, key);
+	for (w = 0; w < DT_WAYS; w++) {
+		if (t->keys[s + w] == key) {
+			const char *e = (const char *)dt_entry(t, s + w);
+
+			__builtin_prefetch(e, 1);
+			__builtin_prefetch(e + 64, 1);
+			__builtin_prefetch(e + 128, 1);
+			return;
+		}
+	}
 }
 
 void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
 {
-	dt_head_t *victim = NULL;
-	unsigned w;
+	const uint64_t *keys, *last;
+	size_t s;
+	dt_head_t *h;
+	unsigned w, victim = 0;
 
 	key = key ? key : 1;
 	*fresh = 0;
+	s = dt_set(t, key);
+	keys = t->keys + s;
+	last = t->last + s;
 	for (w = 0; w < DT_WAYS; w++) {
-		dt_head_t *h = dt_slot(t, key, w);
-
-		if (h->key == key) {
-			if (now_us > h->last_us)
-				h->last_us = now_us;
+		if (keys[w] == key) {
+			h = dt_entry(t, s + w);
+			if (now_us > last[w])
+				t->last[s + w] = h->last_us = now_us;
 			return h;
 		}
-		if (!victim || (victim->key && (!h->key || h->last_us < victim->last_us)))
-			victim = h;
 	}
-	if (!victim->key)
+	/* The first free way, else the least recently used one (the first of equals). */
+	for (w = 1; w < DT_WAYS && keys[victim]; w++)
+		if (!keys[w] || last[w] < last[victim])
+			victim = w;
+	if (!keys[victim])
 		t->c->entries++;
-	else if (victim->last_us + t->horizon_us > now_us)
+	else if (last[victim] + t->horizon_us > now_us)
 		t->c->evictions++;
-	memset(victim, 0, t->stride);
-	victim->key = key;
-	victim->last_us = now_us;
+	h = dt_entry(t, s + victim);
+	memset(h, 0, t->stride);
+	h->key = t->keys[s + victim] = key;
+	h->last_us = t->last[s + victim] = now_us;
 	*fresh = 1;
-	return victim;
+	return h;
 }
 
 int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h)
@@ -256,23 +302,6 @@ uint64_t dt_hash(const detect_t *d, uint8_t tag, const void *p, size_t n)
 	memcpy(buf + 1, p, n);
 	h = siphash13(d->key, buf, n + 1);
 	return h ? h : 1;
-}
-
-int dt_slice_ieq(aw_slice_t s, const char *lit)
-{
-	size_t n = strlen(lit), i;
-
-	if (s.len != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char a = s.ptr[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a + 32);
-		if (a != lit[i])
-			return 0;
-	}
-	return 1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -521,10 +550,9 @@ static void dt_object_id(detect_t *d, dt_call_t *c)
 }
 
 static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const principal_t *who,
-		       uint64_t now_us)
+		       uint64_t now_us, uint64_t ep_key, uint64_t pr_key)
 {
-	static const char no_host[] = "-";
-	aw_slice_t host = call->host, m = call->method;
+	aw_slice_t m = call->method;
 
 	memset(c, 0, sizeof(*c));
 	c->call = call;
@@ -533,13 +561,8 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 	if (c->t_us < d->now_us)
 		c->t_us = d->now_us; /* never backwards: windows only move forward */
 	c->minute = c->t_us / DT_MINUTE_US;
-	if (!host.len) {
-		host.ptr = no_host;
-		host.len = 1;
-	}
-	c->ep_key = baseline_endpoint_key(d->bl, host, m, call->endpoint);
-	if (call->principal.len)
-		c->pr_key = baseline_principal_key(d->bl, call->principal);
+	c->ep_key = ep_key;
+	c->pr_key = pr_key;
 	if (who && who->ip_version)
 		c->client = &who->client;
 	else if (call->flow)
@@ -584,15 +607,46 @@ static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
 
 void detect_call(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us)
 {
+	static const char no_host[] = "-";
+	aw_slice_t host = call->host;
+
+	if (!host.len) {
+		host.ptr = no_host;
+		host.len = 1;
+	}
+	detect_call_keyed(d, call, who, now_us,
+			  baseline_endpoint_key(d->bl, host, call->method, call->endpoint),
+			  call->principal.len ? baseline_principal_key(d->bl, call->principal) : 0);
+}
+
+void detect_prefetch(detect_t *d, uint64_t ep_key, uint64_t pr_key)
+{
+	dt_prefetch_set(&d->t[DETECT_T_ENDPOINTS], ep_key);
+	if (pr_key) {
+		dt_prefetch_set(&d->t[DETECT_T_PAIRS], ep_key ^ (pr_key * 0x9e3779b97f4a7c15ull));
+		dt_prefetch_set(&d->t[DETECT_T_PRINCIPALS], pr_key);
+	}
+}
+
+void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
+		       uint64_t ep_key, uint64_t pr_key)
+{
 	dt_call_t c;
 	int fresh, new_minute;
 
+	if (pr_key) { /* fetched together rather than one miss after the other */
+		dt_prefetch_entry(&d->t[DETECT_T_PAIRS], ep_key ^ (pr_key * 0x9e3779b97f4a7c15ull));
+		dt_prefetch_entry(&d->t[DETECT_T_PRINCIPALS], pr_key);
+	}
 	if (!call->endpoint.len) {
 		d->counters.no_endpoint++;
 		return;
 	}
 	d->counters.calls++;
-	dt_prepare(d, &c, call, who, now_us);
+	dt_prepare(d, &c, call, who, now_us, ep_key, pr_key);
+	if (c.has_id && c.cls == 2 && c.pr_key) /* the object's readers (detect_object.c) */
+		dt_prefetch_set(&d->t[DETECT_T_OBJECTS],
+				c.ep_key ^ (c.id_hash * 0xc2b2ae3d27d4eb4full));
 	if (c.t_us > d->now_us)
 		d->now_us = c.t_us;
 	c.ep = dt_endpoint(d, &c, &new_minute);

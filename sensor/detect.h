@@ -184,6 +184,16 @@ void detect_free(detect_t *d);
  */
 void detect_call(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us);
 
+/* The same with the call's endpoint and principal keys already worked out (baseline_obs_keys:
+ * baseline_endpoint_key and baseline_principal_key of the call, pr_key 0 without one). */
+void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
+		       uint64_t ep_key, uint64_t pr_key);
+
+/* Asks the CPU cache for the table sets detect_call_keyed will read for these keys; called
+ * before other work on the call, it overlaps their memory latency with that work. No effect on
+ * what is detected. */
+void detect_prefetch(detect_t *d, uint64_t ep_key, uint64_t pr_key);
+
 /* Advances packet time (windows are rolled lazily; this only moves the clock). */
 void detect_tick(detect_t *d, uint64_t now_us);
 

@@ -255,9 +255,13 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 		baseline_obs_t obs;
 
 		baseline_obs_from_call(&obs, call, env->now_us);
+		baseline_obs_keys(pl->bl, &obs); /* worked out once for both stages */
+		if (pl->det)
+			detect_prefetch(pl->det, obs.ep_key, obs.pr_key);
 		baseline_observe(pl->bl, &obs);
 		if (pl->det)
-			detect_call(pl->det, call, inventory_last_principal(pl->inv), env->now_us);
+			detect_call_keyed(pl->det, call, inventory_last_principal(pl->inv),
+					  env->now_us, obs.ep_key, obs.pr_key);
 	}
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
