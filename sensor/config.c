@@ -302,7 +302,10 @@ static const config_key_t config_keys[] = {
 	{"detect.impersonation.presence", CONFIG_U32, CFG(detect.imp_presence), 50, 100,
 	 "percent of an endpoint's calls a header must be in to be usual"},
 	{"detect.impersonation.min-calls", CONFIG_U32, CFG(detect.imp_min_calls), 1, 1u << 20,
-	 "odd calls of a principal per minute, at least (and half of its calls)"},
+	 "odd calls of a principal on an endpoint per impersonation.window, at least (and half "
+	 "of its calls there)"},
+	{"detect.impersonation.window", CONFIG_DURATION, CFG(detect.imp_window_us), 60000000,
+	 CONFIG_DAY, "window over which a principal's odd calls on an endpoint are counted"},
 	{"detect.unauthenticated.enabled", CONFIG_BOOL, CFG(detect.unauth), 0, 1,
 	 "calls without credentials answered 2xx on endpoints that nearly always get them"},
 	{"detect.unauthenticated.presence", CONFIG_U32, CFG(detect.unauth_presence), 50, 100,

@@ -63,6 +63,7 @@ void detect_config_default(detect_config_t *c)
 	c->impersonation = 1;
 	c->imp_presence = 98;
 	c->imp_min_calls = 5;
+	c->imp_window_us = 10 * DT_MINUTE_US;
 	c->unauth = 1;
 	c->unauth_presence = 98;
 	c->shadow = 1;
@@ -128,16 +129,16 @@ static const alert_detector_t detect_rules[DETECT__COUNT] = {
 	  "APIWATCH API5 privileged function called by an unusual principal", CAT5, ALERT_SEV_HIGH),
 	R(DETECT_SCRAPING, "scraping", ALERT_OWASP_API6, 9100050,
 	  "APIWATCH API6 automated scraping of an ID space", CAT6, ALERT_SEV_MEDIUM),
-	R(DETECT_IMPERSONATION_HEADERS, "impersonation_headers", ALERT_OWASP_API8, 9100060,
-	  "APIWATCH client impersonation: usual headers missing", CAT8, ALERT_SEV_MEDIUM),
-	R(DETECT_IMPERSONATION_AGENT, "impersonation_agent", ALERT_OWASP_API8, 9100061,
-	  "APIWATCH client impersonation: unknown user agent on an app-only endpoint", CAT8,
+	R(DETECT_IMPERSONATION_HEADERS, "impersonation_headers", ALERT_OWASP_API6, 9100060,
+	  "APIWATCH API6 client impersonation: usual headers missing", CAT6, ALERT_SEV_MEDIUM),
+	R(DETECT_IMPERSONATION_AGENT, "impersonation_agent", ALERT_OWASP_API6, 9100061,
+	  "APIWATCH API6 client impersonation: unknown user agent on an app-only endpoint", CAT6,
 	  ALERT_SEV_LOW),
 	R(DETECT_UNAUTHENTICATED, "unauthenticated", ALERT_OWASP_API2, 9100070,
 	  "APIWATCH API2 unauthenticated call answered on a credentialed endpoint", CAT2,
 	  ALERT_SEV_HIGH),
-	R(DETECT_ERROR_SPIKE, "error_spike", ALERT_OWASP_API4, 9100071,
-	  "APIWATCH API4 5xx error rate far above baseline", CAT4, ALERT_SEV_MEDIUM),
+	R(DETECT_ERROR_SPIKE, "error_spike", ALERT_OWASP_API8, 9100071,
+	  "APIWATCH API8 5xx error rate far above baseline", CAT8, ALERT_SEV_MEDIUM),
 	R(DETECT_SHADOW_ENDPOINT, "shadow_endpoint", ALERT_OWASP_API9, 9100072,
 	  "APIWATCH API9 call to an endpoint not in the declared API", CAT9, ALERT_SEV_LOW),
 };
@@ -566,7 +567,7 @@ static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
 		return;
 	dt_roll(&p->fired, &p->over_minutes, p->minute, c->minute + 1);
 	p->minute = c->minute + 1;
-	p->calls = p->fails = p->missing = p->odd_agent = 0;
+	p->calls = p->fails = 0;
 	memset(&p->ids, 0, sizeof(p->ids));
 	memset(&p->fail_ids, 0, sizeof(p->fail_ids));
 	p->pv_known = baseline_principal_view(d->bl, c->ep_key, c->pr_key, &pv) == 0;

@@ -8,9 +8,12 @@
  * Fed by detect.c with every call. The usual headers are those whose presence share in the
  * endpoint's baseline is at least impersonation.presence (98 %), minus framing, forwarding and
  * credential headers; an endpoint is app-only when at most four user agents carry 99.5 % of
- * its calls. A principal's odd calls are counted per minute: it fires once at least
- * impersonation.min-calls of them make up half or more of its calls, so the odd call of a
- * normal client does not. Shadow endpoints need a spec (inventory.spec); each learned template
+ * its calls. A principal's odd calls on an endpoint are counted over impersonation.window
+ * (10 min): it fires once at least impersonation.min-calls of them make up half or more of its
+ * calls there, so the odd call of a normal client does not, and a script that calls every
+ * twenty seconds is seen as surely as a burst. Only credentialed principals are judged: an
+ * anonymous caller has no app identity to borrow (the unauthenticated, scraping and login
+ * rules look at it). Shadow endpoints need a spec (inventory.spec); each learned template
  * is matched once (endpoint_spec_match_template) and the answer kept with its figures.
  */
 #include "detect_private.h"
@@ -35,15 +38,16 @@ static void dt_missing_headers(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	}
 	if (!missing)
 		return;
-	p->missing++;
-	if (p->missing < d->cfg.imp_min_calls || 2 * p->missing < p->calls ||
-	    !dt_once(&p->fired, DETECT_IMPERSONATION_HEADERS))
+	p->imp_missing++;
+	if (p->imp_missing < d->cfg.imp_min_calls || 2 * p->imp_missing < p->imp_calls ||
+	    !dt_once(&p->imp_fired, DETECT_IMPERSONATION_HEADERS))
 		return;
 	snprintf(why, sizeof(why),
-		 "%u of %u calls this minute lack %u header(s) present in %u%%+ of this endpoint's "
+		 "%u of %u calls in %u min lack %u header(s) present in %u%%+ of this endpoint's "
 		 "traffic",
-		 p->missing, p->calls, missing, d->cfg.imp_presence);
-	dt_emit(d, c, DETECT_IMPERSONATION_HEADERS, 1, p->missing, 0, "calls_per_min", why);
+		 p->imp_missing, p->imp_calls, (unsigned)(d->cfg.imp_window_us / DT_MINUTE_US),
+		 missing, d->cfg.imp_presence);
+	dt_emit(d, c, DETECT_IMPERSONATION_HEADERS, 1, p->imp_missing, 0, "calls_per_window", why);
 }
 
 static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
@@ -60,15 +64,16 @@ static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
 			if (e->agents[i] == h)
 				return;
 	}
-	p->odd_agent++;
-	if (p->odd_agent < d->cfg.imp_min_calls || 2 * p->odd_agent < p->calls ||
-	    !dt_once(&p->fired, DETECT_IMPERSONATION_AGENT))
+	p->imp_odd++;
+	if (p->imp_odd < d->cfg.imp_min_calls || 2 * p->imp_odd < p->imp_calls ||
+	    !dt_once(&p->imp_fired, DETECT_IMPERSONATION_AGENT))
 		return;
 	snprintf(why, sizeof(why),
-		 "%u calls this minute with a user agent never seen on this app-only endpoint "
+		 "%u of %u calls in %u min with a user agent never seen on this app-only endpoint "
 		 "(%u known)",
-		 p->odd_agent, e->nagents);
-	dt_emit(d, c, DETECT_IMPERSONATION_AGENT, 1, p->odd_agent, e->nagents, "calls_per_min",
+		 p->imp_odd, p->imp_calls, (unsigned)(d->cfg.imp_window_us / DT_MINUTE_US),
+		 e->nagents);
+	dt_emit(d, c, DETECT_IMPERSONATION_AGENT, 1, p->imp_odd, e->nagents, "calls_per_window",
 		why);
 }
 
@@ -112,8 +117,14 @@ void detect_client_call(detect_t *d, dt_call_t *c)
 		return;
 	if (d->cfg.unauth)
 		dt_unauthenticated(d, c);
-	if (!d->cfg.impersonation || !c->pair)
+	if (!d->cfg.impersonation || !c->pair || !c->credentialed || (!e->nreq && !e->app_only))
 		return;
+	if (!c->pair->imp_start || c->t_us - c->pair->imp_start >= d->cfg.imp_window_us) {
+		c->pair->imp_start = c->t_us;
+		c->pair->imp_calls = c->pair->imp_missing = c->pair->imp_odd = 0;
+		c->pair->imp_fired = 0;
+	}
+	c->pair->imp_calls++;
 	if (e->nreq)
 		dt_missing_headers(d, c, c->pair);
 	if (e->app_only)

@@ -120,6 +120,7 @@ static void dt_page_ids(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 
 static void dt_scrape_track(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 {
+	uint64_t req_us = c->call->req.first_us ? c->call->req.first_us : c->t_us;
 	uint32_t i;
 
 	if (!pr->win_start || c->t_us - pr->win_start >= d->cfg.scraping_window_us) {
@@ -127,14 +128,18 @@ static void dt_scrape_track(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 		       offsetof(dt_principal_t, share_start) - offsetof(dt_principal_t, win_start));
 		pr->win_start = c->t_us;
 	}
-	if (pr->last_call_us && c->t_us >= pr->last_call_us) {
-		double g = (double)(c->t_us - pr->last_call_us) / 1e6;
+	/* Gaps between the requests themselves: a call reaches the detectors when its
+	 * transaction is complete, which on a keep-alive connection may be when the next request
+	 * shows up, so the stage's clock (c->t_us) would blur a metronome into 0 s / 2x gaps. */
+	if (pr->last_call_us && req_us >= pr->last_call_us) {
+		double g = (double)(req_us - pr->last_call_us) / 1e6;
 
 		pr->gap_sum += g;
 		pr->gap_sq += g * g;
 		pr->gaps++;
 	}
-	pr->last_call_us = c->t_us;
+	if (req_us > pr->last_call_us)
+		pr->last_call_us = req_us;
 	pr->calls++;
 	for (i = 0; i < pr->nendpoints && pr->endpoints[i] != c->ep_key; i++)
 		;

@@ -89,13 +89,17 @@ typedef struct dt_endpoint {
 typedef struct dt_pair {
 	dt_head_t h;
 	uint64_t minute;
-	uint32_t calls, fails, missing, odd_agent, over_minutes, fired;
+	uint32_t calls, fails, over_minutes, fired;
 	dt_bits512_t ids;
 	dt_bits256_t fail_ids;
 	int64_t walk_last[2]; /* last integer object ID of two runs (detect_object.c) */
 	uint32_t walk_run[2]; /* IDs in a row one to three from the previous */
 	int8_t walk_dir[2];
 	uint8_t walk_misses; /* IDs in a row that extended neither run */
+	/* Impersonation, over detect.impersonation.window: calls, calls lacking the usual
+	 * headers, calls with an agent unknown on an app-only endpoint. */
+	uint64_t imp_start;
+	uint32_t imp_calls, imp_missing, imp_odd, imp_fired;
 	/* The principal's own baseline on the endpoint, read with the first call of the minute. */
 	uint8_t pv_armed, pv_known;
 	double pv_rate_mean, pv_rate_sd, pv_ids_mean, pv_ids_sd, pv_fails_mean, pv_fails_sd;

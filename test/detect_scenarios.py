@@ -43,6 +43,8 @@ def replay(args, c, tmp):
     cmd = [args.apiwatch, '-q', '-r', os.path.join(args.dir, c['file']), '--eve', eve, '--set',
            'detect.enabled=true', '--set',
            'baseline.learning-period=%ds' % c.get('learning_period_s', 900)]
+    for kv in args.set:
+        cmd += ['--set', kv]
     if c.get('spec'):
         cmd += ['--spec', os.path.join(args.root, c['spec'])]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
@@ -147,6 +149,7 @@ def main():
     ap.add_argument('--root', required=True, help='source tree (for spec paths)')
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--only', action='append', help='scenario name (repeatable)')
+    ap.add_argument('--set', action='append', default=[], help='extra --set KEY=VALUE')
     args = ap.parse_args()
     mpath = os.path.join(args.dir, 'manifest.json')
     if not os.path.exists(mpath):
