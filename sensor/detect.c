@@ -418,25 +418,32 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 	e->fail_share = v->calls ? (double)v->status[4] / (double)v->calls : 0;
 	e->bytes_p99 = v->resp_bytes.p99;
 	e->bytes_max = v->resp_bytes.max;
-	e->cred_share = 0;
-	e->nreq = 0;
-	for (i = 0; i < v->nheaders; i++) {
-		const baseline_presence_t *h = &v->headers[i];
+	/* The client's picture (usual headers, user agents) is taken when the endpoint arms and
+	 * renewed only once its calls have grown fourfold: the baseline goes on learning every
+	 * call, the impostor's too, and a thin endpoint would otherwise forget its usual headers
+	 * within a minute of an impersonation. */
+	if (!e->armed || !e->ref_calls || v->calls >= 4 * e->ref_calls) {
+		e->ref_calls = e->armed ? v->calls : 0;
+		e->nreq = 0;
+		for (i = 0; i < v->nheaders; i++) {
+			const baseline_presence_t *h = &v->headers[i];
 
-		if (dt_is_cred_header(h->hash) && h->share > e->cred_share)
-			e->cred_share = h->share;
-		if (h->share * 100.0 >= (double)d->cfg.imp_presence && e->nreq < DT_REQ_HEADERS &&
-		    !dt_is_neutral_header(h->hash))
-			e->req[e->nreq++] = h->hash;
+			if (h->share * 100.0 >= (double)d->cfg.imp_presence &&
+			    e->nreq < DT_REQ_HEADERS && !dt_is_neutral_header(h->hash))
+				e->req[e->nreq++] = h->hash;
+		}
+		/* App-only: a few agents carry (nearly) every call. */
+		e->nagents = (uint8_t)(v->nagents < BASELINE_TOP_AGENTS ? v->nagents
+									: BASELINE_TOP_AGENTS);
+		for (i = 0; i < e->nagents; i++) {
+			e->agents[i] = v->agents[i].hash;
+			agent_calls += v->agents[i].count;
+			if (e->armed)
+				dt_bits_add(d->known_agents.w, DT_AGENT_WORDS, e->agents[i]);
+		}
+		e->app_only = v->calls && e->nagents > 0 && e->nagents <= 4 &&
+			      (double)agent_calls >= 0.995 * (double)v->calls;
 	}
-	/* App-only: a few agents carry (nearly) every call. */
-	e->nagents = (uint8_t)(v->nagents < BASELINE_TOP_AGENTS ? v->nagents : BASELINE_TOP_AGENTS);
-	for (i = 0; i < e->nagents; i++) {
-		e->agents[i] = v->agents[i].hash;
-		agent_calls += v->agents[i].count;
-	}
-	e->app_only = v->calls && e->nagents > 0 && e->nagents <= 4 &&
-		      (double)agent_calls >= 0.995 * (double)v->calls;
 	e->priv_keys_normal = 0;
 	for (i = 0; detect_priv_keys[i]; i++) {
 		uint64_t h =

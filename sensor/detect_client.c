@@ -63,6 +63,10 @@ static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
 		for (i = 0; i < e->nagents; i++)
 			if (e->agents[i] == h)
 				return;
+		/* An agent the API's other endpoints know is one of its own clients, not an
+		 * impostor: a thin endpoint's picture may just not have met it yet. */
+		if (dt_bits_test(d->known_agents.w, DT_AGENT_WORDS, h))
+			return;
 	}
 	p->imp_odd++;
 	if (p->imp_odd < d->cfg.imp_min_calls || 2 * p->imp_odd < p->imp_calls ||
@@ -77,19 +81,27 @@ static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
 		why);
 }
 
+/* The endpoint's share of credentialed calls; a call of the kind the rule fires on (no
+ * credential, answered 2xx on an armed endpoint that nearly always gets one) is not learned,
+ * so an anonymous scrape does not teach the endpoint that anonymous calls are normal. */
 static void dt_unauthenticated(detect_t *d, dt_call_t *c)
 {
-	const dt_endpoint_t *e = c->ep;
+	dt_endpoint_t *e = c->ep;
+	double share = e->cred_seen ? (double)e->cred_calls / (double)e->cred_seen : 0;
 	char why[160];
 
-	if (c->credentialed || c->cls != 2 || !c->cl ||
-	    e->cred_share * 100.0 < (double)d->cfg.unauth_presence ||
-	    !dt_once(&c->cl->fired, DETECT_UNAUTHENTICATED))
+	if (c->credentialed || c->cls != 2 || !e->armed || e->cred_seen < DT_CRED_MIN_CALLS ||
+	    share * 100.0 < (double)d->cfg.unauth_presence) {
+		e->cred_seen++;
+		e->cred_calls += c->credentialed ? 1 : 0;
+		return;
+	}
+	if (!d->cfg.unauth || !c->cl || !dt_once(&c->cl->fired, DETECT_UNAUTHENTICATED))
 		return;
 	snprintf(why, sizeof(why),
 		 "answered %d without credentials; %.1f%% of this endpoint's calls carry them",
-		 c->status, 100.0 * e->cred_share);
-	dt_emit(d, c, DETECT_UNAUTHENTICATED, 2, 0, e->cred_share, "credential_share", why);
+		 c->status, 100.0 * share);
+	dt_emit(d, c, DETECT_UNAUTHENTICATED, 2, 0, share, "credential_share", why);
 }
 
 static void dt_shadow(detect_t *d, dt_call_t *c)
@@ -109,14 +121,13 @@ static void dt_shadow(detect_t *d, dt_call_t *c)
 
 void detect_client_call(detect_t *d, dt_call_t *c)
 {
-	const dt_endpoint_t *e = c->ep;
+	dt_endpoint_t *e = c->ep;
 
 	if (d->cfg.shadow && d->spec)
 		dt_shadow(d, c);
+	dt_unauthenticated(d, c);
 	if (!e->armed)
 		return;
-	if (d->cfg.unauth)
-		dt_unauthenticated(d, c);
 	if (!d->cfg.impersonation || !c->pair || !c->credentialed || (!e->nreq && !e->app_only))
 		return;
 	if (!c->pair->imp_start || c->t_us - c->pair->imp_start >= d->cfg.imp_window_us) {

@@ -13,6 +13,8 @@
 #define DT_WAYS 8 /* ways of a set of the short-term tables */
 #define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
 #define DT_REC_BUCKETS 24 /* log2 buckets of response record counts */
+#define DT_AGENT_WORDS 64 /* 4096-bit set of the user agents of armed endpoints' pictures */
+#define DT_CRED_MIN_CALLS 50 /* calls learned before the credential share is trusted */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables of fixed-size entries (detect.c) */
@@ -47,6 +49,13 @@ typedef struct dt_bits256 {
 
 /* Adds a hash; 1 when its bit was new (the value is new for sure). */
 int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h);
+/* Whether a hash's bit is set. */
+static inline int dt_bits_test(const uint64_t *w, unsigned nwords, uint64_t h)
+{
+	unsigned bit = (unsigned)((h ^ (h >> 32)) % (nwords * 64u));
+
+	return (w[bit >> 6] >> (bit & 63)) & 1;
+}
 /* Estimated distinct values of a sketch of nwords 64-bit words. */
 double dt_bits_count(const uint64_t *w, unsigned nwords);
 
@@ -70,7 +79,12 @@ typedef struct dt_endpoint {
 	double rate_mean, rate_sd, fails_mean, fails_sd, principals_mean, clients_mean;
 	double err_mean; /* 5xx per active minute */
 	double fail_share; /* 4xx share of calls */
-	double cred_share; /* share of calls carrying a credential header */
+	uint64_t ref_calls; /* calls of the view the usual headers and agents were taken from */
+	/* Calls and credentialed calls (a principal from a credential), learned here: the
+	 * baseline counts credential headers one name at a time, and an endpoint's callers use
+	 * several (bearer, cookie, API key header or query). Calls the unauthenticated rule
+	 * fires on are not learned. */
+	uint64_t cred_seen, cred_calls;
 	double bytes_p99, bytes_max;
 	uint64_t req[DT_REQ_HEADERS]; /* name hashes of headers in >= presence of calls */
 	uint64_t agents[BASELINE_TOP_AGENTS];
@@ -161,6 +175,9 @@ struct detect {
 	dt_table_t t[DETECT_T__COUNT];
 	baseline_endpoint_view_t *view; /* scratch, one view read at a time */
 	double api_principals; /* the largest learned principals per minute of an endpoint */
+	struct {
+		uint64_t w[DT_AGENT_WORDS];
+	} known_agents; /* agents in the picture of any armed endpoint (bits of their hashes) */
 	uint64_t now_us;
 	detect_counters_t counters;
 };
