@@ -9,16 +9,26 @@
  * endpoint's baseline is at least impersonation.presence (98 %), minus framing, forwarding and
  * credential headers; an endpoint is app-only when at most four user agents carry 99.5 % of
  * its calls. A principal's odd calls on an endpoint are counted over impersonation.window
- * (10 min): it fires once at least impersonation.min-calls of them make up half or more of its
- * calls there, so the odd call of a normal client does not, and a script that calls every
- * twenty seconds is seen as surely as a burst. Only credentialed principals are judged: an
- * anonymous caller has no app identity to borrow (the unauthenticated, scraping and login
- * rules look at it). Shadow endpoints need a spec (inventory.spec); each learned template
- * is matched once (endpoint_spec_match_template) and the answer kept with its figures.
+ * (10 min) from its first odd call there: it fires once at least impersonation.min-calls of
+ * them make up half or more of its calls there, so the odd call of a normal client does not,
+ * and a script that calls every twenty seconds is seen as surely as a burst. Only
+ * credentialed principals are judged: an anonymous caller has no app identity to borrow (the
+ * unauthenticated, scraping and login rules look at it). Shadow endpoints need a spec
+ * (inventory.spec); each learned template is matched once (endpoint_spec_match_template) and
+ * the answer kept with its figures.
  */
 #include "detect_private.h"
 
 #include <stdio.h>
+
+/* The impersonation window of a pair opens with its first odd call (this call counted). */
+static void dt_imp_open(const dt_call_t *c, dt_pair_t *p)
+{
+	if (p->imp_start)
+		return;
+	p->imp_start = c->t_us;
+	p->imp_calls = 1;
+}
 
 static void dt_missing_headers(detect_t *d, dt_call_t *c, dt_pair_t *p)
 {
@@ -38,6 +48,7 @@ static void dt_missing_headers(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	}
 	if (!missing)
 		return;
+	dt_imp_open(c, p);
 	p->imp_missing++;
 	if (p->imp_missing < d->cfg.imp_min_calls || 2 * p->imp_missing < p->imp_calls ||
 	    !dt_once(&p->imp_fired, DETECT_IMPERSONATION_HEADERS))
@@ -68,6 +79,7 @@ static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
 		if (dt_bits_test(d->known_agents.w, DT_AGENT_WORDS, h))
 			return;
 	}
+	dt_imp_open(c, p);
 	p->imp_odd++;
 	if (p->imp_odd < d->cfg.imp_min_calls || 2 * p->imp_odd < p->imp_calls ||
 	    !dt_once(&p->imp_fired, DETECT_IMPERSONATION_AGENT))
@@ -130,12 +142,13 @@ void detect_client_call(detect_t *d, dt_call_t *c)
 		return;
 	if (!d->cfg.impersonation || !c->pair || !c->credentialed || (!e->nreq && !e->app_only))
 		return;
-	if (!c->pair->imp_start || c->t_us - c->pair->imp_start >= d->cfg.imp_window_us) {
-		c->pair->imp_start = c->t_us;
+	if (c->pair->imp_start && c->t_us - c->pair->imp_start >= d->cfg.imp_window_us) {
+		c->pair->imp_start = 0;
 		c->pair->imp_calls = c->pair->imp_missing = c->pair->imp_odd = 0;
 		c->pair->imp_fired = 0;
 	}
-	c->pair->imp_calls++;
+	if (c->pair->imp_start)
+		c->pair->imp_calls++;
 	if (e->nreq)
 		dt_missing_headers(d, c, c->pair);
 	if (e->app_only)
