@@ -93,6 +93,9 @@ typedef struct dt_endpoint {
 	uint64_t rec_hist[DT_REC_BUCKETS];
 	uint64_t rec_n;
 	uint64_t objects, objects_shared;
+	/* A host's entry (key of 'H' host; detect_rate.c): finished minutes and their 5xx, minutes
+	 * that fired error_spike left out. */
+	uint64_t host_minutes, host_errors;
 	/* This minute. */
 	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;
 	uint32_t over_minutes; /* minutes in a row over the rate limit */
