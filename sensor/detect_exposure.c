@@ -25,6 +25,7 @@ const char *const detect_priv_keys[] = {
 	"privileges",  "groups",   "owner_id", "ownerId", "account_type", "user_type",
 	"is_verified", "verified", NULL};
 
+#define DT_MASS_MIN_SAMPLES 5 /* sampled request bodies before privileged keys are judged */
 #define DT_REC_LEARN 4 /* responses per endpoint-minute whose records are learned */
 #define DT_REC_CHECK 20 /* ... counted at most, learned or checked */
 
@@ -167,7 +168,8 @@ static void dt_mass_assignment(detect_t *d, dt_call_t *c, uint32_t *fired)
 	char why[160];
 
 	if (!c->write || c->cls != 2 || dt_slice_ieq(call->method, "delete") ||
-	    c->ep->body_samples < 20 || (*fired & (1u << DETECT_MASS_ASSIGNMENT)) ||
+	    c->ep->body_samples < DT_MASS_MIN_SAMPLES ||
+	    (*fired & (1u << DETECT_MASS_ASSIGNMENT)) ||
 	    !memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4))
 		return;
 	body = api_call_body(call, 0);
@@ -195,6 +197,9 @@ void detect_exposure_call(detect_t *d, dt_call_t *c)
 		if (c->ep->armed && c->cls == 2)
 			dt_bytes(d, c, fired);
 	}
-	if (d->cfg.mass_assignment && c->ep->armed)
+	/* Writes are thin next to reads (a profile update every few minutes): the rule needs
+	 * learning to be over (some endpoint armed) and a few sampled bodies of this endpoint
+	 * that show what it normally receives, not its own rates. */
+	if (d->cfg.mass_assignment && (c->ep->armed || d->api_principals > 0))
 		dt_mass_assignment(d, c, fired);
 }

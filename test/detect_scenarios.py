@@ -9,7 +9,8 @@ period (baseline.learning-period) and --spec FILE where the entry names a declar
   - no rule fires outside the rules of `detectors` and `may_also_fire`;
   - every alert is the attacker's: an alert naming a principal names one of the principals of
     the attack's calls (attack_match in the attack window) or the attacker's client address
-    (`ip:...`), and its src_ip is an attacker client; an alert with no principal (a per-endpoint
+    (`ip:...`), and its src_ip is an attacker client (the attacker's, its usual address, or a
+    source address of attack_match); an alert with no principal (a per-endpoint
     rule) is about an endpoint the attack's calls used;
   - no alert starts before the attack window (the normal traffic before it raises nothing);
   - the benign capture raises no alert at all.
@@ -127,14 +128,15 @@ def check_capture(args, doc, c, tmp):
                 where, api['first_seen'], c['attack_window'][0]))
         if who:
             if who.startswith('ip:'):
-                ok = client_match(att.get('client'), who[3:])
+                ok = client_match(att.get('client'), who[3:]) or who in principals
             else:
                 ok = who in principals
             if not ok:
                 fails.append('%s: not the attacker (%s %s)' % (
                     where, att.get('principal_kind'), att.get('client')))
             elif att.get('client') and not client_match(att['client'], a.get('src_ip')) and \
-                    not client_match(att.get('usual_client'), a.get('src_ip')):
+                    not client_match(att.get('usual_client'), a.get('src_ip')) and \
+                    a.get('src_ip') not in (c['attack_match'].get('src_ip') or []):
                 fails.append('%s: src_ip %s is not an attacker client %s' % (
                     where, a.get('src_ip'), att['client']))
         elif (api.get('host'), api.get('method'), api.get('endpoint')) not in endpoints:
