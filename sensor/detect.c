@@ -422,8 +422,15 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 	 * renewed only once its calls have grown fourfold: the baseline goes on learning every
 	 * call, the impostor's too, and a thin endpoint would otherwise forget its usual headers
 	 * within a minute of an impersonation. */
-	if (!e->armed || !e->ref_calls || v->calls >= 4 * e->ref_calls) {
-		e->ref_calls = e->armed ? v->calls : 0;
+	/* A thin endpoint (fewer calls than baseline.min-calls, an app-only function called a
+	 * few times an hour) still gets a picture once learning is over (some endpoint armed)
+	 * if it was called in a few different minutes: which headers and agents its callers
+	 * send needs fewer calls than its rates do. */
+	e->pictured = e->armed || (e->pictured && e->ref_calls) ||
+		      (d->api_principals > 0 && v->calls >= DT_PICTURE_MIN_CALLS &&
+		       v->minutes >= DT_PICTURE_MIN_MINUTES);
+	if (!e->pictured || !e->ref_calls || v->calls >= 4 * e->ref_calls) {
+		e->ref_calls = e->pictured ? v->calls : 0;
 		e->nreq = 0;
 		for (i = 0; i < v->nheaders; i++) {
 			const baseline_presence_t *h = &v->headers[i];
@@ -438,7 +445,7 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 		for (i = 0; i < e->nagents; i++) {
 			e->agents[i] = v->agents[i].hash;
 			agent_calls += v->agents[i].count;
-			if (e->armed)
+			if (e->pictured)
 				dt_bits_add(d->known_agents.w, DT_AGENT_WORDS, e->agents[i]);
 		}
 		e->app_only = v->calls && e->nagents > 0 && e->nagents <= 4 &&

@@ -138,7 +138,7 @@ void detect_client_call(detect_t *d, dt_call_t *c)
 	if (d->cfg.shadow && d->spec)
 		dt_shadow(d, c);
 	dt_unauthenticated(d, c);
-	if (!e->armed)
+	if (!e->pictured)
 		return;
 	if (!d->cfg.impersonation || !c->pair || !c->credentialed || (!e->nreq && !e->app_only))
 		return;

@@ -14,6 +14,8 @@
 #define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
 #define DT_REC_BUCKETS 24 /* log2 buckets of response record counts */
 #define DT_AGENT_WORDS 64 /* 4096-bit set of the user agents of armed endpoints' pictures */
+#define DT_PICTURE_MIN_CALLS 5 /* calls of a thin endpoint before its client picture... */
+#define DT_PICTURE_MIN_MINUTES 3 /* ... in this many different minutes */
 #define DT_CRED_MIN_CALLS 50 /* calls learned before the credential share is trusted */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -70,6 +72,7 @@ typedef struct dt_endpoint {
 	uint64_t minute; /* minute of the counters below */
 	/* From the baseline view. */
 	uint8_t armed, known, login, privileged, app_only, shadow_checked, shadow;
+	uint8_t pictured; /* usual headers and agents taken (armed, or thin: detect.c) */
 	uint8_t nreq; /* headers in req[] */
 	uint8_t nagents;
 	uint8_t sens_ref_set; /* sens_ref holds the types of the first armed view */
