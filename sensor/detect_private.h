@@ -99,6 +99,7 @@ typedef struct dt_endpoint {
 	/* A host's entry (key of 'H' host; detect_rate.c): finished minutes and their 5xx, minutes
 	 * that fired error_spike left out. */
 	uint64_t host_minutes, host_errors;
+	dt_bits256_t members; /* a family's entry (detect_exposure.c): its endpoints */
 	/* This minute. */
 	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;
 	uint32_t over_minutes; /* minutes in a row over the rate limit */
