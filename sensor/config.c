@@ -159,7 +159,7 @@ static const config_key_t config_keys[] = {
 	 365 * CONFIG_DAY,
 	 "packet time an endpoint or principal is learned before its baseline arms"},
 	{"baseline.min-calls", CONFIG_U32, CFG(baseline.min_calls), 0, 1u << 30,
-	 "calls an endpoint's baseline needs before it arms"},
+	 "calls an endpoint's baseline needs, besides the learning period, before it arms"},
 	{"baseline.principal-min-calls", CONFIG_U32, CFG(baseline.principal_min_calls), 0, 1u << 30,
 	 "calls a principal's baseline on an endpoint needs before it arms"},
 	{"baseline.max-endpoints", CONFIG_U32, CFG(baseline.max_endpoints), 1, 1u << 20,
@@ -209,8 +209,7 @@ static const config_key_t config_keys[] = {
 	{"alert.redis-stream-maxlen", CONFIG_U32, CFG(alert.stream_maxlen), 1, 1u << 31,
 	 "MAXLEN ~ of Redis alert streams whose SPEC gives none"},
 	{"detect.enabled", CONFIG_BOOL, CFG(detect.enabled), 0, 1,
-	 "API-abuse detectors (docs/detectors.md; off by default while they are tuned); on, "
-	 "they turn on baseline.enabled"},
+	 "API-abuse detectors (docs/detectors.md); on, they turn on baseline.enabled"},
 	{"detect.sigma", CONFIG_U32, CFG(detect.sigma), 1, 100,
 	 "standard deviations past a learned mean that a figure must pass"},
 	{"detect.max-endpoints", CONFIG_U32, CFG(detect.max_endpoints), 1, 1u << 20,

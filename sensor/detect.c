@@ -16,7 +16,7 @@
 void detect_config_default(detect_config_t *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->enabled = 0; /* off until tuned on the scenario captures: docs/detectors.md */
+	c->enabled = 1; /* tuned on the scenario captures: docs/detectors.md */
 	c->sigma = 4;
 	c->max_endpoints = 2048;
 	c->max_states = 16384;
