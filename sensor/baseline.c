@@ -26,7 +26,7 @@ void baseline_config_default(baseline_config_t *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->learning_us = 30ull * BL_MINUTE_US;
-	cfg->min_calls = 300;
+	cfg->min_calls = 10; /* with the learning period: docs/baselines.md */
 	cfg->principal_min_calls = 30;
 	cfg->max_endpoints = 2048;
 	cfg->max_principals = 16384;

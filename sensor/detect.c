@@ -16,7 +16,7 @@
 void detect_config_default(detect_config_t *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->enabled = 0; /* off until tuned on the scenario captures: docs/detectors.md */
+	c->enabled = 1; /* tuned on the scenario captures: docs/detectors.md */
 	c->sigma = 4;
 	c->max_endpoints = 2048;
 	c->max_states = 16384;
@@ -63,6 +63,7 @@ void detect_config_default(detect_config_t *c)
 	c->impersonation = 1;
 	c->imp_presence = 98;
 	c->imp_min_calls = 5;
+	c->imp_window_us = 10 * DT_MINUTE_US;
 	c->unauth = 1;
 	c->unauth_presence = 98;
 	c->shadow = 1;
@@ -128,16 +129,16 @@ static const alert_detector_t detect_rules[DETECT__COUNT] = {
 	  "APIWATCH API5 privileged function called by an unusual principal", CAT5, ALERT_SEV_HIGH),
 	R(DETECT_SCRAPING, "scraping", ALERT_OWASP_API6, 9100050,
 	  "APIWATCH API6 automated scraping of an ID space", CAT6, ALERT_SEV_MEDIUM),
-	R(DETECT_IMPERSONATION_HEADERS, "impersonation_headers", ALERT_OWASP_API8, 9100060,
-	  "APIWATCH client impersonation: usual headers missing", CAT8, ALERT_SEV_MEDIUM),
-	R(DETECT_IMPERSONATION_AGENT, "impersonation_agent", ALERT_OWASP_API8, 9100061,
-	  "APIWATCH client impersonation: unknown user agent on an app-only endpoint", CAT8,
+	R(DETECT_IMPERSONATION_HEADERS, "impersonation_headers", ALERT_OWASP_API6, 9100060,
+	  "APIWATCH API6 client impersonation: usual headers missing", CAT6, ALERT_SEV_MEDIUM),
+	R(DETECT_IMPERSONATION_AGENT, "impersonation_agent", ALERT_OWASP_API6, 9100061,
+	  "APIWATCH API6 client impersonation: unknown user agent on an app-only endpoint", CAT6,
 	  ALERT_SEV_LOW),
 	R(DETECT_UNAUTHENTICATED, "unauthenticated", ALERT_OWASP_API2, 9100070,
 	  "APIWATCH API2 unauthenticated call answered on a credentialed endpoint", CAT2,
 	  ALERT_SEV_HIGH),
-	R(DETECT_ERROR_SPIKE, "error_spike", ALERT_OWASP_API4, 9100071,
-	  "APIWATCH API4 5xx error rate far above baseline", CAT4, ALERT_SEV_MEDIUM),
+	R(DETECT_ERROR_SPIKE, "error_spike", ALERT_OWASP_API8, 9100071,
+	  "APIWATCH API8 5xx error rate far above baseline", CAT8, ALERT_SEV_MEDIUM),
 	R(DETECT_SHADOW_ENDPOINT, "shadow_endpoint", ALERT_OWASP_API9, 9100072,
 	  "APIWATCH API9 call to an endpoint not in the declared API", CAT9, ALERT_SEV_LOW),
 };
@@ -446,25 +447,39 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 	e->fail_share = v->calls ? (double)v->status[4] / (double)v->calls : 0;
 	e->bytes_p99 = v->resp_bytes.p99;
 	e->bytes_max = v->resp_bytes.max;
-	e->cred_share = 0;
-	e->nreq = 0;
-	for (i = 0; i < v->nheaders; i++) {
-		const baseline_presence_t *h = &v->headers[i];
+	/* The client's picture (usual headers, user agents) is taken when the endpoint arms and
+	 * renewed only once its calls have grown fourfold: the baseline goes on learning every
+	 * call, the impostor's too, and a thin endpoint would otherwise forget its usual headers
+	 * within a minute of an impersonation. */
+	/* A thin endpoint (fewer calls than baseline.min-calls, an app-only function called a
+	 * few times an hour) still gets a picture once learning is over (some endpoint armed)
+	 * if it was called in a few different minutes: which headers and agents its callers
+	 * send needs fewer calls than its rates do. */
+	e->pictured = e->armed || (e->pictured && e->ref_calls) ||
+		      (d->api_principals > 0 && v->calls >= DT_PICTURE_MIN_CALLS &&
+		       v->minutes >= DT_PICTURE_MIN_MINUTES);
+	if (!e->pictured || !e->ref_calls || v->calls >= 4 * e->ref_calls) {
+		e->ref_calls = e->pictured ? v->calls : 0;
+		e->nreq = 0;
+		for (i = 0; i < v->nheaders; i++) {
+			const baseline_presence_t *h = &v->headers[i];
 
-		if (dt_is_cred_header(h->hash) && h->share > e->cred_share)
-			e->cred_share = h->share;
-		if (h->share * 100.0 >= (double)d->cfg.imp_presence && e->nreq < DT_REQ_HEADERS &&
-		    !dt_is_neutral_header(h->hash))
-			e->req[e->nreq++] = h->hash;
+			if (h->share * 100.0 >= (double)d->cfg.imp_presence &&
+			    e->nreq < DT_REQ_HEADERS && !dt_is_neutral_header(h->hash))
+				e->req[e->nreq++] = h->hash;
+		}
+		/* App-only: a few agents carry (nearly) every call. */
+		e->nagents = (uint8_t)(v->nagents < BASELINE_TOP_AGENTS ? v->nagents
+									: BASELINE_TOP_AGENTS);
+		for (i = 0; i < e->nagents; i++) {
+			e->agents[i] = v->agents[i].hash;
+			agent_calls += v->agents[i].count;
+			if (e->pictured)
+				dt_bits_add(d->known_agents.w, DT_AGENT_WORDS, e->agents[i]);
+		}
+		e->app_only = v->calls && e->nagents > 0 && e->nagents <= 4 &&
+			      (double)agent_calls >= 0.995 * (double)v->calls;
 	}
-	/* App-only: a few agents carry (nearly) every call. */
-	e->nagents = (uint8_t)(v->nagents < BASELINE_TOP_AGENTS ? v->nagents : BASELINE_TOP_AGENTS);
-	for (i = 0; i < e->nagents; i++) {
-		e->agents[i] = v->agents[i].hash;
-		agent_calls += v->agents[i].count;
-	}
-	e->app_only = v->calls && e->nagents > 0 && e->nagents <= 4 &&
-		      (double)agent_calls >= 0.995 * (double)v->calls;
 	e->priv_keys_normal = 0;
 	for (i = 0; detect_priv_keys[i]; i++) {
 		uint64_t h =
@@ -589,7 +604,7 @@ static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
 		return;
 	dt_roll(&p->fired, &p->over_minutes, p->minute, c->minute + 1);
 	p->minute = c->minute + 1;
-	p->calls = p->fails = p->missing = p->odd_agent = 0;
+	p->calls = p->fails = 0;
 	memset(&p->ids, 0, sizeof(p->ids));
 	memset(&p->fail_ids, 0, sizeof(p->fail_ids));
 	p->pv_known = baseline_principal_view(d->bl, c->ep_key, c->pr_key, &pv) == 0;

@@ -94,7 +94,8 @@ typedef struct detect_config {
 
 	int impersonation; /* detect.impersonation.enabled */
 	uint32_t imp_presence; /* detect.impersonation.presence: percent of normal calls */
-	uint32_t imp_min_calls; /* detect.impersonation.min-calls: odd calls per minute */
+	uint32_t imp_min_calls; /* detect.impersonation.min-calls: odd calls per window */
+	uint64_t imp_window_us; /* detect.impersonation.window */
 	int unauth; /* detect.unauthenticated.enabled */
 	uint32_t unauth_presence; /* detect.unauthenticated.presence: percent */
 	int shadow; /* detect.shadow-endpoint.enabled (needs inventory.spec) */

@@ -162,13 +162,16 @@ static void dt_login_failure(detect_t *d, dt_call_t *c, dt_client_t *cl, uint64_
 	}
 }
 
-static void dt_login_global(detect_t *d, dt_call_t *c)
+/* thin: the endpoint's baseline has not armed (a login called a few times in the learning
+ * period, or first called after it): no learned figure to compare with, so twice the floor. */
+static void dt_login_global(detect_t *d, dt_call_t *c, int thin)
 {
 	dt_endpoint_t *e = c->ep;
-	double limit = dt_limit(d, e->fails_mean, e->fails_sd, d->cfg.auth_global_min);
+	double limit = thin ? 2.0 * d->cfg.auth_global_min
+			    : dt_limit(d, e->fails_mean, e->fails_sd, d->cfg.auth_global_min);
 	char why[160];
 
-	if ((double)d->cfg.rate_factor * e->fails_mean > limit)
+	if (!thin && (double)d->cfg.rate_factor * e->fails_mean > limit)
 		limit = (double)d->cfg.rate_factor * e->fails_mean;
 	if (e->cur_login_fails < limit || !dt_once(&e->fired, DETECT_AUTH_STUFFING_GLOBAL))
 		return;
@@ -213,10 +216,13 @@ static void dt_login(detect_t *d, dt_call_t *c)
 	}
 	cl->login_fails++;
 	cl->fail_run++;
-	if (!c->ep->armed)
+	if (!c->ep->armed) {
+		if (d->api_principals > 0)
+			dt_login_global(d, c, 1);
 		return;
+	}
 	dt_login_failure(d, c, cl, user);
-	dt_login_global(d, c);
+	dt_login_global(d, c, 0);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -25,8 +25,64 @@ const char *const detect_priv_keys[] = {
 	"privileges",  "groups",   "owner_id", "ownerId", "account_type", "user_type",
 	"is_verified", "verified", NULL};
 
+#define DT_FAMILY_MIN_READS 10 /* sibling minutes with sampled responses before comparing */
+#define DT_FAMILY_MIN_MEMBERS 12 /* distinct siblings: values, not sub-routes */
+#define DT_MASS_MIN_SAMPLES 5 /* sampled request bodies before privileged keys are judged */
 #define DT_REC_LEARN 4 /* responses per endpoint-minute whose records are learned */
 #define DT_REC_CHECK 20 /* ... counted at most, learned or checked */
+
+/* The family of a thin endpoint whose template ends in a literal segment: its siblings that
+ * differ only there (/users/alice, /users/bob: values the inventory kept literal), keyed by
+ * host, method and the template up to its last '/'. 0 when there is none. */
+static uint64_t dt_family_key(detect_t *d, const dt_call_t *c)
+{
+	aw_slice_t tpl = c->call->endpoint, host = c->call->host, m = c->call->method;
+	char buf[256];
+	size_t cut = tpl.len, n;
+
+	while (cut > 0 && tpl.ptr[cut - 1] != '/')
+		cut--;
+	if (cut < 2 || cut == tpl.len || tpl.ptr[cut] == '{' ||
+	    host.len + m.len + cut + 2 > sizeof(buf))
+		return 0;
+	memcpy(buf, host.ptr, host.len);
+	n = host.len;
+	buf[n++] = 0;
+	memcpy(buf + n, m.ptr, m.len);
+	n += m.len;
+	buf[n++] = 0;
+	memcpy(buf + n, tpl.ptr, cut);
+	n += cut;
+	return dt_hash(d, 'F', buf, n);
+}
+
+/* A thin endpoint is compared with its family: the sensitive types its siblings' responses
+ * carried. Types learned until learning is over (some endpoint armed) and after it, from
+ * every sibling read; a type new to the whole family fires once, then joins it. */
+static uint32_t dt_family_fresh(detect_t *d, dt_call_t *c)
+{
+	dt_endpoint_t *e = c->ep, *f;
+	uint64_t key = dt_family_key(d, c);
+	uint32_t fresh = 0;
+	int isnew;
+
+	if (!key)
+		return 0;
+	f = dt_get(&d->t[DETECT_T_ENDPOINTS], key, c->t_us, &isnew);
+	(void)isnew;
+	dt_bits_add(f->members.w, 4, c->ep_key);
+	if (!e->body_samples)
+		return 0;
+	/* f->calls: sibling minutes read with sampled responses. A family of sub-routes
+	 * (/vehicles/{id}/trips, /location, ...) has a handful of members, each its own
+	 * function; one of values kept literal has many. */
+	if (d->api_principals > 0 && f->calls >= DT_FAMILY_MIN_READS &&
+	    dt_bits_count(f->members.w, 4) >= DT_FAMILY_MIN_MEMBERS)
+		fresh = e->sens_now & ~f->sens_ref;
+	f->sens_ref |= e->sens_now;
+	f->calls++;
+	return fresh;
+}
 
 void detect_exposure_minute(detect_t *d, dt_call_t *c)
 {
@@ -36,13 +92,30 @@ void detect_exposure_minute(detect_t *d, dt_call_t *c)
 	char why[200];
 	size_t o;
 
-	if (!d->cfg.sensitive_new || !e->armed || !e->sens_ref_set)
+	if (!d->cfg.sensitive_new)
 		return;
-	fresh = e->sens_now & ~e->sens_ref;
-	if (!fresh)
-		return;
-	e->sens_ref |= fresh;
-	o = (size_t)snprintf(why, sizeof(why), "first time in this endpoint's responses:");
+	if (!e->armed) {
+		fresh = e->known ? dt_family_fresh(d, c) : 0;
+		if (!fresh)
+			return;
+		aw_slice_t tpl = c->call->endpoint;
+		size_t cut = tpl.len;
+
+		while (cut > 0 && tpl.ptr[cut - 1] != '/')
+			cut--;
+		o = (size_t)snprintf(why, sizeof(why),
+				     "first time in the responses of this thin endpoint's siblings "
+				     "(%.*s*):",
+				     (int)(cut < 100 ? cut : 100), tpl.ptr);
+	} else {
+		if (!e->sens_ref_set)
+			return;
+		fresh = e->sens_now & ~e->sens_ref;
+		if (!fresh)
+			return;
+		e->sens_ref |= fresh;
+		o = (size_t)snprintf(why, sizeof(why), "first time in this endpoint's responses:");
+	}
 	for (t = 0; t < SENSITIVE__COUNT && t < 32; t++) {
 		if (!(fresh & (1u << t)))
 			continue;
@@ -167,7 +240,8 @@ static void dt_mass_assignment(detect_t *d, dt_call_t *c, uint32_t *fired)
 	char why[160];
 
 	if (!c->write || c->cls != 2 || dt_slice_ieq(call->method, "delete") ||
-	    c->ep->body_samples < 20 || (*fired & (1u << DETECT_MASS_ASSIGNMENT)) ||
+	    c->ep->body_samples < DT_MASS_MIN_SAMPLES ||
+	    (*fired & (1u << DETECT_MASS_ASSIGNMENT)) ||
 	    !memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4))
 		return;
 	body = api_call_body(call, 0);
@@ -195,6 +269,9 @@ void detect_exposure_call(detect_t *d, dt_call_t *c)
 		if (c->ep->armed && c->cls == 2)
 			dt_bytes(d, c, fired);
 	}
-	if (d->cfg.mass_assignment && c->ep->armed)
+	/* Writes are thin next to reads (a profile update every few minutes): the rule needs
+	 * learning to be over (some endpoint armed) and a few sampled bodies of this endpoint
+	 * that show what it normally receives, not its own rates. */
+	if (d->cfg.mass_assignment && (c->ep->armed || d->api_principals > 0))
 		dt_mass_assignment(d, c, fired);
 }

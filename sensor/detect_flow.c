@@ -7,7 +7,9 @@
  * as admin, internal, manage, debug, actuator), or a write method (PUT, PATCH, DELETE) on a
  * resource the principal only ever read (its baseline on the GET of the same template). "Few"
  * is the endpoint's learned distinct principals per minute against the largest of any armed
- * endpoint: at most function-authz.max-share percent of it.
+ * endpoint: at most function-authz.max-share percent of it. Also a credentialed principal
+ * refused (401/403) on an admin-like path it never called before, once learning is over,
+ * whether or not that path's own baseline armed: a probe of functions above its role.
  *
  * scraping: per principal, over a window of scraping.window (20 min) of packet time: the
  * inter-call gaps are machine-regular (coefficient of variation at most scraping.max-cv), the
@@ -91,6 +93,25 @@ static void dt_authz(detect_t *d, dt_call_t *c)
 		"principals_per_min", why);
 }
 
+/* A credentialed principal refused (401/403) on an admin-like path it never called before:
+ * someone trying functions above its role. The server held, but the SOC wants to know who
+ * probes; a principal that calls the function normally has it in its baseline. */
+static void dt_authz_refused(detect_t *d, dt_call_t *c)
+{
+	dt_pair_t *p = c->pair;
+	char why[200];
+
+	if (!detect_flow_is_privileged(c->call->method, c->call->endpoint) ||
+	    (p->pv_known && p->pv_calls > 0) || !dt_once(&p->fired, DETECT_FUNCTION_AUTHZ))
+		return;
+	snprintf(why, sizeof(why),
+		 "privileged function refused (%d) to a principal that never called it; %.1f "
+		 "principals per minute call it",
+		 c->status, c->ep->principals_mean);
+	dt_emit(d, c, DETECT_FUNCTION_AUTHZ, 1, c->ep->principals_mean, d->api_principals,
+		"principals_per_min", why);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Scraping */
 
@@ -120,6 +141,7 @@ static void dt_page_ids(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 
 static void dt_scrape_track(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 {
+	uint64_t req_us = c->call->req.first_us ? c->call->req.first_us : c->t_us;
 	uint32_t i;
 
 	if (!pr->win_start || c->t_us - pr->win_start >= d->cfg.scraping_window_us) {
@@ -127,14 +149,18 @@ static void dt_scrape_track(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 		       offsetof(dt_principal_t, share_start) - offsetof(dt_principal_t, win_start));
 		pr->win_start = c->t_us;
 	}
-	if (pr->last_call_us && c->t_us >= pr->last_call_us) {
-		double g = (double)(c->t_us - pr->last_call_us) / 1e6;
+	/* Gaps between the requests themselves: a call reaches the detectors when its
+	 * transaction is complete, which on a keep-alive connection may be when the next request
+	 * shows up, so the stage's clock (c->t_us) would blur a metronome into 0 s / 2x gaps. */
+	if (pr->last_call_us && req_us >= pr->last_call_us) {
+		double g = (double)(req_us - pr->last_call_us) / 1e6;
 
 		pr->gap_sum += g;
 		pr->gap_sq += g * g;
 		pr->gaps++;
 	}
-	pr->last_call_us = c->t_us;
+	if (req_us > pr->last_call_us)
+		pr->last_call_us = req_us;
 	pr->calls++;
 	for (i = 0; i < pr->nendpoints && pr->endpoints[i] != c->ep_key; i++)
 		;
@@ -193,6 +219,11 @@ void detect_flow_call(detect_t *d, dt_call_t *c)
 {
 	if (d->cfg.authz && c->pair && c->ep->armed && (c->cls == 2 || c->cls == 3))
 		dt_authz(d, c);
+	/* A privileged function is rare by nature and may never arm; a refusal needs no
+	 * baseline of it, only that learning is over (some endpoint armed). */
+	if (d->cfg.authz && c->pair && c->credentialed && d->api_principals > 0 &&
+	    (c->status == 401 || c->status == 403))
+		dt_authz_refused(d, c);
 	if (d->cfg.scraping && c->pr)
 		dt_scraping(d, c);
 }

@@ -13,6 +13,10 @@
 #define DT_WAYS 8 /* ways of a set of the short-term tables */
 #define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
 #define DT_REC_BUCKETS 24 /* log2 buckets of response record counts */
+#define DT_AGENT_WORDS 64 /* 4096-bit set of the user agents of armed endpoints' pictures */
+#define DT_PICTURE_MIN_CALLS 5 /* calls of a thin endpoint before its client picture... */
+#define DT_PICTURE_MIN_MINUTES 3 /* ... in this many different minutes */
+#define DT_CRED_MIN_CALLS 50 /* calls learned before the credential share is trusted */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables of fixed-size entries (detect.c) */
@@ -50,6 +54,13 @@ typedef struct dt_bits256 {
 
 /* Adds a hash; 1 when its bit was new (the value is new for sure). */
 int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h);
+/* Whether a hash's bit is set. */
+static inline int dt_bits_test(const uint64_t *w, unsigned nwords, uint64_t h)
+{
+	unsigned bit = (unsigned)((h ^ (h >> 32)) % (nwords * 64u));
+
+	return (w[bit >> 6] >> (bit & 63)) & 1;
+}
 /* Estimated distinct values of a sketch of nwords 64-bit words. */
 double dt_bits_count(const uint64_t *w, unsigned nwords);
 
@@ -64,6 +75,7 @@ typedef struct dt_endpoint {
 	uint64_t minute; /* minute of the counters below */
 	/* From the baseline view. */
 	uint8_t armed, known, login, privileged, app_only, shadow_checked, shadow;
+	uint8_t pictured; /* usual headers and agents taken (armed, or thin: detect.c) */
 	uint8_t nreq; /* headers in req[] */
 	uint8_t nagents;
 	uint8_t sens_ref_set; /* sens_ref holds the types of the first armed view */
@@ -73,7 +85,12 @@ typedef struct dt_endpoint {
 	double rate_mean, rate_sd, fails_mean, fails_sd, principals_mean, clients_mean;
 	double err_mean; /* 5xx per active minute */
 	double fail_share; /* 4xx share of calls */
-	double cred_share; /* share of calls carrying a credential header */
+	uint64_t ref_calls; /* calls of the view the usual headers and agents were taken from */
+	/* Calls and credentialed calls (a principal from a credential), learned here: the
+	 * baseline counts credential headers one name at a time, and an endpoint's callers use
+	 * several (bearer, cookie, API key header or query). Calls the unauthenticated rule
+	 * fires on are not learned. */
+	uint64_t cred_seen, cred_calls;
 	double bytes_p99, bytes_max;
 	uint64_t req[DT_REQ_HEADERS]; /* name hashes of headers in >= presence of calls */
 	uint64_t agents[BASELINE_TOP_AGENTS];
@@ -82,6 +99,10 @@ typedef struct dt_endpoint {
 	uint64_t rec_hist[DT_REC_BUCKETS];
 	uint64_t rec_n;
 	uint64_t objects, objects_shared;
+	/* A host's entry (key of 'H' host; detect_rate.c): finished minutes and their 5xx, minutes
+	 * that fired error_spike left out. */
+	uint64_t host_minutes, host_errors;
+	dt_bits256_t members; /* a family's entry (detect_exposure.c): its endpoints */
 	/* This minute. */
 	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;
 	uint32_t over_minutes; /* minutes in a row over the rate limit */
@@ -92,13 +113,17 @@ typedef struct dt_endpoint {
 typedef struct dt_pair {
 	dt_head_t h;
 	uint64_t minute;
-	uint32_t calls, fails, missing, odd_agent, over_minutes, fired;
+	uint32_t calls, fails, over_minutes, fired;
 	dt_bits512_t ids;
 	dt_bits256_t fail_ids;
 	int64_t walk_last[2]; /* last integer object ID of two runs (detect_object.c) */
 	uint32_t walk_run[2]; /* IDs in a row one to three from the previous */
 	int8_t walk_dir[2];
 	uint8_t walk_misses; /* IDs in a row that extended neither run */
+	/* Impersonation, over detect.impersonation.window: calls, calls lacking the usual
+	 * headers, calls with an agent unknown on an app-only endpoint. */
+	uint64_t imp_start;
+	uint32_t imp_calls, imp_missing, imp_odd, imp_fired;
 	/* The principal's own baseline on the endpoint, read with the first call of the minute. */
 	uint8_t pv_armed, pv_known;
 	double pv_rate_mean, pv_rate_sd, pv_ids_mean, pv_ids_sd, pv_fails_mean, pv_fails_sd;
@@ -160,6 +185,9 @@ struct detect {
 	dt_table_t t[DETECT_T__COUNT];
 	baseline_endpoint_view_t *view; /* scratch, one view read at a time */
 	double api_principals; /* the largest learned principals per minute of an endpoint */
+	struct {
+		uint64_t w[DT_AGENT_WORDS];
+	} known_agents; /* agents in the picture of any armed endpoint (bits of their hashes) */
 	uint64_t now_us;
 	detect_counters_t counters;
 };

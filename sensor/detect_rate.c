@@ -1,7 +1,7 @@
 /*
  * detect_rate.c - unrestricted resource consumption (OWASP API4): calls per minute of an
  * endpoint, of a principal on an endpoint, and of a client address, far above what was learned;
- * and 5xx answers per minute far above the endpoint's usual share.
+ * and 5xx answers per minute far above the endpoint's, or its host's, usual figure.
  *
  * Fed by detect.c with every call, after the minute counters were advanced. A limit is the
  * largest of a floor, the learned mean plus sigma standard deviations, and factor times the
@@ -65,10 +65,53 @@ static void dt_errors(detect_t *d, dt_call_t *c)
 	dt_emit(d, c, DETECT_ERROR_SPIKE, 0, e->cur_errors, mean, "errors_per_min", why);
 }
 
+/* 5xx of a whole host (an API) per minute: an outage of its backend spreads over every
+ * endpoint, each too thin to pass a limit on its own. The host's usual 5xx per minute is
+ * learned here, from every minute since its first call (idle ones count as zero) except those
+ * that fired; it needs error-spike.min and learning over (some endpoint armed). */
+static void dt_host_errors(detect_t *d, dt_call_t *c)
+{
+	aw_slice_t host = c->call->host;
+	dt_endpoint_t *h;
+	double mean, limit;
+	int fresh;
+	char why[160];
+
+	if (!host.len) {
+		host.ptr = "-";
+		host.len = 1;
+	}
+	h = dt_get(&d->t[DETECT_T_ENDPOINTS], dt_hash(d, 'H', host.ptr, host.len), c->t_us, &fresh);
+	if (h->minute != c->minute + 1) {
+		if (h->minute && !(h->fired & (1u << DETECT_ERROR_SPIKE))) {
+			h->host_minutes += c->minute + 1 - h->minute;
+			h->host_errors += h->cur_errors;
+		}
+		h->minute = c->minute + 1;
+		h->fired = 0;
+		h->cur_errors = 0;
+	}
+	if (c->cls != 5)
+		return;
+	h->cur_errors++;
+	if (d->api_principals <= 0 || h->host_minutes < 10)
+		return;
+	mean = (double)h->host_errors / (double)h->host_minutes;
+	limit = dt_rate_limit(d, mean, sqrt(mean > 1 ? mean : 1), d->cfg.errors_min);
+	if (h->cur_errors < limit || !dt_once(&h->fired, DETECT_ERROR_SPIKE))
+		return;
+	snprintf(why, sizeof(why),
+		 "%u 5xx answers in a minute across this host; learned mean %.2f per minute",
+		 h->cur_errors, mean);
+	dt_emit(d, c, DETECT_ERROR_SPIKE, 0, h->cur_errors, mean, "errors_per_min", why);
+}
+
 void detect_rate_call(detect_t *d, dt_call_t *c)
 {
 	dt_endpoint_t *e = c->ep;
 
+	if (d->cfg.errors)
+		dt_host_errors(d, c);
 	if (!e->armed)
 		return;
 	if (d->cfg.errors && c->cls == 5)

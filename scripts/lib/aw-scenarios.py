@@ -1091,6 +1091,25 @@ SCENARIOS = {
     "shadow-endpoint": (a_shadow, ["shadow_endpoint"], "API9:2023", [], 32, 120, 20),
 }
 LEARNING_S = 900  # the learning period the tests should use: the first 15 minutes
+# The rules (api.detector) that count as each detector family of the manifest: a family is
+# what an attack is, a rule is one way apiwatch sees it.
+DETECTOR_RULES = {
+    "bola": ["bola_enumeration", "bola_sequential_walk", "bola_denied_burst",
+             "bola_shared_object"],
+    "auth_stuffing": ["auth_stuffing", "auth_stuffing_distributed", "auth_bruteforce",
+                      "auth_success_after_failures"],
+    "credential_sharing": ["credential_sharing"],
+    "jwt_unsigned": ["jwt_unsigned"],
+    "data_exposure": ["data_exposure", "data_exposure_records", "sensitive_new"],
+    "mass_assignment": ["mass_assignment"],
+    "rate_spike": ["rate_spike_endpoint", "rate_spike_principal", "rate_spike_client"],
+    "function_authz": ["function_authz"],
+    "scraping": ["scraping"],
+    "impersonation": ["impersonation_headers", "impersonation_agent"],
+    "unauthenticated": ["unauthenticated"],
+    "error_spike": ["error_spike"],
+    "shadow_endpoint": ["shadow_endpoint"],
+}
 
 
 def build(name):
@@ -1277,7 +1296,9 @@ MANIFEST_ABOUT = (
     "answered; attack_match finds the attack's calls among the http events (client addresses, "
     "host, methods, a regex of the request path without its query, a status) and "
     "attack_match_calls is how many planned calls match it inside the attack window (attack "
-    "calls, and normal calls that happen to match). The benign capture must raise no alert at all. Counts are exact as sent; a test "
+    "calls, and normal calls that happen to match); detector_rules lists the rules "
+    "(api.detector) that count as each detector family. The benign capture must raise no "
+    "alert at all. Counts are exact as sent; a test "
     "should allow count_tolerance (fraction) for calls a sensor legitimately cannot see.")
 
 
@@ -1353,6 +1374,7 @@ def manifest(path, metas):
         if "attack_window_epoch" in e:
             e["attack_match"], e["attack_match_calls"] = attack_match(name)
     doc = {"about": MANIFEST_ABOUT, "count_tolerance": 0.002, "http_window_slack_s": 1.0,
+           "detector_rules": DETECTOR_RULES,
            "captures": [old[n] for n in SCENARIOS if n in old]}
     with open(path + ".tmp", "w") as f:
         json.dump(doc, f, indent=1)
