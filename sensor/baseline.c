@@ -139,10 +139,50 @@ static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
 	return k;
 }
 
+static uint64_t bl_cached_header_name(baseline_t *b, aw_slice_t s)
+{
+	bl_hname_cache_t *c;
+	uint64_t h;
+
+	if (s.len > BL_HNC_TEXT)
+		return baseline_hash_name(s.ptr, s.len, 1);
+	c = &b->hnc[bl_cache_slot(s, 0x68, BL_HNC_SLOTS)];
+	if (c->hash && c->len == s.len && memcmp(c->text, s.ptr, s.len) == 0)
+		return c->hash;
+	h = baseline_hash_name(s.ptr, s.len, 1); /* never 0 */
+	c->hash = h;
+	c->len = (uint32_t)s.len;
+	memcpy(c->text, s.ptr, s.len);
+	return h;
+}
+
+static uint64_t bl_cached_agent(baseline_t *b, aw_slice_t s)
+{
+	bl_agent_cache_t *c;
+	uint64_t h;
+
+	if (s.len > BL_UAC_TEXT)
+		return baseline_hash_name(s.ptr, s.len, 0);
+	c = &b->uac[bl_cache_slot(s, 0x7561, BL_UAC_SLOTS)];
+	if (c->hash && c->len == s.len && memcmp(c->text, s.ptr, s.len) == 0)
+		return c->hash;
+	h = baseline_hash_name(s.ptr, s.len, 0);
+	c->hash = h;
+	c->len = (uint32_t)s.len;
+	memcpy(c->text, s.ptr, s.len);
+	return h;
+}
+
 void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 {
+	uint32_t i, n = o->nreq_headers < BASELINE_OBS_NAMES ? o->nreq_headers : BASELINE_OBS_NAMES;
+
 	o->ep_key = bl_cached_endpoint_key(b, o->host, o->method, o->endpoint);
 	o->pr_key = o->principal.len ? bl_cached_principal_key(b, o->principal) : 0;
+	o->ua_hash = o->user_agent.len ? bl_cached_agent(b, o->user_agent) : 0;
+	for (i = 0; i < n; i++)
+		o->name_hash[i] = bl_cached_header_name(b, o->req_headers[i].name);
+	o->nname_hash = n;
 }
 
 /* FNV-1a over 64 bits, optionally of the lower-cased bytes: names are public (header names,
@@ -336,7 +376,9 @@ static int bl_alloc_tables(baseline_t *b)
 	b->scratch = mem_alloc(b->acct, sizeof(sensitive_report_t));
 	b->ekc = mem_calloc(b->acct, BL_EKC_SLOTS * sizeof(bl_ekey_cache_t));
 	b->pkc = mem_calloc(b->acct, BL_PKC_SLOTS * sizeof(bl_pkey_cache_t));
-	if (!b->ep || !b->pr || !b->scratch || !b->ekc || !b->pkc)
+	b->hnc = mem_calloc(b->acct, BL_HNC_SLOTS * sizeof(bl_hname_cache_t));
+	b->uac = mem_calloc(b->acct, BL_UAC_SLOTS * sizeof(bl_agent_cache_t));
+	if (!b->ep || !b->pr || !b->scratch || !b->ekc || !b->pkc || !b->hnc || !b->uac)
 		return AW_ENOMEM;
 	rc = bl_index_init(&b->ep_index, c->max_endpoints, b->acct);
 	if (rc == 0)
@@ -418,6 +460,10 @@ void baseline_free(baseline_t *b)
 		mem_free(b->acct, b->ekc, BL_EKC_SLOTS * sizeof(bl_ekey_cache_t));
 	if (b->pkc)
 		mem_free(b->acct, b->pkc, BL_PKC_SLOTS * sizeof(bl_pkey_cache_t));
+	if (b->hnc)
+		mem_free(b->acct, b->hnc, BL_HNC_SLOTS * sizeof(bl_hname_cache_t));
+	if (b->uac)
+		mem_free(b->acct, b->uac, BL_UAC_SLOTS * sizeof(bl_agent_cache_t));
 	bl_hll_pool_fini(&b->hll, b->acct);
 	mem_free(b->acct, b, sizeof(*b));
 }
@@ -588,7 +634,8 @@ static void bl_headers(bl_profile_t *cur, const baseline_obs_t *o)
 
 	for (i = 0; i < o->nreq_headers; i++) {
 		const api_header_t *h = &o->req_headers[i];
-		uint64_t x = baseline_hash_name(h->name.ptr, h->name.len, 1);
+		uint64_t x = i < o->nname_hash ? o->name_hash[i]
+					       : baseline_hash_name(h->name.ptr, h->name.len, 1);
 
 		for (j = 0; j < n && seen[j] != x; j++)
 			;
@@ -734,7 +781,10 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 	bl_headers(cur, o);
 	if (o->user_agent.len)
 		bl_list_add(cur, BL_L_AGENTS,
-			    baseline_hash_name(o->user_agent.ptr, o->user_agent.len, 0), 1);
+			    o->ua_hash
+				    ? o->ua_hash
+				    : baseline_hash_name(o->user_agent.ptr, o->user_agent.len, 0),
+			    1);
 	else
 		cur->f[BL_F_NO_AGENT]++;
 	if (o->query.len)

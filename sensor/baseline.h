@@ -41,6 +41,7 @@
 #define BASELINE_HIST_BUCKETS 40 /* log2 buckets: 0, [1,2), [2,4), ... */
 #define BASELINE_TOP_HEADERS 32 /* request header names tracked per endpoint */
 #define BASELINE_TOP_AGENTS 16 /* user agents tracked per endpoint */
+#define BASELINE_OBS_NAMES 32 /* request header name hashes carried by an observation */
 #define BASELINE_TOP_QUERY 32 /* query parameter names tracked per endpoint */
 #define BASELINE_TOP_BODY 32 /* JSON body keys tracked per endpoint */
 #define BASELINE_SENSITIVE_TYPES 16 /* bits of the sensitive-type mask (sensitive.h) */
@@ -89,6 +90,12 @@ typedef struct baseline_obs {
 	/* The call's keys when already worked out (baseline_obs_keys); 0: baseline_observe
 	 * works them out. */
 	uint64_t ep_key, pr_key;
+	/* Name hashes worked out by baseline_obs_keys, for the baseline and the detectors:
+	 * baseline_hash_name() of the user agent (0: not worked out) and of the first
+	 * nname_hash request header names, lower-cased (in req_headers order). */
+	uint64_t ua_hash;
+	uint32_t nname_hash;
+	uint64_t name_hash[BASELINE_OBS_NAMES];
 } baseline_obs_t;
 
 /* Fills obs from an annotated call (endpoint and principal set by the inventory). */
@@ -190,9 +197,10 @@ uint64_t baseline_endpoint_key(const baseline_t *b, aw_slice_t host, aw_slice_t 
 			       aw_slice_t endpoint);
 uint64_t baseline_principal_key(const baseline_t *b, aw_slice_t principal);
 
-/* Sets obs->ep_key and obs->pr_key (0 without a principal), through small caches of the
- * last templates and principals seen (compared byte for byte: the keys are the functions
- * above), so that the detectors can reuse them. Packet thread. */
+/* Sets obs->ep_key and obs->pr_key (0 without a principal), obs->ua_hash and
+ * obs->name_hash[], through small caches of the last templates, principals, agents and header
+ * names seen (compared byte for byte: the keys and hashes are the functions above), so that
+ * the detectors can reuse them. Packet thread. */
 void baseline_obs_keys(baseline_t *b, baseline_obs_t *obs);
 
 /* Hash of a header name (lower-cased), agent or key, as in the views' presence tables. */

@@ -206,6 +206,25 @@ typedef struct bl_pkey_cache {
 	char text[BL_PKC_TEXT];
 } bl_pkey_cache_t;
 
+/* Direct-mapped caches of name hashes (baseline_hash_name) by the name's bytes as sent:
+ * request header names (lower-cased hash) and user agents. */
+#define BL_HNC_SLOTS 256
+#define BL_HNC_TEXT 40 /* longer header names are hashed every time */
+#define BL_UAC_SLOTS 128
+#define BL_UAC_TEXT 248 /* longer agents are hashed every time */
+
+typedef struct bl_hname_cache {
+	uint64_t hash; /* 0: empty */
+	uint32_t len;
+	char text[BL_HNC_TEXT];
+} bl_hname_cache_t;
+
+typedef struct bl_agent_cache {
+	uint64_t hash; /* 0: empty */
+	uint32_t len;
+	char text[BL_UAC_TEXT];
+} bl_agent_cache_t;
+
 struct baseline {
 	baseline_config_t cfg;
 	mem_account_t *acct;
@@ -223,6 +242,8 @@ struct baseline {
 	void *scratch; /* sensitive-scan report, allocated once */
 	bl_ekey_cache_t *ekc; /* BL_EKC_SLOTS */
 	bl_pkey_cache_t *pkc; /* BL_PKC_SLOTS */
+	bl_hname_cache_t *hnc; /* BL_HNC_SLOTS */
+	bl_agent_cache_t *uac; /* BL_UAC_SLOTS */
 };
 
 uint64_t bl_index_pair(uint64_t ep, uint64_t pr);

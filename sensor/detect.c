@@ -643,8 +643,9 @@ void detect_prefetch(detect_t *d, uint64_t ep_key, uint64_t pr_key)
 	}
 }
 
-void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
-		       uint64_t ep_key, uint64_t pr_key)
+static void dt_call_run(detect_t *d, const api_call_t *call, const principal_t *who,
+			uint64_t now_us, uint64_t ep_key, uint64_t pr_key,
+			const baseline_obs_t *obs)
 {
 	dt_call_t c;
 	int fresh, new_minute;
@@ -659,6 +660,13 @@ void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *w
 	}
 	d->counters.calls++;
 	dt_prepare(d, &c, call, who, now_us, ep_key, pr_key);
+	if (obs) {
+		c.ua_hash = obs->ua_hash;
+		if (obs->req_headers == call->req.headers) {
+			c.name_hash = obs->name_hash;
+			c.nname_hash = obs->nname_hash;
+		}
+	}
 	if (c.has_id && c.cls == 2 && c.pr_key) /* the object's readers (detect_object.c) */
 		dt_prefetch_set(&d->t[DETECT_T_OBJECTS],
 				c.ep_key ^ (c.id_hash * 0xc2b2ae3d27d4eb4full));
@@ -692,6 +700,18 @@ void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *w
 	detect_rate_call(d, &c);
 	detect_flow_call(d, &c);
 	detect_client_call(d, &c);
+}
+
+void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
+		       uint64_t ep_key, uint64_t pr_key)
+{
+	dt_call_run(d, call, who, now_us, ep_key, pr_key, NULL);
+}
+
+void detect_call_obs(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
+		     const baseline_obs_t *obs)
+{
+	dt_call_run(d, call, who, now_us, obs->ep_key, obs->pr_key, obs);
 }
 
 /* ------------------------------------------------------------------------------------------ */

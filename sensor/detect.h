@@ -190,6 +190,12 @@ void detect_call(detect_t *d, const api_call_t *call, const principal_t *who, ui
 void detect_call_keyed(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
 		       uint64_t ep_key, uint64_t pr_key);
 
+/* The same from the baseline's observation of the call (baseline_obs_from_call of this call,
+ * then baseline_obs_keys): its keys, and its user agent and request header name hashes, are
+ * reused rather than worked out again. */
+void detect_call_obs(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us,
+		     const baseline_obs_t *obs);
+
 /* Asks the CPU cache for the table sets detect_call_keyed will read for these keys; called
  * before other work on the call, it overlaps their memory latency with that work. No effect on
  * what is detected. */

@@ -244,7 +244,7 @@ static void dt_sharing(detect_t *d, dt_call_t *c)
 	if (c->client_key)
 		dt_bits_add(pr->clients.w, 4, c->client_key);
 	if (ua)
-		dt_bits_add(pr->agents.w, 4, baseline_hash_name(ua->value.ptr, ua->value.len, 0));
+		dt_bits_add(pr->agents.w, 4, dt_agent_hash(c, ua));
 	if (pr->share_fired || !c->ep->armed)
 		return;
 	clients = dt_bits_count(pr->clients.w, 4);
@@ -288,7 +288,6 @@ void detect_auth_call(detect_t *d, dt_call_t *c)
 		dt_sharing(d, c);
 	if (!d->cfg.auth || !dt_slice_ieq(c->call->method, "post"))
 		return;
-	if (detect_auth_is_login(c->call->method, c->call->endpoint) ||
-	    (c->ep->known && c->ep->calls >= 100 && c->ep->fail_share >= 0.2))
+	if (dt_ep_is_login(c) || (c->ep->known && c->ep->calls >= 100 && c->ep->fail_share >= 0.2))
 		dt_login(d, c);
 }

@@ -39,7 +39,7 @@ static void dt_missing_headers(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	char why[160];
 
 	for (i = 0; i < m->nheaders && n < 32; i++)
-		seen[n++] = baseline_hash_name(m->headers[i].name.ptr, m->headers[i].name.len, 1);
+		seen[n++] = dt_header_hash(c, i);
 	for (i = 0; i < e->nreq; i++) {
 		for (j = 0; j < n && seen[j] != e->req[i]; j++)
 			;
@@ -69,7 +69,7 @@ static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	char why[160];
 
 	if (ua) {
-		uint64_t h = baseline_hash_name(ua->value.ptr, ua->value.len, 0);
+		uint64_t h = dt_agent_hash(c, ua);
 
 		for (i = 0; i < e->nagents; i++)
 			if (e->agents[i] == h)

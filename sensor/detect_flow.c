@@ -56,7 +56,7 @@ static void dt_authz(detect_t *d, dt_call_t *c)
 {
 	dt_endpoint_t *e = c->ep;
 	dt_pair_t *p = c->pair;
-	int admin = detect_flow_is_privileged(c->call->method, c->call->endpoint);
+	int admin = dt_ep_is_privileged(c);
 	int write = c->write && !dt_slice_ieq(c->call->method, "post");
 	double share_limit = d->api_principals * (double)d->cfg.authz_share / 100.0;
 	int read_only = 0;
@@ -101,8 +101,8 @@ static void dt_authz_refused(detect_t *d, dt_call_t *c)
 	dt_pair_t *p = c->pair;
 	char why[200];
 
-	if (!detect_flow_is_privileged(c->call->method, c->call->endpoint) ||
-	    (p->pv_known && p->pv_calls > 0) || !dt_once(&p->fired, DETECT_FUNCTION_AUTHZ))
+	if (!dt_ep_is_privileged(c) || (p->pv_known && p->pv_calls > 0) ||
+	    !dt_once(&p->fired, DETECT_FUNCTION_AUTHZ))
 		return;
 	snprintf(why, sizeof(why),
 		 "privileged function refused (%d) to a principal that never called it; %.1f "

@@ -74,7 +74,9 @@ typedef struct dt_endpoint {
 	uint64_t view_minute; /* 1 + the minute the figures were read in; 0 never */
 	uint64_t minute; /* minute of the counters below */
 	/* From the baseline view. */
-	uint8_t armed, known, login, privileged, app_only, shadow_checked, shadow;
+	uint8_t armed, known, app_only, shadow_checked, shadow;
+	/* By method and template, worked out with the first call: 0 not yet, 1 no, 2 yes. */
+	uint8_t login, privileged;
 	uint8_t pictured; /* usual headers and agents taken (armed, or thin: detect.c) */
 	uint8_t nreq; /* headers in req[] */
 	uint8_t nagents;
@@ -211,7 +213,27 @@ typedef struct dt_call {
 	dt_pair_t *pair; /* NULL without a principal */
 	dt_principal_t *pr;
 	dt_client_t *cl; /* NULL without a client address */
+	/* From the baseline's observation: baseline_hash_name() of the user agent (0: work it
+	 * out) and of the first nname_hash request header names (lower-cased). */
+	uint64_t ua_hash;
+	const uint64_t *name_hash;
+	uint32_t nname_hash;
 } dt_call_t;
+
+/* baseline_hash_name() of the call's user agent ua (api_message_known of the request). */
+static inline uint64_t dt_agent_hash(const dt_call_t *c, const api_header_t *ua)
+{
+	return c->ua_hash ? c->ua_hash : baseline_hash_name(ua->value.ptr, ua->value.len, 0);
+}
+
+/* baseline_hash_name() of request header i's lower-cased name. */
+static inline uint64_t dt_header_hash(const dt_call_t *c, uint32_t i)
+{
+	const api_header_t *h = &c->call->req.headers[i];
+
+	return i < c->nname_hash ? c->name_hash[i]
+				 : baseline_hash_name(h->name.ptr, h->name.len, 1);
+}
 
 /* Hands a finding on (counted). principal_kind: 0 none, 1 the call's principal, 2 the client
  * address. */
@@ -284,6 +306,22 @@ void detect_exposure_minute(detect_t *d, dt_call_t *c);
 /* Whether an endpoint looks like a login, a privileged function (by template and method). */
 int detect_auth_is_login(aw_slice_t method, aw_slice_t tpl);
 int detect_flow_is_privileged(aw_slice_t method, aw_slice_t tpl);
+/* The same for the call's endpoint, kept in its entry after the first call. */
+static inline int dt_ep_is_login(dt_call_t *c)
+{
+	if (!c->ep->login)
+		c->ep->login =
+			(uint8_t)(1 + detect_auth_is_login(c->call->method, c->call->endpoint));
+	return c->ep->login - 1;
+}
+
+static inline int dt_ep_is_privileged(dt_call_t *c)
+{
+	if (!c->ep->privileged)
+		c->ep->privileged = (uint8_t)(1 + detect_flow_is_privileged(c->call->method,
+									    c->call->endpoint));
+	return c->ep->privileged - 1;
+}
 /* The privileged body keys (mass assignment), NULL-terminated; at most 32. */
 extern const char *const detect_priv_keys[];
 

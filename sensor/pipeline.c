@@ -260,8 +260,8 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 			detect_prefetch(pl->det, obs.ep_key, obs.pr_key);
 		baseline_observe(pl->bl, &obs);
 		if (pl->det)
-			detect_call_keyed(pl->det, call, inventory_last_principal(pl->inv),
-					  env->now_us, obs.ep_key, obs.pr_key);
+			detect_call_obs(pl->det, call, inventory_last_principal(pl->inv),
+					env->now_us, &obs);
 	}
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
