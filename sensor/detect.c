@@ -564,6 +564,23 @@ static void dt_object_id(detect_t *d, dt_call_t *c)
 	c->id_hash = h ? h : 1;
 }
 
+/* dt_hash 'C' of a client address, through the cache (compared in full). */
+static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
+{
+	uint64_t x, y;
+	dt_ckey_cache_t *e;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	x = (x ^ y * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+	e = &d->ckc[(x >> 48) & (DT_CKC_SLOTS - 1)];
+	if (e->key && memcmp(e->addr, a->b, sizeof(e->addr)) == 0)
+		return e->key;
+	e->key = dt_hash(d, 'C', a->b, sizeof(a->b)); /* never 0 */
+	memcpy(e->addr, a->b, sizeof(e->addr));
+	return e->key;
+}
+
 static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const principal_t *who,
 		       uint64_t now_us, uint64_t ep_key, uint64_t pr_key)
 {
@@ -583,7 +600,7 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 	else if (call->flow)
 		c->client = &call->flow->addr[0];
 	if (c->client)
-		c->client_key = dt_hash(d, 'C', c->client->b, sizeof(c->client->b));
+		c->client_key = dt_client_key(d, c->client);
 	c->credentialed = who ? who->kind != PRINCIPAL_IP && who->kind != PRINCIPAL_NONE
 			      : call->principal.len > 3 && memcmp(call->principal.ptr, "ip:", 3);
 	c->status = call->status;

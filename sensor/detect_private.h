@@ -176,6 +176,14 @@ typedef struct dt_object {
 /* ------------------------------------------------------------------------------------------ */
 /* The stage */
 
+/* Direct-mapped cache of client keys (dt_hash 'C') by the address's bytes. */
+#define DT_CKC_SLOTS 256
+
+typedef struct dt_ckey_cache {
+	uint64_t key; /* 0: empty */
+	uint8_t addr[16];
+} dt_ckey_cache_t;
+
 struct detect {
 	detect_config_t cfg;
 	baseline_t *bl;
@@ -192,6 +200,7 @@ struct detect {
 	} known_agents; /* agents in the picture of any armed endpoint (bits of their hashes) */
 	uint64_t now_us;
 	detect_counters_t counters;
+	dt_ckey_cache_t ckc[DT_CKC_SLOTS];
 };
 
 /* What one call is, worked out once for every family. */
