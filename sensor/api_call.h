@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "flow.h"
 #include "mem.h"
@@ -132,6 +133,26 @@ struct api_call {
 	api_call_t *next;
 	uint32_t owner_data;
 };
+
+/* Whether the n bytes at p contain lit (l bytes); slices of absent values (NULL, 0) contain
+ * nothing. memmem and memcmp want valid pointers even for empty ranges. */
+static inline int aw_mem_has(const void *p, size_t n, const char *lit, size_t l)
+{
+	return p && n >= l && memmem(p, n, lit, l) != NULL;
+}
+
+/* n bytes at a equal those at b; empty ranges are equal whatever their pointers. */
+static inline int aw_mem_eq(const void *a, const void *b, size_t n)
+{
+	return n == 0 || memcmp(a, b, n) == 0;
+}
+
+/* Copies n bytes; nothing for an empty range, whatever its pointer. */
+static inline void aw_mem_copy(void *dst, const void *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
 
 /* Finds a header by name (case-insensitive); NULL if absent. n-th occurrence with idx. */
 const api_header_t *api_message_header(const api_message_t *m, const char *name, unsigned idx);

@@ -107,18 +107,18 @@ static uint64_t bl_cached_endpoint_key(baseline_t *b, aw_slice_t host, aw_slice_
 		return baseline_endpoint_key(b, host, method, tpl);
 	c = &b->ekc[bl_cache_slot(tpl, host.len << 8 ^ method.len, BL_EKC_SLOTS)];
 	if (c->key && c->host_len == host.len && c->method_len == method.len &&
-	    c->tpl_len == tpl.len && memcmp(c->text, tpl.ptr, tpl.len) == 0 &&
-	    memcmp(c->text + tpl.len, method.ptr, method.len) == 0 &&
-	    memcmp(c->text + tpl.len + method.len, host.ptr, host.len) == 0)
+	    c->tpl_len == tpl.len && aw_mem_eq(c->text, tpl.ptr, tpl.len) &&
+	    aw_mem_eq(c->text + tpl.len, method.ptr, method.len) &&
+	    aw_mem_eq(c->text + tpl.len + method.len, host.ptr, host.len))
 		return c->key;
 	k = baseline_endpoint_key(b, host, method, tpl);
 	c->key = k; /* 0 marks an empty slot: a key of 0 is worked out every time */
 	c->host_len = (uint16_t)host.len;
 	c->method_len = (uint16_t)method.len;
 	c->tpl_len = (uint16_t)tpl.len;
-	memcpy(c->text, tpl.ptr, tpl.len);
-	memcpy(c->text + tpl.len, method.ptr, method.len);
-	memcpy(c->text + tpl.len + method.len, host.ptr, host.len);
+	aw_mem_copy(c->text, tpl.ptr, tpl.len);
+	aw_mem_copy(c->text + tpl.len, method.ptr, method.len);
+	aw_mem_copy(c->text + tpl.len + method.len, host.ptr, host.len);
 	return k;
 }
 
@@ -130,12 +130,12 @@ static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
 	if (pr.len > BL_PKC_TEXT)
 		return baseline_principal_key(b, pr);
 	c = &b->pkc[bl_cache_slot(pr, 0, BL_PKC_SLOTS)];
-	if (c->key && c->len == pr.len && memcmp(c->text, pr.ptr, pr.len) == 0)
+	if (c->key && c->len == pr.len && aw_mem_eq(c->text, pr.ptr, pr.len))
 		return c->key;
 	k = baseline_principal_key(b, pr);
 	c->key = k;
 	c->len = (uint32_t)pr.len;
-	memcpy(c->text, pr.ptr, pr.len);
+	aw_mem_copy(c->text, pr.ptr, pr.len);
 	return k;
 }
 
@@ -147,12 +147,12 @@ static uint64_t bl_cached_header_name(baseline_t *b, aw_slice_t s)
 	if (s.len > BL_HNC_TEXT)
 		return baseline_hash_name(s.ptr, s.len, 1);
 	c = &b->hnc[bl_cache_slot(s, 0x68, BL_HNC_SLOTS)];
-	if (c->hash && c->len == s.len && memcmp(c->text, s.ptr, s.len) == 0)
+	if (c->hash && c->len == s.len && aw_mem_eq(c->text, s.ptr, s.len))
 		return c->hash;
 	h = baseline_hash_name(s.ptr, s.len, 1); /* never 0 */
 	c->hash = h;
 	c->len = (uint32_t)s.len;
-	memcpy(c->text, s.ptr, s.len);
+	aw_mem_copy(c->text, s.ptr, s.len);
 	return h;
 }
 
@@ -164,12 +164,12 @@ static uint64_t bl_cached_agent(baseline_t *b, aw_slice_t s)
 	if (s.len > BL_UAC_TEXT)
 		return baseline_hash_name(s.ptr, s.len, 0);
 	c = &b->uac[bl_cache_slot(s, 0x7561, BL_UAC_SLOTS)];
-	if (c->hash && c->len == s.len && memcmp(c->text, s.ptr, s.len) == 0)
+	if (c->hash && c->len == s.len && aw_mem_eq(c->text, s.ptr, s.len))
 		return c->hash;
 	h = baseline_hash_name(s.ptr, s.len, 0);
 	c->hash = h;
 	c->len = (uint32_t)s.len;
-	memcpy(c->text, s.ptr, s.len);
+	aw_mem_copy(c->text, s.ptr, s.len);
 	return h;
 }
 
@@ -714,7 +714,7 @@ static void bl_sample_bodies(baseline_t *b, bl_profile_t *cur, const api_call_t 
 	b->counters.body_samples++;
 	/* Request body keys: top-level members of a JSON body, when it is kept in clear. */
 	if (call->req.body.len && call->req.body_state != API_BODY_ENCODED &&
-	    memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4)) {
+	    aw_mem_has(call->req.content_type.ptr, call->req.content_type.len, "json", 4)) {
 		aw_slice_t key, val;
 		size_t off = 0;
 		int kind, n = 0;
@@ -731,11 +731,12 @@ static void bl_sample_bodies(baseline_t *b, bl_profile_t *cur, const api_call_t 
 	sensitive_config_default(&scfg);
 	scfg.max_scan = b->cfg.body_scan_max;
 	sensitive_report_reset(rep);
-	sensitive_scan(&scfg, rep,
-		       memmem(call->resp.content_type.ptr, call->resp.content_type.len, "json", 4)
-			       ? SENSITIVE_SRC_JSON
-			       : SENSITIVE_SRC_TEXT,
-		       body->ptr, body->len);
+	sensitive_scan(
+		&scfg, rep,
+		aw_mem_has(call->resp.content_type.ptr, call->resp.content_type.len, "json", 4)
+			? SENSITIVE_SRC_JSON
+			: SENSITIVE_SRC_TEXT,
+		body->ptr, body->len);
 	b->counters.sensitive_scans++;
 	for (t = 0; t < BASELINE_SENSITIVE_TYPES && t < SENSITIVE__COUNT; t++)
 		if (rep->types & (1u << t))

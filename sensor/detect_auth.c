@@ -107,11 +107,11 @@ static uint64_t dt_username(detect_t *d, const dt_call_t *c)
 	if (!body || !body->len)
 		return 0;
 	d->counters.body_scans++;
-	if (memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4)) {
+	if (aw_mem_has(call->req.content_type.ptr, call->req.content_type.len, "json", 4)) {
 		dt_json_members(body->ptr, body->len, 32, dt_user_member, &s);
 		return s.hash;
 	}
-	if (memmem(call->req.content_type.ptr, call->req.content_type.len, "form", 4))
+	if (aw_mem_has(call->req.content_type.ptr, call->req.content_type.len, "form", 4))
 		return dt_form_user(d, body->ptr, body->len);
 	return 0;
 }

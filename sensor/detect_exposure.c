@@ -163,7 +163,7 @@ static void dt_records(detect_t *d, dt_call_t *c, uint32_t *fired)
 	char why[160];
 
 	if (c->cls != 2 || e->cur_samples >= DT_REC_CHECK ||
-	    !memmem(call->resp.content_type.ptr, call->resp.content_type.len, "json", 4))
+	    !aw_mem_has(call->resp.content_type.ptr, call->resp.content_type.len, "json", 4))
 		return;
 	if (!learn && !(e->armed && e->rec_n >= 30 && (double)c->resp_bytes > e->bytes_p99))
 		return;
@@ -242,7 +242,7 @@ static void dt_mass_assignment(detect_t *d, dt_call_t *c, uint32_t *fired)
 	if (!c->write || c->cls != 2 || dt_slice_ieq(call->method, "delete") ||
 	    c->ep->body_samples < DT_MASS_MIN_SAMPLES ||
 	    (*fired & (1u << DETECT_MASS_ASSIGNMENT)) ||
-	    !memmem(call->req.content_type.ptr, call->req.content_type.len, "json", 4))
+	    !aw_mem_has(call->req.content_type.ptr, call->req.content_type.len, "json", 4))
 		return;
 	body = api_call_body(call, 0);
 	if (!body || !body->len)
