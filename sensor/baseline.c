@@ -55,14 +55,14 @@ uint64_t baseline_endpoint_key(const baseline_t *b, aw_slice_t host, aw_slice_t 
 	if (host.len + method.len + 2 + (endpoint.len < 512 ? endpoint.len : 9) > sizeof(buf))
 		host.len = sizeof(buf) / 2;
 	buf[o++] = 'E';
-	memcpy(buf + o, host.ptr, host.len);
+	aw_mem_copy(buf + o, host.ptr, host.len);
 	o += host.len;
 	buf[o++] = 0;
-	memcpy(buf + o, method.ptr, method.len < 64 ? method.len : 64);
+	aw_mem_copy(buf + o, method.ptr, method.len < 64 ? method.len : 64);
 	o += method.len < 64 ? method.len : 64;
 	buf[o++] = 0;
 	if (endpoint.len < 512) {
-		memcpy(buf + o, endpoint.ptr, endpoint.len);
+		aw_mem_copy(buf + o, endpoint.ptr, endpoint.len);
 		o += endpoint.len;
 	} else {
 		uint64_t h = siphash24(b->cfg.hash_key, endpoint.ptr, endpoint.len);
@@ -90,7 +90,7 @@ static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 		memcpy(&y, s.ptr, 8);
 		x ^= y * 0xc2b2ae3d27d4eb4full;
 	} else if (s.len) {
-		memcpy(&y, s.ptr, s.len);
+		aw_mem_copy(&y, s.ptr, s.len);
 		x ^= y;
 	}
 	x *= 0xff51afd7ed558ccdull;

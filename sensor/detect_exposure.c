@@ -45,13 +45,13 @@ static uint64_t dt_family_key(detect_t *d, const dt_call_t *c)
 	if (cut < 2 || cut == tpl.len || tpl.ptr[cut] == '{' ||
 	    host.len + m.len + cut + 2 > sizeof(buf))
 		return 0;
-	memcpy(buf, host.ptr, host.len);
+	aw_mem_copy(buf, host.ptr, host.len);
 	n = host.len;
 	buf[n++] = 0;
-	memcpy(buf + n, m.ptr, m.len);
+	aw_mem_copy(buf + n, m.ptr, m.len);
 	n += m.len;
 	buf[n++] = 0;
-	memcpy(buf + n, tpl.ptr, cut);
+	aw_mem_copy(buf + n, tpl.ptr, cut);
 	n += cut;
 	return dt_hash(d, 'F', buf, n);
 }
@@ -223,8 +223,7 @@ static int dt_priv_member(aw_slice_t key, aw_slice_t val, void *ud)
 	(void)val;
 	for (i = 0; detect_priv_keys[i]; i++) {
 		if (key.len == strlen(detect_priv_keys[i]) &&
-		    memcmp(key.ptr, detect_priv_keys[i], key.len) == 0 &&
-		    !(s->normal & (1u << i))) {
+		    aw_mem_eq(key.ptr, detect_priv_keys[i], key.len) && !(s->normal & (1u << i))) {
 			s->found = i;
 			return 1;
 		}

@@ -261,7 +261,7 @@ static void endpoint_ctype_memo(endpoint_side_t *s, aw_slice_t ct, uint32_t idx)
 		s->last_len = 0;
 		return;
 	}
-	memcpy(s->last_raw, ct.ptr, ct.len);
+	aw_mem_copy(s->last_raw, ct.ptr, ct.len);
 	s->last_len = (uint8_t)ct.len;
 	s->last_idx = (uint8_t)idx;
 }
@@ -274,7 +274,7 @@ static void endpoint_add_ctype(endpoint_catalog_t *cat, endpoint_side_t *s, aw_s
 
 	if (!ct.len)
 		return;
-	if (ct.len == s->last_len && memcmp(ct.ptr, s->last_raw, ct.len) == 0) {
+	if (ct.len == s->last_len && aw_mem_eq(ct.ptr, s->last_raw, ct.len)) {
 		s->ctypes[s->last_idx].count += n;
 		return;
 	}
