@@ -489,6 +489,12 @@ int capture_next(capture_t *c, packet_t *p, int *eof, char *errbuf)
 	return AW_ETRUNCATED;
 }
 
+void capture_breakloop(capture_t *c)
+{
+	if (c && c->pcap)
+		pcap_breakloop(c->pcap);
+}
+
 void capture_get_stats(capture_t *c, capture_stats_t *out)
 {
 	struct pcap_stat ps;

@@ -51,6 +51,13 @@ int capture_open_live(capture_t **out, const char *iface, const capture_config_t
  */
 int capture_next(capture_t *c, packet_t *p, int *eof, char *errbuf);
 
+/*
+ * Makes a live read that is waiting for packets return at once (pcap_breakloop: libpcap wakes
+ * its poll through an event descriptor); capture_next then reports the end of input (0 with
+ * *eof set). Safe from a signal handler, and from another thread than the reader's.
+ */
+void capture_breakloop(capture_t *c);
+
 /* Fills in the counters (for live captures, the kernel's). */
 void capture_get_stats(capture_t *c, capture_stats_t *out);
 

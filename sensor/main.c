@@ -25,11 +25,16 @@
 #define MAIN_PROGRESS_EVERY 65536
 
 static volatile sig_atomic_t main_stop;
+/* The live capture, so that a signal wakes a read waiting on an idle interface: without it
+ * the loop would only see main_stop when the next packet arrives. */
+static capture_t *volatile main_live;
 
 static void main_on_signal(int sig)
 {
 	(void)sig;
 	main_stop = 1;
+	if (main_live)
+		capture_breakloop(main_live);
 }
 
 static void main_usage(FILE *fp)
@@ -403,6 +408,7 @@ static void main_run_input(pipeline_t *pl, const aw_config_t *cfg, capture_t *ca
 	}
 	capture_get_stats(cap, &cs);
 	pipeline_set_capture_stats(pl, &cs);
+	main_live = NULL;
 	capture_close(cap);
 }
 
@@ -526,6 +532,7 @@ int main(int argc, char **argv)
 	progress = cfg.progress < 0 ? isatty(STDERR_FILENO) : cfg.progress;
 	t0 = main_monotonic();
 	if (live) {
+		main_live = live;
 		main_run_input(pl, &cfg, live, NULL, t0, progress);
 	} else {
 		for (i = 0; i < cfg.nfiles && !main_stop; i++) {
