@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ typedef struct capture_direct {
 
 struct capture {
 	pcap_t *pcap;
+	int fd; /* live: the selectable descriptor of a non-blocking handle; -1 otherwise */
+	int timeout_ms; /* live: how long a read waits for a packet */
 	capture_direct_t *direct; /* set: read here; pcap only judged the header */
 	char *iobuf; /* stdio buffer of a capture file; freed after pcap_close */
 	int live;
@@ -149,6 +152,7 @@ static int capture_wrap(capture_t **out, pcap_t *pcap, int live)
 	}
 	c->pcap = pcap;
 	c->live = live;
+	c->fd = -1;
 	c->linktype = pcap_datalink(pcap);
 	*out = c;
 	return 0;
@@ -443,7 +447,16 @@ int capture_open_live(capture_t **out, const char *iface, const capture_config_t
 		pcap_close(pcap);
 		return rc;
 	}
-	return capture_wrap(out, pcap, 1);
+	rc = capture_wrap(out, pcap, 1);
+	if (rc < 0)
+		return rc;
+	/* Reads wait in poll(2) with the timeout, not inside libpcap: with immediate mode on
+	 * Linux, a blocking read of an idle interface does not return at the timeout, and the
+	 * idle clock (timeouts, stats, Redis flushes) would stand still. */
+	(*out)->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 100;
+	if (pcap_setnonblock(pcap, 1, perr) == 0)
+		(*out)->fd = pcap_get_selectable_fd(pcap);
+	return 0;
 }
 
 int capture_next(capture_t *c, packet_t *p, int *eof, char *errbuf)
@@ -468,6 +481,14 @@ int capture_next(capture_t *c, packet_t *p, int *eof, char *errbuf)
 		return rc;
 	}
 	rc = pcap_next_ex(c->pcap, &h, &data);
+	if (rc == 0 && c->fd >= 0) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN, .revents = 0};
+
+		/* Nothing waiting: wait for the descriptor (a signal cuts the wait short). */
+		if (poll(&pfd, 1, c->timeout_ms) <= 0)
+			return 0;
+		rc = pcap_next_ex(c->pcap, &h, &data);
+	}
 	if (rc == 1) {
 		p->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		p->data = data;

@@ -289,10 +289,10 @@ def run_test(ns, aw, a, paths, tmp):
         if time.time() > boundary + 0.5 and want_minute in redis.minutes():
             break
         time.sleep(0.2)
-    # Known weakness: on an idle interface libpcap's read does not return on its timeout, so
-    # packet time does not follow the wall clock and the minute is finished only at exit.
-    # Written mid-run is reported; written at all (the exit drain, after the restart) is checked.
-    print('minute %d written before the exit: %s' % (want_minute, want_minute in redis.minutes()))
+    # Idle reads return at their timeout, so packet time follows the wall clock and the
+    # minute that ended after the kill is written while apiwatch runs, after the restart.
+    check('baseline writes resume mid-run: minute %d written before the exit' % want_minute,
+          want_minute in redis.minutes(), 'minutes in Redis: %s' % sorted(redis.minutes())[-5:])
     awp.send_signal(signal.SIGINT)
     try:
         rc = awp.wait(60)
@@ -313,7 +313,9 @@ def run_test(ns, aw, a, paths, tmp):
     during = [e for e in alerts if t_kill <= epoch(e['timestamp']) < t_restart]
     print('%d http events, %d alert events (%d raised while Redis was down), %d lines in the '
           'Redis list' % (len(http), len(alerts), len(during), len(listed)))
-    check('alerts raised before and during the outage', alerts_before >= 1 and len(during) >= 1,
+    # Alerts raised while Redis was down are the point; whether some also came before the kill
+    # depends on how the replay's first minutes fall against the learning period.
+    check('alerts raised during the outage', len(during) >= 1,
           'before %d, during %d' % (alerts_before, len(during)))
     check('every EVE alert is in the Redis list', alerts and not missing,
           '%d missing: %s' % (len(missing), missing[:1]))
@@ -323,7 +325,8 @@ def run_test(ns, aw, a, paths, tmp):
     sink = sinks[0] if sinks else {}
     print('alert sink: ' + json.dumps(sink))
     check('the sink counted the outage and delivered everything',
-          sink.get('failed', 0) >= 1 and sink.get('reconnects', 0) >= 1 and
+          sink.get('failed', 0) >= 1 and
+          (sink.get('reconnects', 0) >= 1 or alerts_before == 0) and
           sink.get('undelivered', 1) == 0 and sink.get('queue_drops', 1) == 0 and
           sink.get('delivered', 0) >= len(alerts), json.dumps(sink))
 
