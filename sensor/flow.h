@@ -105,6 +105,7 @@ struct flow {
 #define FLOW_F_REVERSED_GUESS 0x01 /* orientation guessed from ports, not from a handshake */
 #define FLOW_F_DISSECT_DONE 0x02 /* no dissector will be attached */
 #define FLOW_F_L7_DONE 0x04 /* the classifier has decided */
+#define FLOW_F_ALERTED 0x08 /* a detector reported a finding on one of its calls */
 
 typedef void (*flow_end_cb)(flow_t *f, enum flow_end_reason reason, void *ud);
 

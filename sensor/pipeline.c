@@ -259,9 +259,16 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 		if (pl->det)
 			detect_prefetch(pl->det, obs.ep_key, obs.pr_key);
 		baseline_observe(pl->bl, &obs);
-		if (pl->det)
+		if (pl->det) {
+			uint64_t before = alert_counters(pl->alerts)->findings;
+
 			detect_call_obs(pl->det, call, inventory_last_principal(pl->inv),
 					env->now_us, &obs);
+			/* The flow event says whether its flow carried an alerted call
+			 * (Suricata's flow.alerted). The pipeline owns the flows. */
+			if (call->flow && alert_counters(pl->alerts)->findings != before)
+				((flow_t *)call->flow)->flags |= FLOW_F_ALERTED;
+		}
 	}
 	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
@@ -369,7 +376,7 @@ static void pipeline_write_flow(pipeline_t *pl, const flow_t *f, enum flow_end_r
 	json_kv_u64(jb, "age", (f->last_us - f->start_us) / 1000000);
 	json_kv_str(jb, "state", pipeline_flow_state(f));
 	json_kv_str(jb, "reason", flow_end_reason_name(reason));
-	json_kv_bool(jb, "alerted", 0);
+	json_kv_bool(jb, "alerted", (f->flags & FLOW_F_ALERTED) != 0);
 	json_close_object(jb);
 	if (f->key.proto == 6)
 		pipeline_write_tcp(pl, f);

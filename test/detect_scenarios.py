@@ -141,6 +141,16 @@ def check_capture(args, doc, c, tmp):
                     where, a.get('src_ip'), att['client']))
         elif (api.get('host'), api.get('method'), api.get('endpoint')) not in endpoints:
             fails.append('%s: endpoint not used by the attack' % where)
+    # Suricata's flow.alerted: the flow of every alert's evidence call says so, and no flow
+    # says so when nothing fired.
+    flows = {e['flow_id']: e['flow'].get('alerted') for e in events
+             if e.get('event_type') == 'flow'}
+    unmarked = sorted({a['flow_id'] for a in alerts if a.get('flow_id') in flows and
+                       not flows[a['flow_id']]})
+    if unmarked:
+        fails.append('flows of alerts without alerted: true: %s' % unmarked[:3])
+    if not alerts and any(flows.values()):
+        fails.append('flows marked alerted with no alert')
     return fired, fails
 
 
