@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "alert_sink.h"
@@ -119,24 +118,6 @@ struct alerts {
 /* ------------------------------------------------------------------------------------------ */
 /* Set-up */
 
-static void alert_seed(uint8_t key[SIPHASH_KEY_LEN], const void *salt)
-{
-	struct timespec ts;
-	uint64_t mix[3], h;
-
-	if (getrandom(key, SIPHASH_KEY_LEN, GRND_NONBLOCK) == SIPHASH_KEY_LEN)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mix[0] = (uint64_t)ts.tv_sec;
-	mix[1] = (uint64_t)ts.tv_nsec;
-	mix[2] = (uint64_t)(uintptr_t)salt;
-	memset(key, 0x3c, SIPHASH_KEY_LEN);
-	h = siphash24(key, mix, sizeof(mix));
-	memcpy(key, &h, sizeof(h));
-	h = siphash24(key, mix, sizeof(mix));
-	memcpy(key + 8, &h, sizeof(h));
-}
-
 int alerts_new(alerts_t **out, const struct aw_config *cfg, output_t *o, mem_account_t *acct,
 	       char *errbuf, size_t errlen)
 {
@@ -158,7 +139,7 @@ int alerts_new(alerts_t **out, const struct aw_config *cfg, output_t *o, mem_acc
 	a->out = o;
 	a->acct = acct;
 	a->ipv6_compress = cfg->output.ipv6_compress;
-	alert_seed(a->key, a);
+	siphash_seed(a->key, a);
 	while (nb < ac->max_open && nb < (1u << 24))
 		nb <<= 1;
 	a->mask = nb - 1;

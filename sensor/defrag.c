@@ -16,8 +16,6 @@
 #include "defrag_private.h"
 
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "decode_private.h"
 #include "error.h"
@@ -497,26 +495,6 @@ int defrag__ipv6(defrag_t *d, const packet_t *p, const uint8_t *ip, uint32_t len
 
 /* ------------------------------------------------------------------ life cycle */
 
-/* A per-context secret for the tracker hash; the clock only stands in if the kernel fails. */
-static void defrag_seed(uint8_t key[SIPHASH_KEY_LEN], const void *salt)
-{
-	struct timespec ts;
-	uint64_t mix[3];
-	uint64_t h;
-
-	if (getrandom(key, SIPHASH_KEY_LEN, GRND_NONBLOCK) == SIPHASH_KEY_LEN)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mix[0] = (uint64_t)ts.tv_sec;
-	mix[1] = (uint64_t)ts.tv_nsec;
-	mix[2] = (uint64_t)(uintptr_t)salt;
-	memset(key, 0x5a, SIPHASH_KEY_LEN);
-	h = siphash24(key, mix, sizeof(mix));
-	memcpy(key, &h, sizeof(h));
-	h = siphash24(key, mix, sizeof(mix));
-	memcpy(key + 8, &h, sizeof(h));
-}
-
 int defrag__new(defrag_t **out, const decode_config_t *cfg, mem_account_t *acct,
 		decode_counters_t *dc, defrag_counters_t *fc)
 {
@@ -547,7 +525,7 @@ int defrag__new(defrag_t **out, const decode_config_t *cfg, mem_account_t *acct,
 		defrag__free(d);
 		return AW_ENOMEM;
 	}
-	defrag_seed(d->hash_key, d);
+	siphash_seed(d->hash_key, d);
 	*out = d;
 	return 0;
 }

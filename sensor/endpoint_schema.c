@@ -14,7 +14,6 @@
  * followed there).
  */
 #include <string.h>
-#include <sys/random.h>
 
 #include "endpoint_schema_private.h"
 #include "error.h"
@@ -559,14 +558,10 @@ static uint16_t es_child(endpoint_schema_t *s, uint16_t parent, unsigned kind)
 
 void endpoint_schema_limits_default(endpoint_schema_limits_t *l)
 {
-	size_t i;
-
 	l->max_keys = ES_DEFAULT_KEYS;
 	l->max_depth = ES_DEFAULT_DEPTH;
 	l->max_scan = ES_DEFAULT_SCAN;
-	if (getrandom(l->hash_key, sizeof(l->hash_key), GRND_NONBLOCK) != sizeof(l->hash_key))
-		for (i = 0; i < sizeof(l->hash_key); i++)
-			l->hash_key[i] = (uint8_t)(0x3c + 7 * i);
+	siphash_seed(l->hash_key, l);
 }
 
 int endpoint_schema_new(endpoint_schema_t **out, const endpoint_schema_limits_t *lim,

@@ -18,8 +18,6 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "error.h"
 #include "siphash.h"
@@ -1414,25 +1412,6 @@ static int path_config_resolve(path_template_config_t *out, const path_template_
 	return 0;
 }
 
-/* A per-context secret for the edge table; the clock only stands in if the kernel fails. */
-static void path_seed(uint8_t key[SIPHASH_KEY_LEN], const void *salt)
-{
-	struct timespec ts;
-	uint64_t mix[3], h;
-
-	if (getrandom(key, SIPHASH_KEY_LEN, GRND_NONBLOCK) == SIPHASH_KEY_LEN)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mix[0] = (uint64_t)ts.tv_sec;
-	mix[1] = (uint64_t)ts.tv_nsec;
-	mix[2] = (uint64_t)(uintptr_t)salt;
-	memset(key, 0xa5, SIPHASH_KEY_LEN);
-	h = siphash24(key, mix, sizeof(mix));
-	memcpy(key, &h, sizeof(h));
-	h = siphash24(key, mix, sizeof(mix));
-	memcpy(key + 8, &h, sizeof(h));
-}
-
 int path_template_ctx_new(path_template_ctx_t **out, const path_template_config_t *cfg,
 			  mem_account_t *acct, path_template_merge_cb merge_cb, void *ud)
 {
@@ -1452,7 +1431,7 @@ int path_template_ctx_new(path_template_ctx_t **out, const path_template_config_
 	ctx->merge_cb = merge_cb;
 	ctx->merge_ud = ud;
 	ctx->counters.bytes = ctx->counters.bytes_peak = sizeof(*ctx);
-	path_seed(ctx->key, ctx);
+	siphash_seed(ctx->key, ctx);
 	ctx->slots = path_alloc(ctx, PATH_TABLE_MIN * sizeof(*ctx->slots));
 	if (ctx->slots) {
 		memset(ctx->slots, 0, PATH_TABLE_MIN * sizeof(*ctx->slots));

@@ -7,6 +7,10 @@
  */
 #include "siphash.h"
 
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
 static inline uint64_t siphash_rotl(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
@@ -85,4 +89,22 @@ uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t 
 uint64_t siphash13(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len)
 {
 	return siphash_cd(key, data, len, 1, 3);
+}
+
+void siphash_seed(uint8_t key[SIPHASH_KEY_LEN], const void *salt)
+{
+	struct timespec ts;
+	uint64_t mix[3], h;
+
+	if (getrandom(key, SIPHASH_KEY_LEN, GRND_NONBLOCK) == SIPHASH_KEY_LEN)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mix[0] = (uint64_t)ts.tv_sec;
+	mix[1] = (uint64_t)ts.tv_nsec;
+	mix[2] = (uint64_t)(uintptr_t)salt;
+	memset(key, 0x5a, SIPHASH_KEY_LEN);
+	h = siphash24(key, mix, sizeof(mix));
+	memcpy(key, &h, sizeof(h));
+	h = siphash24(key, mix, sizeof(mix));
+	memcpy(key + 8, &h, sizeof(h));
 }

@@ -22,4 +22,8 @@ uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t 
  * never leave the process. */
 uint64_t siphash13(const uint8_t key[SIPHASH_KEY_LEN], const void *data, size_t len);
 
+/* Fills key with a per-context secret: the kernel's random bytes, or, should getrandom(2)
+ * fail, a hash of the monotonic clock and salt (an address of the context). */
+void siphash_seed(uint8_t key[SIPHASH_KEY_LEN], const void *salt);
+
 #endif
