@@ -374,6 +374,36 @@ def authenticate(headers, query, users_by):
     return None
 
 
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """A JSON API's request handler: HTTP/1.1 keep-alive, no logging, and reply() writing a
+    JSON document (gzip for clients that accept it, from gzip_min bytes) with its head in one
+    write. Subclasses set server_version, gzip_ok and gzip_min."""
+    protocol_version = "HTTP/1.1"
+    sys_version = ""
+    gzip_ok = False
+    gzip_min = 256
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, doc=None, extra=()):
+        body = b"" if doc is None else json.dumps(doc, separators=(",", ":")).encode()
+        self.send_response_only(code)
+        if doc is not None:
+            self.send_header("Content-Type", "application/json")
+        if (self.gzip_ok and len(body) > self.gzip_min and
+                "gzip" in self.headers.get("Accept-Encoding", "")):
+            body = gzip.compress(body, mtime=0)
+            self.send_header("Content-Encoding", "gzip")
+        for k, v in extra:
+            self.send_header(k, v)
+        if code != 204:
+            self.send_header("Content-Length", str(len(body)))
+        # Head and body in one write: one segment per small response, as most servers do.
+        self._headers_buffer.append(b"\r\n" + (body if code != 204 else b""))
+        self.flush_headers()
+
+
 def serve(api_name):
     truth = load()
     api = next(a for a in truth["apis"] if a["name"] == api_name)
@@ -384,30 +414,10 @@ def serve(api_name):
                 "apikey": {u["apikey"]: u for u in users},
                 "session": {u["session"]: u for u in users}}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(JsonHandler):
         server_version = api_name + "-api/1.0"
-        sys_version = ""
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code, doc=None, extra=()):
-            body = b"" if doc is None else json.dumps(doc, separators=(",", ":")).encode()
-            self.send_response_only(code)
-            if doc is not None:
-                self.send_header("Content-Type", "application/json")
-            if (api["gzip"] and len(body) > 256 and
-                    "gzip" in self.headers.get("Accept-Encoding", "")):
-                body = gzip.compress(body, mtime=0)
-                self.send_header("Content-Encoding", "gzip")
-            for k, v in extra:
-                self.send_header(k, v)
-            if code != 204:
-                self.send_header("Content-Length", str(len(body)))
-            # Head and body in one write: one segment per small response, as most servers do.
-            self._headers_buffer.append(b"\r\n" + (body if code != 204 else b""))
-            self.flush_headers()
+        gzip_ok = api["gzip"]
+        gzip_min = 256
 
         def handle_one(self):
             url = urllib.parse.urlsplit(self.path)

@@ -36,7 +36,6 @@ latencies differ.
 """
 import base64
 import bisect
-import gzip
 import hashlib
 import hmac
 import http.client
@@ -310,29 +309,10 @@ def serve(api_name, control):
     table = AW.route_table([r for r in world.routes if r.api is api])
     fault = os.path.join(control, "fault-" + api_name)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(AW.JsonHandler):
         server_version = api_name + "-api/1.0"
-        sys_version = ""
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code, doc=None, extra=()):
-            body = b"" if doc is None else json.dumps(doc, separators=(",", ":")).encode()
-            self.send_response_only(code)
-            if doc is not None:
-                self.send_header("Content-Type", "application/json")
-            if (api["gzip"] and len(body) > 512 and
-                    "gzip" in self.headers.get("Accept-Encoding", "")):
-                body = gzip.compress(body, mtime=0)
-                self.send_header("Content-Encoding", "gzip")
-            for k, v in extra:
-                self.send_header(k, v)
-            if code != 204:
-                self.send_header("Content-Length", str(len(body)))
-            self._headers_buffer.append(b"\r\n" + (body if code != 204 else b""))
-            self.flush_headers()
+        gzip_ok = api["gzip"]
+        gzip_min = 512
 
         def handle_one(self):
             url = urllib.parse.urlsplit(self.path)
