@@ -147,6 +147,25 @@ static inline int aw_mem_eq(const void *a, const void *b, size_t n)
 	return n == 0 || memcmp(a, b, n) == 0;
 }
 
+/* The n bytes at p equal the l bytes of lit, a lower-case literal, ignoring ASCII case (no
+ * locale, unlike strncasecmp). */
+static inline int aw_ieq(const char *p, size_t n, const char *lit, size_t l)
+{
+	size_t i;
+
+	if (n != l)
+		return 0;
+	for (i = 0; i < l; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if ((unsigned)(c - 'A') < 26u)
+			c |= 0x20;
+		if (c != (unsigned char)lit[i])
+			return 0;
+	}
+	return 1;
+}
+
 /* Copies n bytes; nothing for an empty range, whatever its pointer. */
 static inline void aw_mem_copy(void *dst, const void *src, size_t n)
 {

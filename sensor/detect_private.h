@@ -281,19 +281,7 @@ uint64_t dt_hash(const detect_t *d, uint8_t tag, const void *p, size_t n);
 /* Whether s is lit (lower case) in any case. Inline: the length of a literal is folded. */
 static inline int dt_slice_ieq(aw_slice_t s, const char *lit)
 {
-	size_t n = __builtin_strlen(lit), i;
-
-	if (s.len != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char a = s.ptr[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a + 32);
-		if (a != lit[i])
-			return 0;
-	}
-	return 1;
+	return aw_ieq(s.ptr, s.len, lit, __builtin_strlen(lit));
 }
 /* Top-level members of a JSON object body: calls fn(key, value, ud) for each, up to max; the
  * value slice is raw (strings with their quotes). Returns the members seen. */

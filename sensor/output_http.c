@@ -77,24 +77,6 @@ void output_http_free(output_http_t *h)
 /* ------------------------------------------------------------------------------------------ */
 /* Redaction */
 
-/* True when the n bytes at s equal lit (lower case) ignoring ASCII case. */
-static int output_http_eq_lower(const char *s, size_t n, const char *lit, size_t l)
-{
-	size_t i;
-
-	if (n != l)
-		return 0;
-	for (i = 0; i < l; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((unsigned)(c - 'A') < 26u)
-			c |= 0x20;
-		if (c != (unsigned char)lit[i])
-			return 0;
-	}
-	return 1;
-}
-
 /*
  * One pass over the name: at each position, the parts that may start with that (lower-cased)
  * byte are compared. Header names are short and most of their bytes start no part, so this
@@ -115,19 +97,19 @@ int output_http_is_secret(const char *name, size_t n)
 
 	switch (n) {
 	case 6:
-		if (output_http_eq_lower(name, n, "cookie", 6))
+		if (aw_ieq(name, n, "cookie", 6))
 			return 1;
 		break;
 	case 10:
-		if (output_http_eq_lower(name, n, "set-cookie", 10))
+		if (aw_ieq(name, n, "set-cookie", 10))
 			return 1;
 		break;
 	case 13:
-		if (output_http_eq_lower(name, n, "authorization", 13))
+		if (aw_ieq(name, n, "authorization", 13))
 			return 1;
 		break;
 	case 19:
-		if (output_http_eq_lower(name, n, "proxy-authorization", 19))
+		if (aw_ieq(name, n, "proxy-authorization", 19))
 			return 1;
 		break;
 	}
@@ -188,10 +170,10 @@ static int output_http_param_is_secret(const char *name, size_t n, size_t vlen)
 	} exact[] = {{"auth", 4}, {"jwt", 3}, {"pwd", 3}, {"pass", 4}, {"sid", 3}};
 	size_t i;
 
-	if (output_http_eq_lower(name, n, "key", 3))
+	if (aw_ieq(name, n, "key", 3))
 		return vlen >= 16;
 	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (output_http_eq_lower(name, n, exact[i].s, exact[i].len))
+		if (aw_ieq(name, n, exact[i].s, exact[i].len))
 			return 1;
 	return output_http_is_secret(name, n);
 }
@@ -485,8 +467,8 @@ static void output_http_dump(output_http_t *h, json_buf_t *jb, const char *key,
 		if (output_http_is_secret(hd->name.ptr, hd->name.len)) {
 			output_http_redact(&h->cfg, v, n, red);
 			json_kv_str(jb, "value", red);
-		} else if (output_http_eq_lower(hd->name.ptr, hd->name.len, "referer", 7) ||
-			   output_http_eq_lower(hd->name.ptr, hd->name.len, "location", 8)) {
+		} else if (aw_ieq(hd->name.ptr, hd->name.len, "referer", 7) ||
+			   aw_ieq(hd->name.ptr, hd->name.len, "location", 8)) {
 			output_http_kv_url(h, jb, "value", v,
 					   n < OUTPUT_HTTP_VALUE_MAX ? n : OUTPUT_HTTP_VALUE_MAX);
 		} else {

@@ -42,12 +42,7 @@ static inline char lower(char c)
 /* The slice equals the lower-case literal s, ignoring case. */
 static int slice_ieq(const char *p, size_t n, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == '\0' || lower(p[i]) != s[i])
-			return 0;
-	return s[n] == '\0';
+	return aw_ieq(p, n, s, strlen(s));
 }
 
 /* The slice ends with the lower-case literal s, ignoring case. */
