@@ -660,6 +660,7 @@ static void *alert_sinks_main(void *arg)
 	alert_msg_t m;
 	int i, rc;
 
+	pthread_setname_np(pthread_self(), "aw-alerts");
 	pthread_mutex_lock(&s->mu);
 	while (!s->abort) {
 		now = alert_sink_now_us();

@@ -312,12 +312,10 @@ bl_endpoint_t *bl_ep_get(baseline_t *b, uint64_t key, uint32_t *idx)
 		return NULL;
 	}
 	e = &b->ep[i];
-	{
-		bl_profile_t *remote = e->remote, *inflight = e->inflight;
-
-		memset(e, 0, sizeof(*e));
-		e->remote = remote;
-		e->inflight = inflight;
+	memset(e, 0, sizeof(*e));
+	if (b->ep_remote) {
+		e->remote = &b->ep_remote[i];
+		e->inflight = &b->ep_inflight[i];
 	}
 	e->key = key;
 	e->used = 1;
@@ -386,14 +384,12 @@ static int bl_alloc_tables(baseline_t *b)
 	if (rc == 0)
 		rc = bl_hll_pool_init(&b->hll, c->hll_dense, b->acct);
 	if (rc == 0 && c->redis_url[0]) {
-		uint32_t i;
-
-		for (i = 0; i < c->max_endpoints && rc == 0; i++) {
-			b->ep[i].remote = mem_calloc(b->acct, sizeof(bl_profile_t));
-			b->ep[i].inflight = mem_calloc(b->acct, sizeof(bl_profile_t));
-			if (!b->ep[i].remote || !b->ep[i].inflight)
-				rc = AW_ENOMEM;
-		}
+		/* Slot i's Redis profiles; bl_ep_get points the endpoint at them. Touched only as
+		 * endpoints come into use. */
+		b->ep_remote = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
+		b->ep_inflight = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
+		if (!b->ep_remote || !b->ep_inflight)
+			rc = AW_ENOMEM;
 	}
 	return rc;
 }
@@ -434,20 +430,15 @@ int baseline_new(baseline_t **out, const baseline_config_t *cfg, mem_account_t *
 
 void baseline_free(baseline_t *b)
 {
-	uint32_t i;
-
 	if (!b)
 		return;
 	baseline_redis_free(b->redis);
-	if (b->ep) {
-		for (i = 0; i < b->cfg.max_endpoints; i++) {
-			if (b->ep[i].remote)
-				mem_free(b->acct, b->ep[i].remote, sizeof(bl_profile_t));
-			if (b->ep[i].inflight)
-				mem_free(b->acct, b->ep[i].inflight, sizeof(bl_profile_t));
-		}
+	if (b->ep_remote)
+		mem_free(b->acct, b->ep_remote, (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
+	if (b->ep_inflight)
+		mem_free(b->acct, b->ep_inflight, (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
+	if (b->ep)
 		mem_free(b->acct, b->ep, (size_t)b->cfg.max_endpoints * sizeof(bl_endpoint_t));
-	}
 	if (b->pr)
 		mem_free(b->acct, b->pr, (size_t)b->cfg.max_principals * sizeof(bl_principal_t));
 	if (b->ep_index.slot)

@@ -230,6 +230,7 @@ struct baseline {
 	mem_account_t *acct;
 	bl_index_t ep_index, pr_index;
 	bl_endpoint_t *ep;
+	bl_profile_t *ep_remote, *ep_inflight; /* Redis backend: slot i's profiles */
 	bl_principal_t *pr;
 	uint32_t ep_used, pr_used; /* high-water marks */
 	uint32_t ep_free, pr_free; /* 1 + index of a freed entry chain (merges), 0 none */

@@ -804,6 +804,7 @@ static void *bl_redis_main(void *arg)
 	uint64_t deadline = 0;
 	uint32_t left = 0, i;
 
+	pthread_setname_np(pthread_self(), "aw-redis");
 	if (!cmd)
 		return NULL;
 	pthread_mutex_lock(&r->mu);

@@ -47,12 +47,22 @@ void *mem_alloc(mem_account_t *acct, size_t n)
 	return p;
 }
 
+/* calloc, not malloc + memset: large tables come from fresh mappings that the kernel hands out
+ * zeroed, so only the pages a table actually uses are ever touched. */
 void *mem_calloc(mem_account_t *acct, size_t n)
 {
-	void *p = mem_alloc(acct, n);
+	void *p;
 
-	if (p)
-		memset(p, 0, n);
+	if (!mem_account_fits(acct, n)) {
+		acct->cap_hits++;
+		return NULL;
+	}
+	p = calloc(1, n ? n : 1);
+	if (!p) {
+		acct->failures++;
+		return NULL;
+	}
+	mem_account_charge(acct, n);
 	return p;
 }
 

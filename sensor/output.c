@@ -209,6 +209,7 @@ static void *output_writer_main(void *arg)
 	output_batch_t b;
 	unsigned failed;
 
+	pthread_setname_np(pthread_self(), "aw-writer");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->written == w->handed && !w->stop)
