@@ -387,7 +387,8 @@ static int bl_alloc_tables(baseline_t *b)
 		/* Slot i's Redis profiles; bl_ep_get points the endpoint at them. Touched only as
 		 * endpoints come into use. */
 		b->ep_remote = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
-		b->ep_inflight = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
+		b->ep_inflight =
+			mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
 		if (!b->ep_remote || !b->ep_inflight)
 			rc = AW_ENOMEM;
 	}
@@ -434,9 +435,11 @@ void baseline_free(baseline_t *b)
 		return;
 	baseline_redis_free(b->redis);
 	if (b->ep_remote)
-		mem_free(b->acct, b->ep_remote, (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
+		mem_free(b->acct, b->ep_remote,
+			 (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
 	if (b->ep_inflight)
-		mem_free(b->acct, b->ep_inflight, (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
+		mem_free(b->acct, b->ep_inflight,
+			 (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
 	if (b->ep)
 		mem_free(b->acct, b->ep, (size_t)b->cfg.max_endpoints * sizeof(bl_endpoint_t));
 	if (b->pr)

@@ -6,13 +6,16 @@
  * store. The register layout is Redis's (2^14 registers, register = low 14 bits of the hash,
  * rank = 1 + trailing zeros of the other 50), so a sensor's minute is written to Redis as a
  * ready-made HLL string and merged there with PFMERGE, and the estimate is the same as
- * PFCOUNT's (Ertl's improved estimator, 2017). A set starts sparse, as an exact list of a few
- * registers inside its owner; past that it takes a full block from a fixed pool, and when the
- * pool is empty it stays sparse (a lower bound, counted).
+ * PFCOUNT's (Ertl's improved estimator, 2017). A set starts as an exact list of a few registers
+ * inside its owner, moves to a 2 KiB mid block (up to 256 registers, a small hash table) and
+ * then to a full 16 KiB block, both from fixed pools; when the next pool is empty it stays
+ * where it is (a lower bound, counted). Most per-minute sets never need the full block, so
+ * counting and writing them to Redis touches a few hundred bytes, not 16 KiB.
  */
 #include "baseline_private.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -24,9 +27,13 @@ int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct)
 	memset(p, 0, sizeof(*p));
 	if (!cap)
 		return 0;
-	p->blocks = mem_alloc(acct, (size_t)cap * BL_HLL_REGS);
+	/* Blocks come zeroed and are touched only as sets grow into them. */
+	p->blocks = mem_calloc(acct, (size_t)cap * BL_HLL_REGS);
 	p->free = mem_alloc(acct, (size_t)cap * sizeof(uint32_t));
-	if (!p->blocks || !p->free) {
+	p->mid_cap = cap * BL_HLL_MID_PER_DENSE;
+	p->mid_blocks = mem_calloc(acct, (size_t)p->mid_cap * BL_HLL_MID_SLOTS * sizeof(uint32_t));
+	p->mid_free = mem_alloc(acct, (size_t)p->mid_cap * sizeof(uint32_t));
+	if (!p->blocks || !p->free || !p->mid_blocks || !p->mid_free) {
 		bl_hll_pool_fini(p, acct);
 		return AW_ENOMEM;
 	}
@@ -34,6 +41,9 @@ int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct)
 	for (i = 0; i < cap; i++)
 		p->free[i] = cap - 1 - i;
 	p->nfree = cap;
+	for (i = 0; i < p->mid_cap; i++)
+		p->mid_free[i] = p->mid_cap - 1 - i;
+	p->mid_nfree = p->mid_cap;
 	return 0;
 }
 
@@ -43,8 +53,12 @@ void bl_hll_pool_fini(bl_hll_pool_t *p, mem_account_t *acct)
 		mem_free(acct, p->blocks, (size_t)p->cap * BL_HLL_REGS);
 	if (p->free)
 		mem_free(acct, p->free, (size_t)p->cap * sizeof(uint32_t));
-	p->blocks = NULL;
-	p->free = NULL;
+	if (p->mid_blocks)
+		mem_free(acct, p->mid_blocks,
+			 (size_t)p->mid_cap * BL_HLL_MID_SLOTS * sizeof(uint32_t));
+	if (p->mid_free)
+		mem_free(acct, p->mid_free, (size_t)p->mid_cap * sizeof(uint32_t));
+	memset(p, 0, sizeof(*p));
 }
 
 static uint8_t *bl_hll_block(const bl_hll_pool_t *p, const bl_hll_t *h)
@@ -52,23 +66,83 @@ static uint8_t *bl_hll_block(const bl_hll_pool_t *p, const bl_hll_t *h)
 	return p->blocks + (size_t)(h->dense - 1) * BL_HLL_REGS;
 }
 
-/* Moves a full sparse set to a dense block; 0 when the pool is empty. */
-static int bl_hll_promote(bl_hll_pool_t *p, bl_hll_t *h)
+static uint32_t *bl_hll_mid(const bl_hll_pool_t *p, const bl_hll_t *h)
+{
+	return p->mid_blocks + (size_t)(h->mid - 1) * BL_HLL_MID_SLOTS;
+}
+
+static void bl_hll_capped(bl_hll_pool_t *p, bl_hll_t *h)
+{
+	if (!h->capped)
+		p->cap_hits++;
+	h->capped = 1;
+}
+
+/* Sets register reg of a mid block to at least rank; 0 when the block is full (and the register
+ * not in it). Slots are (register << 8) | rank, never 0 (ranks start at 1). */
+static int bl_hll_mid_set(uint32_t *slots, uint16_t *n, uint32_t reg, uint8_t rank)
+{
+	uint32_t i = reg & (BL_HLL_MID_SLOTS - 1);
+
+	for (;; i = (i + 1) & (BL_HLL_MID_SLOTS - 1)) {
+		uint32_t v = slots[i];
+
+		if (!v)
+			break;
+		if ((v >> 8) == reg) {
+			if ((v & 0xff) < rank)
+				slots[i] = reg << 8 | rank;
+			return 1;
+		}
+	}
+	if (*n >= BL_HLL_MID_MAX)
+		return 0;
+	slots[i] = reg << 8 | rank;
+	(*n)++;
+	return 1;
+}
+
+/* Moves a full inline set to a mid block; 0 when the pool has none. */
+static int bl_hll_to_mid(bl_hll_pool_t *p, bl_hll_t *h)
+{
+	uint32_t *slots, i, n = h->n;
+	uint16_t k = 0;
+
+	if (!p->mid_nfree)
+		return 0;
+	h->mid = p->mid_free[--p->mid_nfree] + 1;
+	slots = bl_hll_mid(p, h); /* given back empty (bl_hll_clear) */
+	for (i = 0; i < n; i++)
+		bl_hll_mid_set(slots, &k, h->sp[i] >> 8, (uint8_t)(h->sp[i] & 0xff));
+	h->n = k;
+	return 1;
+}
+
+/* Moves an inline or mid set to a dense block; 0 when the pool has none. */
+static int bl_hll_to_dense(bl_hll_pool_t *p, bl_hll_t *h)
 {
 	uint8_t *regs;
 	uint32_t i;
 
-	if (!p->nfree) {
-		if (!h->capped)
-			p->cap_hits++;
-		h->capped = 1;
+	if (!p->nfree)
 		return 0;
-	}
 	h->dense = p->free[--p->nfree] + 1;
-	regs = bl_hll_block(p, h);
-	memset(regs, 0, BL_HLL_REGS);
-	for (i = 0; i < h->n; i++)
-		regs[h->sp[i] >> 8] = (uint8_t)(h->sp[i] & 0xff);
+	regs = bl_hll_block(p, h); /* given back zeroed (bl_hll_clear) */
+	if (h->mid) {
+		uint32_t *slots = bl_hll_mid(p, h);
+
+		for (i = 0; i < BL_HLL_MID_SLOTS; i++) {
+			if (slots[i]) {
+				regs[slots[i] >> 8] = (uint8_t)(slots[i] & 0xff);
+				slots[i] = 0;
+			}
+		}
+		p->mid_free[p->mid_nfree++] = h->mid - 1;
+		h->mid = 0;
+	} else {
+		for (i = 0; i < h->n; i++)
+			regs[h->sp[i] >> 8] = (uint8_t)(h->sp[i] & 0xff);
+	}
 	h->n = 0;
 	return 1;
 }
@@ -84,6 +158,15 @@ static void bl_hll_set(bl_hll_pool_t *p, bl_hll_t *h, uint32_t reg, uint8_t rank
 			regs[reg] = rank;
 		return;
 	}
+	if (h->mid) {
+		if (bl_hll_mid_set(bl_hll_mid(p, h), &h->n, reg, rank))
+			return;
+		if (bl_hll_to_dense(p, h))
+			bl_hll_set(p, h, reg, rank);
+		else
+			bl_hll_capped(p, h);
+		return;
+	}
 	for (i = 0; i < h->n; i++) {
 		if ((h->sp[i] >> 8) == reg) {
 			if ((h->sp[i] & 0xff) < rank)
@@ -95,8 +178,10 @@ static void bl_hll_set(bl_hll_pool_t *p, bl_hll_t *h, uint32_t reg, uint8_t rank
 		h->sp[h->n++] = reg << 8 | rank;
 		return;
 	}
-	if (bl_hll_promote(p, h))
+	if (bl_hll_to_mid(p, h) || bl_hll_to_dense(p, h))
 		bl_hll_set(p, h, reg, rank);
+	else
+		bl_hll_capped(p, h);
 }
 
 void bl_hll_add(bl_hll_pool_t *p, bl_hll_t *h, uint64_t hash)
@@ -119,15 +204,32 @@ void bl_hll_merge(bl_hll_pool_t *p, bl_hll_t *dst, const bl_hll_t *src)
 				bl_hll_set(p, dst, i, regs[i]);
 		return;
 	}
+	if (src->mid) {
+		const uint32_t *slots = bl_hll_mid(p, src);
+
+		for (i = 0; i < BL_HLL_MID_SLOTS; i++)
+			if (slots[i])
+				bl_hll_set(p, dst, slots[i] >> 8, (uint8_t)(slots[i] & 0xff));
+		return;
+	}
 	for (i = 0; i < src->n; i++)
 		bl_hll_set(p, dst, src->sp[i] >> 8, (uint8_t)(src->sp[i] & 0xff));
 }
 
+/* Blocks go back to their pool cleared, so that taking one needs no clearing (and a block never
+ * used is never touched: the pool comes from calloc). */
 void bl_hll_clear(bl_hll_pool_t *p, bl_hll_t *h)
 {
-	if (h->dense)
+	if (h->dense) {
+		memset(bl_hll_block(p, h), 0, BL_HLL_REGS);
 		p->free[p->nfree++] = h->dense - 1;
+	}
+	if (h->mid) {
+		memset(bl_hll_mid(p, h), 0, BL_HLL_MID_SLOTS * sizeof(uint32_t));
+		p->mid_free[p->mid_nfree++] = h->mid - 1;
+	}
 	h->dense = 0;
+	h->mid = 0;
 	h->n = 0;
 	h->capped = 0;
 }
@@ -200,8 +302,17 @@ uint64_t bl_hll_count(const bl_hll_pool_t *p, const bl_hll_t *h)
 	if (!h->n)
 		return 0;
 	histo[0] = BL_HLL_REGS - h->n;
+	if (h->mid) {
+		const uint32_t *slots = bl_hll_mid(p, h);
+
+		for (i = 0; i < BL_HLL_MID_SLOTS; i++)
+			if (slots[i])
+				histo[(slots[i] & 0xff) <= BL_HLL_Q + 1 ? slots[i] & 0xff
+									: BL_HLL_Q + 1]++;
+		return bl_hll_estimate_histo(histo);
+	}
 	for (i = 0; i < h->n; i++)
-		histo[h->sp[i] & 0xff]++;
+		histo[(h->sp[i] & 0xff) <= BL_HLL_Q + 1 ? h->sp[i] & 0xff : BL_HLL_Q + 1]++;
 	return bl_hll_estimate_histo(histo);
 }
 
@@ -252,35 +363,45 @@ static size_t bl_hll_zeros(uint8_t *out, uint32_t run)
 	return o;
 }
 
+static int bl_hll_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 size_t bl_hll_redis_encode(const bl_hll_pool_t *p, const bl_hll_t *h, uint8_t *out)
 {
-	uint32_t sp[BL_HLL_SPARSE], i, j, next = 0;
+	uint32_t sp[BL_HLL_MID_MAX], i, j, n = 0, next = 0;
 	size_t o = 16;
 
 	if (h->dense)
 		return bl_hll_encode_dense(bl_hll_block(p, h), out);
 	if (!h->n)
 		return 0;
-	memcpy(sp, h->sp, h->n * sizeof(sp[0]));
-	for (i = 1; i < h->n; i++) /* insertion sort by register */
-		for (j = i; j > 0 && sp[j - 1] > sp[j]; j--) {
-			uint32_t t = sp[j];
+	if (h->mid) {
+		const uint32_t *slots = bl_hll_mid(p, h);
 
-			sp[j] = sp[j - 1];
-			sp[j - 1] = t;
-		}
-	for (i = 0; i < h->n; i++) {
+		for (i = 0; i < BL_HLL_MID_SLOTS && n < BL_HLL_MID_MAX; i++)
+			if (slots[i])
+				sp[n++] = slots[i];
+	} else {
+		n = h->n;
+		memcpy(sp, h->sp, n * sizeof(sp[0]));
+	}
+	qsort(sp, n, sizeof(sp[0]), bl_hll_cmp_u32); /* by register */
+	for (i = 0; i < n; i++) {
 		if ((sp[i] & 0xff) > 32) { /* sparse values stop at 32: write it dense */
 			uint8_t regs[BL_HLL_REGS];
 
 			memset(regs, 0, sizeof(regs));
-			for (j = 0; j < h->n; j++)
+			for (j = 0; j < n; j++)
 				regs[sp[j] >> 8] = (uint8_t)(sp[j] & 0xff);
 			return bl_hll_encode_dense(regs, out);
 		}
 	}
 	bl_hll_header(out, 1);
-	for (i = 0; i < h->n; i++) {
+	for (i = 0; i < n; i++) {
 		uint32_t reg = sp[i] >> 8;
 
 		o += bl_hll_zeros(out + o, reg - next);

@@ -16,13 +16,20 @@
 
 #define BL_HLL_P 14
 #define BL_HLL_REGS (1u << BL_HLL_P)
-#define BL_HLL_SPARSE 24 /* registers kept inline before a dense block is needed */
+#define BL_HLL_SPARSE 24 /* registers kept inline before a mid block is needed */
+#define BL_HLL_MID_SLOTS 512 /* open-addressed (register << 8 | rank) slots of a mid block */
+#define BL_HLL_MID_MAX 256 /* registers a mid block holds (half full) before going dense */
+#define BL_HLL_MID_PER_DENSE 16 /* mid blocks in the pool per dense block */
 #define BL_HLL_REDIS_DENSE (16 + BL_HLL_REGS * 6 / 8) /* bytes of a Redis dense HLL */
 #define BL_HLL_REDIS_MAX BL_HLL_REDIS_DENSE
 
+/* Three forms, by size: up to 24 registers inline (exact list), up to 256 in a 2 KiB mid block
+ * (a small hash table keyed by register), then the 16 KiB dense array. A set whose next form
+ * finds its pool empty stays where it is, a lower bound (counted once per set). */
 typedef struct bl_hll {
-	uint32_t dense; /* 1 + block index in the pool; 0: sparse */
-	uint16_t n; /* sparse registers in use */
+	uint32_t dense; /* 1 + dense block index in the pool; 0: none */
+	uint32_t mid; /* 1 + mid block index; 0: none */
+	uint16_t n; /* registers in use, inline or in the mid block */
 	uint16_t capped; /* wanted a block and found none: a lower bound (counted once) */
 	uint32_t sp[BL_HLL_SPARSE]; /* (register << 8) | rank */
 } bl_hll_t;
@@ -31,6 +38,9 @@ typedef struct bl_hll_pool {
 	uint8_t *blocks; /* cap blocks of BL_HLL_REGS bytes */
 	uint32_t *free; /* stack of free block indices */
 	uint32_t cap, nfree;
+	uint32_t *mid_blocks; /* mid_cap blocks of BL_HLL_MID_SLOTS slots */
+	uint32_t *mid_free;
+	uint32_t mid_cap, mid_nfree;
 	uint64_t cap_hits;
 } bl_hll_pool_t;
 
@@ -45,6 +55,10 @@ static inline void bl_hll_prefetch(const bl_hll_pool_t *p, const bl_hll_t *h, ui
 	if (h->dense)
 		__builtin_prefetch(p->blocks + (size_t)(h->dense - 1) * BL_HLL_REGS +
 					   (hash & (BL_HLL_REGS - 1)),
+				   1);
+	else if (h->mid)
+		__builtin_prefetch(p->mid_blocks + (size_t)(h->mid - 1) * BL_HLL_MID_SLOTS +
+					   (hash & (BL_HLL_MID_SLOTS - 1)),
 				   1);
 }
 /* Adds src into dst (dst may be promoted to a dense block). */

@@ -40,7 +40,7 @@ int l7_ctx_new(l7_ctx_t **out, mem_account_t *acct, uint32_t max_packets)
 		return AW_ENOMEM;
 	ctx->acct = acct;
 	ctx->max_packets = max_packets ? max_packets : 1;
-	ctx->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+	ctx->ndpi = ndpi_init_detection_module(ndpi_dont_load_tor_hosts);
 	if (!ctx->ndpi) {
 		mem_free(acct, ctx, sizeof(*ctx));
 		return AW_ENOMEM;

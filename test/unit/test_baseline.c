@@ -207,26 +207,54 @@ static void test_hll(void **state)
 		assert_true(err < 0.03);
 		bl_hll_clear(&pool, &h);
 	}
-	/* Pool exhausted: the count stays sparse, a lower bound, counted once per set. */
+	/* Pools exhausted: a set stays in the form it has, a lower bound, counted once per set. */
 	{
-		bl_hll_t a, b2, c;
+		bl_hll_t a, b2, c, m[BL_HLL_MID_PER_DENSE * 2 + 4];
 		uint64_t i;
+		unsigned k, inline_sets = 0;
 
 		memset(&a, 0, sizeof(a));
 		memset(&b2, 0, sizeof(b2));
 		memset(&c, 0, sizeof(c));
-		for (i = 0; i < 100; i++) {
+		for (i = 0; i < 300; i++)
 			bl_hll_add(&pool, &a, mix(i));
-			bl_hll_add(&pool, &b2, mix(i + 500));
+		for (i = 0; i < 300; i++)
+			bl_hll_add(&pool, &b2, mix(i + 150));
+		for (i = 0; i < 300; i++)
 			bl_hll_add(&pool, &c, mix(i + 900));
-		}
+		assert_true(a.dense && b2.dense && !c.dense && c.mid);
 		assert_int_equal(pool.cap_hits, 1);
-		assert_true(bl_hll_count(&pool, &c) <= 30);
+		assert_true(bl_hll_count(&pool, &c) >= 240 && bl_hll_count(&pool, &c) <= 270);
 		/* Merge of two dense sets. */
 		bl_hll_merge(&pool, &a, &b2);
-		assert_true(bl_hll_count(&pool, &a) > 190 && bl_hll_count(&pool, &a) < 210);
+		assert_true(bl_hll_count(&pool, &a) > 430 && bl_hll_count(&pool, &a) < 470);
+		/* The mid pool (c holds one block): the sets that find none stay inline. */
+		memset(m, 0, sizeof(m));
+		for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+			for (i = 0; i < 60; i++)
+				bl_hll_add(&pool, &m[k], mix(i + 10000 * (k + 1)));
+			if (!m[k].mid) {
+				inline_sets++;
+				assert_true(bl_hll_count(&pool, &m[k]) <= 26);
+			} else {
+				assert_true(bl_hll_count(&pool, &m[k]) >= 55 &&
+					    bl_hll_count(&pool, &m[k]) <= 65);
+			}
+		}
+		assert_int_equal(inline_sets, sizeof(m) / sizeof(m[0]) - (pool.mid_cap - 1));
+		assert_int_equal(pool.cap_hits, 1 + inline_sets);
+		/* Blocks go back to the pools and are taken again, clean. */
+		for (k = 0; k < sizeof(m) / sizeof(m[0]); k++)
+			bl_hll_clear(&pool, &m[k]);
 		bl_hll_clear(&pool, &a);
 		bl_hll_clear(&pool, &b2);
+		bl_hll_clear(&pool, &c);
+		assert_int_equal(pool.nfree, pool.cap);
+		assert_int_equal(pool.mid_nfree, pool.mid_cap);
+		for (i = 0; i < 100; i++)
+			bl_hll_add(&pool, &c, mix(i + 5));
+		assert_true(c.mid && bl_hll_count(&pool, &c) >= 95 &&
+			    bl_hll_count(&pool, &c) <= 105);
 		bl_hll_clear(&pool, &c);
 	}
 	bl_hll_pool_fini(&pool, &acct);
@@ -269,6 +297,34 @@ static void test_hll_encoding(void **state)
 	}
 	assert_int_equal(reg, BL_HLL_REGS);
 	assert_int_equal(bl_hll_estimate_regs(regs), bl_hll_count(&pool, &h));
+	/* The mid form writes the same sparse opcodes, registers in order. */
+	if (n) {
+		for (i = 21; i <= 200; i++)
+			bl_hll_add(&pool, &h, mix(i));
+		assert_true(h.mid != 0 && !h.dense);
+		n = bl_hll_redis_encode(&pool, &h, out);
+		assert_memory_equal(out, "HYLL\x01", 5);
+		memset(regs, 0, sizeof(regs));
+		for (o = 16, reg = 0; o < n;) {
+			uint8_t op = out[o];
+
+			if ((op & 0xc0) == 0) {
+				reg += (op & 0x3fu) + 1;
+				o++;
+			} else if ((op & 0xc0) == 0x40) {
+				reg += (((op & 0x3fu) << 8) | out[o + 1]) + 1;
+				o += 2;
+			} else {
+				uint32_t run = (op & 3u) + 1, k;
+
+				for (k = 0; k < run; k++)
+					regs[reg++] = (uint8_t)(((op >> 2) & 0x1f) + 1);
+				o++;
+			}
+		}
+		assert_int_equal(reg, BL_HLL_REGS);
+		assert_int_equal(bl_hll_estimate_regs(regs), bl_hll_count(&pool, &h));
+	}
 	/* Dense: 6-bit registers, little-endian bit order. */
 	for (i = 0; i < 5000; i++)
 		bl_hll_add(&pool, &h, mix(i + 77));
