@@ -815,6 +815,14 @@ static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
 	bl_object_ids(b, p, o->endpoint, o->path);
 }
 
+void baseline_prefetch(const baseline_t *b, uint64_t ep_key, uint64_t pr_key)
+{
+	__builtin_prefetch(&b->ep_index.slot[ep_key & b->ep_index.mask]);
+	if (pr_key)
+		__builtin_prefetch(
+			&b->pr_index.slot[bl_index_pair(ep_key, pr_key) & b->pr_index.mask]);
+}
+
 void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 {
 	uint64_t t = o->time_us > b->now_us ? o->time_us : b->now_us, minute = t / BL_MINUTE_US;

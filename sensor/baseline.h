@@ -179,6 +179,9 @@ int baseline_new(baseline_t **out, const baseline_config_t *cfg, mem_account_t *
 void baseline_free(baseline_t *b);
 
 /* Learns from one call. Packet thread; never blocks, never allocates. */
+/* Asks the cache for the index slots baseline_observe() will read for these keys (from
+ * baseline_obs_keys); no effect on the store. */
+void baseline_prefetch(const baseline_t *b, uint64_t ep_key, uint64_t pr_key);
 void baseline_observe(baseline_t *b, const baseline_obs_t *obs);
 
 /* Advances packet time: finishes minute buckets, hands them to the Redis thread, takes the

@@ -189,6 +189,9 @@ void bl_hll_add(bl_hll_pool_t *p, bl_hll_t *h, uint64_t hash)
 	uint32_t reg = (uint32_t)(hash & (BL_HLL_REGS - 1));
 	uint64_t rest = (hash >> BL_HLL_P) | (1ull << (64 - BL_HLL_P));
 
+	if (hash == h->last && (h->n || h->dense))
+		return;
+	h->last = hash;
 	bl_hll_set(p, h, reg, (uint8_t)(__builtin_ctzll(rest) + 1));
 }
 
@@ -228,6 +231,7 @@ void bl_hll_clear(bl_hll_pool_t *p, bl_hll_t *h)
 		memset(bl_hll_mid(p, h), 0, BL_HLL_MID_SLOTS * sizeof(uint32_t));
 		p->mid_free[p->mid_nfree++] = h->mid - 1;
 	}
+	h->last = 0;
 	h->dense = 0;
 	h->mid = 0;
 	h->n = 0;

@@ -27,6 +27,7 @@
  * (a small hash table keyed by register), then the 16 KiB dense array. A set whose next form
  * finds its pool empty stays where it is, a lower bound (counted once per set). */
 typedef struct bl_hll {
+	uint64_t last; /* the last hash added: a repeat (the same caller again) costs nothing */
 	uint32_t dense; /* 1 + dense block index in the pool; 0: none */
 	uint32_t mid; /* 1 + mid block index; 0: none */
 	uint16_t n; /* registers in use, inline or in the mid block */

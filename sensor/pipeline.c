@@ -245,6 +245,8 @@ static const tcp_sink_t pipeline_sink = {
 static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 {
 	pipeline_t *pl = env->ud;
+	baseline_obs_t obs;
+	int learn = 0;
 
 	if (pl->inv) {
 		inventory_annotate(pl->inv, call);
@@ -252,12 +254,18 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 	}
 	alerts_set_pcap_cnt(pl->alerts, env->pcap_cnt);
 	if (pl->bl && call->endpoint.len) {
-		baseline_obs_t obs;
-
 		baseline_obs_from_call(&obs, call, env->now_us);
 		baseline_obs_keys(pl->bl, &obs); /* worked out once for both stages */
+		baseline_prefetch(pl->bl, obs.ep_key, obs.pr_key);
 		if (pl->det)
 			detect_prefetch(pl->det, obs.ep_key, obs.pr_key);
+		learn = 1;
+	}
+	/* The call's own event first: the baseline's and the detectors' table lines, out in
+	 * memory for most calls, come in while it is written. An alert the call raises follows
+	 * its http event. */
+	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
+	if (learn) {
 		baseline_observe(pl->bl, &obs);
 		if (pl->det) {
 			uint64_t before = alert_counters(pl->alerts)->findings;
@@ -270,7 +278,6 @@ static void pipeline_emit_cb(dissector_env_t *env, api_call_t *call)
 				((flow_t *)call->flow)->flags |= FLOW_F_ALERTED;
 		}
 	}
-	output_http_write(pl->http_out, pl->out, call, env->now_us, env->pcap_cnt, env->flow_end);
 	api_call_release(call);
 }
 
