@@ -34,6 +34,7 @@ struct flow_table {
 	void *end_ud;
 	flow_t **buckets;
 	uint32_t mask;
+	flow_t *last; /* the flow of the previous packet: segments come in runs (NULL: none) */
 	flow_t *free_list;
 	flow_slab_t *slabs;
 	flow_lru_t lru[FLOW_CLASS__COUNT];
@@ -366,6 +367,15 @@ static void flow_ether_note(flow_table_t *ft, flow_t *f, int dir, const uint8_t 
 	flow_ether_add(ft, e, 1 - dir, eth);
 }
 
+/* Moves f to the tail of its class's list (the most recently used). */
+static void flow_lru_touch(flow_table_t *ft, flow_t *f)
+{
+	if (f->lru_next) {
+		flow_lru_unlink(ft, f);
+		flow_lru_append(ft, f);
+	}
+}
+
 flow_t *flow_table_get(flow_table_t *ft, const packet_t *p, int *dir)
 {
 	flow_key_t k;
@@ -373,29 +383,34 @@ flow_t *flow_table_get(flow_table_t *ft, const packet_t *p, int *dir)
 	flow_t *f;
 
 	flow_key_from_packet(&k, p);
-	b = flow_key_bucket(ft, &k);
-	for (f = ft->buckets[b]; f; f = f->hnext) {
-		chain++;
-		if (memcmp(&f->key, &k, sizeof(k)) == 0)
-			break;
-	}
-	if (chain > ft->counters.max_chain)
-		ft->counters.max_chain = chain;
-	if (!f) {
-		f = flow_pool_get(ft);
-		if (!f) {
-			ft->counters.alloc_fail++;
-			return NULL;
+	f = ft->last;
+	if (f && memcmp(&f->key, &k, sizeof(k)) == 0) {
+		flow_lru_touch(ft, f);
+	} else {
+		b = flow_key_bucket(ft, &k);
+		for (f = ft->buckets[b]; f; f = f->hnext) {
+			chain++;
+			if (memcmp(&f->key, &k, sizeof(k)) == 0)
+				break;
 		}
-		flow_init(ft, f, &k, p);
-		/* Eviction may have rehung the bucket: insert at the head now. */
-		f->hnext = ft->buckets[b];
-		ft->buckets[b] = f;
-		flow_lru_append(ft, f);
-	} else if (f->lru_next) {
-		flow_lru_unlink(ft, f);
-		flow_lru_append(ft, f);
+		if (chain > ft->counters.max_chain)
+			ft->counters.max_chain = chain;
+		if (f) {
+			flow_lru_touch(ft, f);
+		} else {
+			f = flow_pool_get(ft);
+			if (!f) {
+				ft->counters.alloc_fail++;
+				return NULL;
+			}
+			flow_init(ft, f, &k, p);
+			/* Eviction may have rehung the bucket: insert at the head now. */
+			f->hnext = ft->buckets[b];
+			ft->buckets[b] = f;
+			flow_lru_append(ft, f);
+		}
 	}
+	ft->last = f;
 	*dir = (f->port[0] == p->sport && memcmp(&f->addr[0], &p->src, sizeof(p->src)) == 0)
 		       ? FLOW_TOSERVER
 		       : FLOW_TOCLIENT;
@@ -432,6 +447,8 @@ static void flow_hash_unlink(flow_table_t *ft, flow_t *f)
 
 void flow_table_end(flow_table_t *ft, flow_t *f, enum flow_end_reason reason)
 {
+	if (ft->last == f)
+		ft->last = NULL;
 	flow_hash_unlink(ft, f);
 	flow_lru_unlink(ft, f);
 	ft->counters.ended_state[f->fclass]++;
