@@ -393,6 +393,8 @@ flow_t *flow_table_get(flow_table_t *ft, const packet_t *p, int *dir)
 			if (memcmp(&f->key, &k, sizeof(k)) == 0)
 				break;
 		}
+		if (!f)
+			chain++; /* the bucket's length once the new flow is in */
 		if (chain > ft->counters.max_chain)
 			ft->counters.max_chain = chain;
 		if (f) {
