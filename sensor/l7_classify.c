@@ -99,6 +99,11 @@ void l7_classify_packet(l7_ctx_t *ctx, flow_t *f, const packet_t *p)
 
 	if (f->flags & FLOW_F_L7_DONE)
 		return;
+	/* TCP segments without payload (the handshake, bare ACKs) decide nothing: a flow that
+	 * carries none stays unlabelled, and nDPI reads payload. Three of every new connection's
+	 * first four packets are skipped. */
+	if (p->proto == 6 && !p->payload_len)
+		return;
 	if (!f->l7) {
 		f->l7 = mem_calloc(ctx->acct, SIZEOF_FLOW_STRUCT);
 		if (!f->l7) {
