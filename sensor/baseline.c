@@ -173,9 +173,60 @@ static uint64_t bl_cached_agent(baseline_t *b, aw_slice_t s)
 	return h;
 }
 
+/* Calls fn(ud, hash) for each object ID of path under template tpl: the segments at its {...}
+ * positions ({*} excepted), each hashed and mixed with its position (/users/1 and /orders/1
+ * differ). Returns the number of IDs; *last_int gets the last one as an integer and
+ * *last_is_int whether it is one. */
+static uint32_t bl_object_ids_walk(const baseline_t *b, aw_slice_t tpl, aw_slice_t path,
+				   uint64_t *ids, uint32_t max, int64_t *last_int, int *last_is_int)
+{
+	size_t ti = 0, pi = 0;
+	uint32_t n = 0;
+
+	*last_is_int = 0;
+	*last_int = 0;
+	while (ti < tpl.len && pi < path.len) {
+		size_t ts, ps;
+
+		while (ti < tpl.len && tpl.ptr[ti] == '/')
+			ti++;
+		while (pi < path.len && path.ptr[pi] == '/')
+			pi++;
+		ts = ti;
+		ps = pi;
+		while (ti < tpl.len && tpl.ptr[ti] != '/')
+			ti++;
+		while (pi < path.len && path.ptr[pi] != '/')
+			pi++;
+		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
+		    pi > ps) {
+			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
+			int64_t v = 0;
+			size_t k;
+
+			if (n < max)
+				ids[n] = h ^ (uint64_t)ts * 0x9e3779b97f4a7c15ull;
+			n++;
+			*last_is_int = pi - ps <= 15;
+			for (k = ps; k < pi && *last_is_int; k++) {
+				if (path.ptr[k] < '0' || path.ptr[k] > '9')
+					*last_is_int = 0;
+				else
+					v = v * 10 + (path.ptr[k] - '0');
+			}
+			*last_int = v;
+		}
+	}
+	return n;
+}
+
 void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 {
 	uint32_t i, n = o->nreq_headers < BASELINE_OBS_NAMES ? o->nreq_headers : BASELINE_OBS_NAMES;
+
+	o->nids = bl_object_ids_walk(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
+				     &o->last_id_int, &o->last_id_is_int);
+	o->ids_known = o->nids <= BASELINE_OBS_IDS;
 
 	o->ep_key = bl_cached_endpoint_key(b, o->host, o->method, o->endpoint);
 	o->pr_key = o->principal.len ? bl_cached_principal_key(b, o->principal) : 0;
@@ -670,31 +721,22 @@ static void bl_query_keys(bl_profile_t *cur, aw_slice_t q)
 }
 
 /* Distinct object IDs: the path segments at the template's {...} positions. */
-static void bl_object_ids(baseline_t *b, bl_principal_t *p, aw_slice_t tpl, aw_slice_t path)
+static void bl_object_ids(baseline_t *b, bl_principal_t *p, const baseline_obs_t *o)
 {
-	size_t ti = 0, pi = 0;
+	uint64_t many[64];
+	const uint64_t *ids = o->ids;
+	uint32_t i, n = o->nids;
+	int64_t last_int;
+	int last_is_int;
 
-	while (ti < tpl.len && pi < path.len) {
-		size_t ts, ps;
-
-		while (ti < tpl.len && tpl.ptr[ti] == '/')
-			ti++;
-		while (pi < path.len && path.ptr[pi] == '/')
-			pi++;
-		ts = ti;
-		ps = pi;
-		while (ti < tpl.len && tpl.ptr[ti] != '/')
-			ti++;
-		while (pi < path.len && path.ptr[pi] != '/')
-			pi++;
-		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
-		    pi > ps) {
-			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
-
-			/* Which position it was at matters: /users/1 and /orders/1 differ. */
-			bl_hll_add(&b->hll, &p->ids, h ^ (uint64_t)ts * 0x9e3779b97f4a7c15ull);
-		}
+	if (!o->ids_known) { /* not worked out, or more than the observation carries */
+		n = bl_object_ids_walk(b, o->endpoint, o->path, many, 64, &last_int, &last_is_int);
+		ids = many;
+		if (n > 64)
+			n = 64;
 	}
+	for (i = 0; i < n; i++)
+		bl_hll_add(&b->hll, &p->ids, ids[i]);
 }
 
 static void bl_sample_bodies(baseline_t *b, bl_profile_t *cur, const api_call_t *call)
@@ -812,7 +854,7 @@ static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
 	p->cur_calls++;
 	if (o->status >= 400 && o->status < 500)
 		p->cur_fails++;
-	bl_object_ids(b, p, o->endpoint, o->path);
+	bl_object_ids(b, p, o);
 }
 
 void baseline_prefetch(const baseline_t *b, uint64_t ep_key, uint64_t pr_key)

@@ -42,6 +42,7 @@
 #define BASELINE_TOP_HEADERS 32 /* request header names tracked per endpoint */
 #define BASELINE_TOP_AGENTS 16 /* user agents tracked per endpoint */
 #define BASELINE_OBS_NAMES 32 /* request header name hashes carried by an observation */
+#define BASELINE_OBS_IDS 8 /* object IDs carried by an observation */
 #define BASELINE_TOP_QUERY 32 /* query parameter names tracked per endpoint */
 #define BASELINE_TOP_BODY 32 /* JSON body keys tracked per endpoint */
 #define BASELINE_SENSITIVE_TYPES 16 /* bits of the sensitive-type mask (sensitive.h) */
@@ -96,6 +97,13 @@ typedef struct baseline_obs {
 	uint64_t ua_hash;
 	uint32_t nname_hash;
 	uint64_t name_hash[BASELINE_OBS_NAMES];
+	/* Object IDs worked out by baseline_obs_keys (ids_known), for the baseline's distinct
+	 * counts and the detectors: the concrete segments at the template's {...} positions,
+	 * each a keyed hash mixed with its position, and whether the last is an integer. */
+	int ids_known, last_id_is_int;
+	uint32_t nids;
+	uint64_t ids[BASELINE_OBS_IDS];
+	int64_t last_id_int;
 } baseline_obs_t;
 
 /* Fills obs from an annotated call (endpoint and principal set by the inventory). */

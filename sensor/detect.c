@@ -582,7 +582,7 @@ static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
 }
 
 static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const principal_t *who,
-		       uint64_t now_us, uint64_t ep_key, uint64_t pr_key)
+		       uint64_t now_us, uint64_t ep_key, uint64_t pr_key, const baseline_obs_t *obs)
 {
 	aw_slice_t m = call->method;
 
@@ -609,7 +609,19 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 		   dt_slice_ieq(m, "delete");
 	c->resp_bytes = call->resp.body_bytes != API_SIZE_UNKNOWN ? call->resp.body_bytes
 								  : call->resp.body_wire_bytes;
-	dt_object_id(d, c);
+	if (obs && obs->ids_known) { /* the baseline's walk of the same segments */
+		uint64_t h = 0;
+		uint32_t i;
+
+		for (i = 0; i < obs->nids; i++)
+			h = h * 0x9e3779b97f4a7c15ull ^ obs->ids[i];
+		c->has_id = obs->nids > 0;
+		c->has_int = obs->last_id_is_int;
+		c->id_int = obs->last_id_int;
+		c->id_hash = h ? h : 1;
+	} else {
+		dt_object_id(d, c);
+	}
 }
 
 /* The pair's minute; its principal baseline read with the first call of the minute. */
@@ -676,7 +688,7 @@ static void dt_call_run(detect_t *d, const api_call_t *call, const principal_t *
 		return;
 	}
 	d->counters.calls++;
-	dt_prepare(d, &c, call, who, now_us, ep_key, pr_key);
+	dt_prepare(d, &c, call, who, now_us, ep_key, pr_key, obs);
 	if (obs) {
 		c.ua_hash = obs->ua_hash;
 		if (obs->req_headers == call->req.headers) {

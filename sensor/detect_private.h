@@ -104,6 +104,7 @@ typedef struct dt_endpoint {
 	/* A host's entry (key of 'H' host; detect_rate.c): finished minutes and their 5xx, minutes
 	 * that fired error_spike left out. */
 	uint64_t host_minutes, host_errors;
+	uint64_t host_key; /* an endpoint's: its host's entry (0: not worked out yet) */
 	dt_bits256_t members; /* a family's entry (detect_exposure.c): its endpoints */
 	/* This minute. */
 	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;

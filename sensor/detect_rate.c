@@ -77,11 +77,14 @@ static void dt_host_errors(detect_t *d, dt_call_t *c)
 	int fresh;
 	char why[160];
 
-	if (!host.len) {
-		host.ptr = "-";
-		host.len = 1;
+	if (!c->ep->host_key) { /* the endpoint's host does not change: hashed once */
+		if (!host.len) {
+			host.ptr = "-";
+			host.len = 1;
+		}
+		c->ep->host_key = dt_hash(d, 'H', host.ptr, host.len);
 	}
-	h = dt_get(&d->t[DETECT_T_ENDPOINTS], dt_hash(d, 'H', host.ptr, host.len), c->t_us, &fresh);
+	h = dt_get(&d->t[DETECT_T_ENDPOINTS], c->ep->host_key, c->t_us, &fresh);
 	if (h->minute != c->minute + 1) {
 		if (h->minute && !(h->fired & (1u << DETECT_ERROR_SPIKE))) {
 			h->host_minutes += c->minute + 1 - h->minute;
