@@ -64,8 +64,11 @@ void detect_config_default(detect_config_t *c)
 	c->imp_presence = 98;
 	c->imp_min_calls = 5;
 	c->imp_window_us = 10 * DT_MINUTE_US;
+	c->imp_thin_calls = 5;
+	c->imp_thin_minutes = 3;
 	c->unauth = 1;
 	c->unauth_presence = 98;
+	c->unauth_min_calls = 50;
 	c->shadow = 1;
 }
 
@@ -456,8 +459,8 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 	 * if it was called in a few different minutes: which headers and agents its callers
 	 * send needs fewer calls than its rates do. */
 	e->pictured = e->armed || (e->pictured && e->ref_calls) ||
-		      (d->api_principals > 0 && v->calls >= DT_PICTURE_MIN_CALLS &&
-		       v->minutes >= DT_PICTURE_MIN_MINUTES);
+		      (d->api_principals > 0 && v->calls >= d->cfg.imp_thin_calls &&
+		       v->minutes >= d->cfg.imp_thin_minutes);
 	if (!e->pictured || !e->ref_calls || v->calls >= 4 * e->ref_calls) {
 		e->ref_calls = e->pictured ? v->calls : 0;
 		e->nreq = 0;

@@ -96,8 +96,11 @@ typedef struct detect_config {
 	uint32_t imp_presence; /* detect.impersonation.presence: percent of normal calls */
 	uint32_t imp_min_calls; /* detect.impersonation.min-calls: odd calls per window */
 	uint64_t imp_window_us; /* detect.impersonation.window */
+	uint32_t imp_thin_calls; /* detect.impersonation.thin-min-calls */
+	uint32_t imp_thin_minutes; /* detect.impersonation.thin-min-minutes */
 	int unauth; /* detect.unauthenticated.enabled */
 	uint32_t unauth_presence; /* detect.unauthenticated.presence: percent */
+	uint32_t unauth_min_calls; /* detect.unauthenticated.min-calls */
 	int shadow; /* detect.shadow-endpoint.enabled (needs inventory.spec) */
 } detect_config_t;
 

@@ -102,7 +102,7 @@ static void dt_unauthenticated(detect_t *d, dt_call_t *c)
 	double share = e->cred_seen ? (double)e->cred_calls / (double)e->cred_seen : 0;
 	char why[160];
 
-	if (c->credentialed || c->cls != 2 || !e->armed || e->cred_seen < DT_CRED_MIN_CALLS ||
+	if (c->credentialed || c->cls != 2 || !e->armed || e->cred_seen < d->cfg.unauth_min_calls ||
 	    share * 100.0 < (double)d->cfg.unauth_presence) {
 		e->cred_seen++;
 		e->cred_calls += c->credentialed ? 1 : 0;

@@ -14,9 +14,6 @@
 #define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
 #define DT_REC_BUCKETS 24 /* log2 buckets of response record counts */
 #define DT_AGENT_WORDS 64 /* 4096-bit set of the user agents of armed endpoints' pictures */
-#define DT_PICTURE_MIN_CALLS 5 /* calls of a thin endpoint before its client picture... */
-#define DT_PICTURE_MIN_MINUTES 3 /* ... in this many different minutes */
-#define DT_CRED_MIN_CALLS 50 /* calls learned before the credential share is trusted */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables of fixed-size entries (detect.c) */

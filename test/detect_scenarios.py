@@ -13,7 +13,11 @@ period (baseline.learning-period) and --spec FILE where the entry names a declar
     source address of attack_match); an alert with no principal (a per-endpoint
     rule) is about an endpoint the attack's calls used;
   - no alert starts before the attack window (the normal traffic before it raises nothing);
-  - the benign capture raises no alert at all.
+  - the benign capture raises no alert at all;
+  - the thin-endpoint thresholds are settings that bite: with
+    detect.impersonation.thin-min-calls (or .thin-min-minutes) out of reach the thin app-only
+    endpoint of impersonation-noattest gets no picture and nothing fires there, and with
+    detect.unauthenticated.min-calls out of reach the unauthenticated capture stays silent.
 On failure, prints a table of capture -> rules fired. Exit 1 on any failure, 77 when the
 manifest or a capture is missing.
 """
@@ -199,8 +203,40 @@ def main():
                 exp += ' (' + ','.join(c['may_also_fire']) + ')'
             got = ', '.join('%s:%d' % kv for kv in sorted(fired.items())) or '-'
             print('%-24s %-34s %s%s' % (c['scenario'], exp, got, '' if fails else '  ok'))
+    if not args.only:
+        nfail += settings_bite(args, doc, tmp_caps=caps)
     print('%d passed, %d failed' % (len(caps) - nfail, nfail))
     return 1 if nfail else 0
+
+
+# (scenario, setting, rules that must then stay silent)
+SETTINGS_BITE = [
+    ('impersonation-noattest', 'detect.impersonation.thin-min-calls=1000000',
+     {'impersonation_headers', 'impersonation_agent'}),
+    ('impersonation-noattest', 'detect.impersonation.thin-min-minutes=1000000',
+     {'impersonation_headers', 'impersonation_agent'}),
+    ('unauthenticated', 'detect.unauthenticated.min-calls=1000000000', {'unauthenticated'}),
+]
+
+
+def settings_bite(args, doc, tmp_caps):
+    """Replays a few scenarios with one threshold out of reach; the rules it guards must not
+    fire. Returns the number of failures."""
+    caps = {c['scenario']: c for c in tmp_caps}
+    nfail = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for scen, kv, silent in SETTINGS_BITE:
+            if scen not in caps:
+                continue
+            a = argparse.Namespace(**vars(args))
+            a.set = list(args.set) + [kv]
+            p, events = replay(a, caps[scen], tmp)
+            fired = {e['api']['detector'] for e in events if e.get('event_type') == 'alert'}
+            bad = p.returncode != 0 or (fired & silent)
+            print('%s %s with %s: %s' % ('FAIL' if bad else 'ok  ', scen, kv,
+                                         ', '.join(sorted(fired)) or 'no alert'))
+            nfail += bool(bad)
+    return nfail
 
 
 if __name__ == '__main__':
