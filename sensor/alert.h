@@ -126,6 +126,7 @@ typedef struct alert_sink_info {
 	uint64_t queue_drops; /* lines that left the full queue before this sink took them */
 	uint64_t rejected; /* lines given up after repeated error replies */
 	uint64_t undelivered; /* lines still waiting when the exit drain timed out */
+	uint64_t round_trips; /* Redis: pipelined batches of commands sent and answered */
 } alert_sink_info_t;
 
 typedef struct alerts alerts_t;
