@@ -13,10 +13,16 @@ checks, for each sink kind, that every alert event the EVE file received reached
   3. Redis restarted between two groups of alerts: the second group, queued while Redis was
      down, is delivered after the reconnection (counted);
   4. syslog datagrams to a unix socket bound here;
+  5. a burst of thousands of alert events into list, stream and channel at once: each holds
+     every event exactly once, in order, in far fewer round trips than events (pipelining);
+  6. Redis refusing commands in the middle of a pipeline (out of memory under maxmemory):
+     the lines it took are not sent again, the refused ones are sent again once it takes them,
+     each arrives exactly once, and the refusals are counted (as many as Redis counted);
 and that every alert event validates against Suricata's EVE schema with `api` set aside.
 Exit 0 on success, 1 on a failure, 77 when redis-server is missing (skipped).
 """
-import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, collections, json, os, shutil, socket, subprocess, sys, tempfile, threading
+import time
 
 
 def free_port():
@@ -258,6 +264,135 @@ def test_syslog(a, tmp):
     sock.close()
 
 
+class Subscriber:
+    """SUBSCRIBE on a raw socket; a thread collects the messages as they come."""
+
+    def __init__(self, redis, channel):
+        self.sock = socket.create_connection(('127.0.0.1', redis.port), timeout=10)
+        self.sock.sendall(encode(['SUBSCRIBE', channel]))
+        self.f = self.sock.makefile('rb')
+        assert read_reply(self.f)[0] == 'subscribe'
+        self.msgs = []
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        try:
+            while True:
+                m = read_reply(self.f)
+                if m[0] == 'message':
+                    self.msgs.append(m[2])
+        except (OSError, ValueError):
+            pass
+
+    def wait(self, n, timeout=20):
+        end = time.time() + timeout
+        while len(self.msgs) < n and time.time() < end:
+            time.sleep(0.02)
+        time.sleep(0.2)  # anything more would be a duplicate
+        return list(self.msgs)
+
+    def close(self):
+        self.sock.close()
+
+
+def eve_lines(path):
+    return [l.rstrip('\n') for l in open(path) if '"event_type":"alert"' in l]
+
+
+def burst_script(n):
+    """n alerts (principal i, detector i % 2) raised within 10 s of packet time, then each
+    grown once 20 s later: n opening events and n updates, fed to the stage at once."""
+    lines = ['raise %d ip:10.%d.%d.%d %.3f\n' % (i % 2, i // 62500, i // 250 % 250, i % 250,
+                                                 i * 0.005) for i in range(n)]
+    lines += ['raise %d ip:10.%d.%d.%d %.3f\n' % (i % 2, i // 62500, i // 250 % 250, i % 250,
+                                                  20 + i * 0.005) for i in range(n)]
+    return ''.join(lines)
+
+
+def test_burst(a, redis, tmp):
+    eve = os.path.join(tmp, 'burst.json')
+    url = 'redis://127.0.0.1:%d' % redis.port
+    redis.cmd('FLUSHALL')
+    sub = Subscriber(redis, 'aw-burst')
+    d = Driver(a.driver, eve, ['--alert-sink', 'redis-list:%s/3#aw:burst' % url,
+                               '--alert-sink', 'redis-stream:%s/3#aw:bstream#1000000' % url,
+                               '--alert-sink', 'redis-pubsub:%s#aw-burst' % url,
+                               '--set', 'alert.update-interval=10s',
+                               '--set', 'alert.sink-queue=65536',
+                               '--set', 'alert.sink-drain-timeout=30s'])
+    d.send(burst_script(2500))
+    res = d.finish(100)
+    lines = eve_lines(eve)
+    n = len(lines)
+    check(n == res['events'] == 5000, 'burst: EVE holds %d alert events' % n)
+    for s in res['sinks']:
+        check(s['delivered'] == n and s['failed'] == 0 and s['queue_drops'] == 0 and
+              s['rejected'] == 0 and s['undelivered'] == 0,
+              'burst: %s delivered %d lines, nothing failed or dropped' %
+              (s['type'], s['delivered']))
+        check(0 < s['round_trips'] < n / 4,
+              'burst: %s took %d round trips for %d events' % (s['type'], s['round_trips'], n))
+    listed = list(reversed(Redis.cmd_db(redis, 3, 'LRANGE', 'aw:burst', 0, -1)))
+    check(collections.Counter(listed) == collections.Counter(lines),
+          'burst: redis-list holds every event exactly once (%d)' % len(listed))
+    check(listed == lines, 'burst: redis-list holds them in EVE order')
+    entries = Redis.cmd_db(redis, 3, 'XRANGE', 'aw:bstream', '-', '+')
+    streamed = [e[1][1] for e in entries]
+    check(all(e[1][0] == 'event' for e in entries) and streamed == lines,
+          'burst: redis-stream holds every event exactly once, in order (%d)' % len(streamed))
+    msgs = sub.wait(n)
+    sub.close()
+    check(msgs == lines, 'burst: redis-pubsub published every event exactly once, in order '
+          '(%d)' % len(msgs))
+
+
+def info_field(redis, section, name):
+    for line in redis.cmd('INFO', section).splitlines():
+        if line.startswith(name + ':'):
+            return line.split(':', 1)[1]
+    return None
+
+
+def test_refused_mid_batch(a, redis, tmp):
+    """maxmemory with noeviction: Redis runs the LPUSHes of a pipeline until its memory is
+    full, then answers OOM to the rest of it. Raised again at once, the limit lets the refused
+    lines in on their next try."""
+    eve = os.path.join(tmp, 'oom.json')
+    redis.cmd('FLUSHALL')
+    redis.cmd('CONFIG', 'RESETSTAT')
+    redis.cmd('CONFIG', 'SET', 'maxmemory-policy', 'noeviction')
+    used = int(info_field(redis, 'memory', 'used_memory'))
+    redis.cmd('CONFIG', 'SET', 'maxmemory', used + 200000)  # ~150 alert lines
+    d = Driver(a.driver, eve, ['--alert-sink',
+                               'redis-list:redis://127.0.0.1:%d#aw:oom' % redis.port,
+                               '--set', 'alert.sink-queue=4096',
+                               '--set', 'alert.sink-drain-timeout=20s'])
+    d.send(script(600))
+    end = time.time() + 10
+    while time.time() < end and not info_field(redis, 'errorstats', 'errorstat_OOM'):
+        time.sleep(0.002)
+    taken = redis.cmd('LLEN', 'aw:oom')
+    redis.cmd('CONFIG', 'SET', 'maxmemory', 0)  # before the refused lines' third try
+    res = d.finish(700)
+    lines = eve_lines(eve)
+    s = res['sinks'][0]
+    oom = info_field(redis, 'errorstats', 'errorstat_OOM') or 'count=0'
+    refused = int(oom.split('count=')[1].split(',')[0])
+    print('note: %d lines in Redis when it refused the first; %d OOM replies; %d round trips'
+          % (taken, refused, s['round_trips']))
+    check(len(lines) == 600 and 0 < taken < 600 and refused >= 1,
+          'Redis took some lines of the burst and refused others (%d, %d)' % (taken, refused))
+    listed = redis.cmd('LRANGE', 'aw:oom', 0, -1)
+    check(collections.Counter(listed) == collections.Counter(lines),
+          'refused lines: every event in the list exactly once (%d)' % len(listed))
+    check(s['delivered'] == 600 and s['rejected'] == 0 and s['queue_drops'] == 0 and
+          s['undelivered'] == 0 and s['reconnects'] == 0,
+          'refused lines: all delivered on a later try, none given up')
+    check(s['failed'] == refused, 'refused lines: each refusal counted (%d failed, %d OOM '
+          'replies)' % (s['failed'], refused))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--driver', required=True)
@@ -274,6 +409,8 @@ def main():
         test_dead_at_start(a, tmp)
         test_restart(a, redis, tmp)
         test_syslog(a, tmp)
+        test_burst(a, redis, tmp)
+        test_refused_mid_batch(a, redis, tmp)
     except AssertionError as e:
         print('FAIL: %s' % e)
         return 1
