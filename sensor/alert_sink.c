@@ -367,7 +367,7 @@ typedef struct alert_batch {
 	alert_msg_t msg[ALERT_SINK_BATCH];
 	int rc[ALERT_SINK_BATCH];
 	/* What the delivery counted, added to the sink's figures under the lock. */
-	unsigned round_trips, reconnects;
+	unsigned round_trips, reconnects, oversize;
 } alert_batch_t;
 
 /* A line a Redis error reply refused, waiting to be sent again. */
@@ -571,6 +571,23 @@ static void alert_redis_deliver(alert_sink_t *k, alert_batch_t *b, uint64_t maxl
 	}
 }
 
+/*
+ * The message of one line: the EVE event (json format) or the short text. A message longer
+ * than max is oversize (1 returned): an event is then sent as the text form (a cut JSON object
+ * would not parse), and a text is cut.
+ */
+static int alert_syslog_body(const alert_msg_t *m, int json, size_t max, const char **body,
+			     size_t *len)
+{
+	*body = json ? m->json : m->text;
+	*len = json ? m->jlen : m->tlen;
+	if (*len <= max)
+		return 0;
+	*body = m->text;
+	*len = m->tlen < max ? m->tlen : max;
+	return 1;
+}
+
 /* RFC 3164 as syslog(3) sends it to /dev/log: <PRI>Mmm dd hh:mm:ss apiwatch[pid]: message. */
 static int alert_syslog_unix_send(alert_sink_t *k, int pri, const char *body, size_t len)
 {
@@ -616,7 +633,7 @@ static int alert_syslog_unix_send(alert_sink_t *k, int pri, const char *body, si
 	return 0;
 }
 
-static void alert_syslog_deliver(alert_sink_t *k, alert_batch_t *b)
+static void alert_syslog_deliver(alert_sink_t *k, alert_batch_t *b, int json, size_t max)
 {
 	unsigned i;
 
@@ -624,19 +641,21 @@ static void alert_syslog_deliver(alert_sink_t *k, alert_batch_t *b)
 		const alert_msg_t *m = &b->msg[i];
 		/* Severity 1 (high) is an error, 2 a warning, 3 and beyond a notice. */
 		int pri = m->severity <= 1 ? LOG_ERR : m->severity == 2 ? LOG_WARNING : LOG_NOTICE;
-		const char *body = m->text;
-		size_t len = m->tlen;
+		const char *body;
+		size_t len;
+		int oversize = alert_syslog_body(m, json, max, &body, &len);
 
 		if (!k->spec.unix_path[0]) {
 			syslog(pri, "%.*s", (int)len, body);
 			b->rc[i] = 0;
-			continue;
+		} else {
+			b->rc[i] = alert_syslog_unix_send(k, pri, body, len);
 		}
-		b->rc[i] = alert_syslog_unix_send(k, pri, body, len);
 		if (b->rc[i] < 0) {
 			alert_batch_fail_from(b, i);
 			return;
 		}
+		b->oversize += oversize; /* once per message, not per attempt */
 	}
 }
 
@@ -673,6 +692,8 @@ struct alert_sinks {
 	uint64_t tail; /* oldest line still held */
 	uint64_t queue_full; /* lines pushed out of the full ring */
 	uint64_t maxlen;
+	int syslog_json; /* alert.syslog.format is json */
+	size_t syslog_max; /* alert.syslog.max-message */
 	int stop; /* exit once every sink has taken every line */
 	int abort; /* exit now (the drain timed out, or the stage is freed) */
 	char *scratch; /* the thread's copy of the batch it delivers */
@@ -689,7 +710,7 @@ static void alert_sink_deliver(alert_sinks_t *s, alert_sink_t *k, alert_batch_t 
 		alert_stdout_deliver(b);
 		break;
 	case ALERT_SINK_SYSLOG:
-		alert_syslog_deliver(k, b);
+		alert_syslog_deliver(k, b, s->syslog_json, s->syslog_max);
 		break;
 	default:
 		alert_redis_deliver(k, b, s->maxlen);
@@ -780,7 +801,7 @@ static void alert_sinks_take(alert_sinks_t *s, alert_sink_t *k, alert_batch_t *b
 	size_t off = 0;
 	unsigned n = 0;
 
-	b->round_trips = b->reconnects = 0;
+	b->round_trips = b->reconnects = b->oversize = 0;
 	b->retry = k->nretry > 0;
 	for (;;) {
 		const alert_line_t *l;
@@ -884,6 +905,7 @@ static void alert_sinks_result(alert_sinks_t *s, alert_sink_t *k, const alert_ba
 	k->busy = 0;
 	k->info.round_trips += b->round_trips;
 	k->info.reconnects += b->reconnects;
+	k->info.oversize += b->oversize;
 	if (b->retry)
 		alert_sinks_result_retry(s, k, b);
 	else
@@ -994,6 +1016,8 @@ int alert_sinks_new(alert_sinks_t **out, const alert_config_t *cfg, mem_account_
 		return AW_ENOMEM;
 	s->acct = acct;
 	s->maxlen = cfg->stream_maxlen;
+	s->syslog_json = cfg->syslog_format == ALERT_SYSLOG_JSON;
+	s->syslog_max = cfg->syslog_max_message ? (size_t)cfg->syslog_max_message : 1;
 	b.s = s;
 	alert_sink_each(cfg->sinks, alert_sinks_add, &b);
 	*eve_listed = b.eve;

@@ -18,10 +18,12 @@ checks, for each sink kind, that every alert event the EVE file received reached
   6. Redis refusing commands in the middle of a pipeline (out of memory under maxmemory):
      the lines it took are not sent again, the refused ones are sent again once it takes them,
      each arrives exactly once, and the refusals are counted (as many as Redis counted);
+  7. syslog with alert.syslog.format=json: each datagram carries the EVE alert event itself,
+     byte for byte; events over alert.syslog.max-message go as the text form, counted;
 and that every alert event validates against Suricata's EVE schema with `api` set aside.
 Exit 0 on success, 1 on a failure, 77 when redis-server is missing (skipped).
 """
-import argparse, collections, json, os, shutil, socket, subprocess, sys, tempfile, threading
+import argparse, collections, json, os, re, shutil, socket, subprocess, sys, tempfile, threading
 import time
 
 
@@ -393,6 +395,78 @@ def test_refused_mid_batch(a, redis, tmp):
           'replies)' % (s['failed'], refused))
 
 
+SYSLOG_RE = re.compile(r'^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d apiwatch\[(\d+)\]: (.*)$',
+                       re.S)
+
+
+def test_syslog_json(a, tmp):
+    path = os.path.join(tmp, 'json.sock')
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(0.2)
+    got, stop = [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                got.append(sock.recv(1 << 17).decode())
+            except socket.timeout:
+                pass
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    eve = os.path.join(tmp, 'syslog-json.json')
+    d = Driver(a.driver, eve, ['--alert-sink', 'syslog:local2:unix:%s' % path,
+                               '--set', 'alert.syslog.format=json',
+                               '--set', 'alert.syslog.max-message=1500',
+                               '--set', 'alert.update-interval=2s'])
+    # 40 alerts that grow: their evidence, hence their events, grow past 1500 bytes.
+    d.send(''.join('raise %d ip:10.7.0.%d %d\n' % (i % 2, i, k * 3)
+                   for k in range(5) for i in range(40)))
+    res = d.finish(400)
+    lines = eve_lines(eve)
+    end = time.time() + 10
+    while len(got) < len(lines) and time.time() < end:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    stop.set()
+    t.join()
+    sock.close()
+    s = res['sinks'][0]
+    big = [l for l in lines if len(l) > 1500]
+    check(len(got) == len(lines) == s['delivered'] and 0 < len(big) < len(lines) and
+          s['oversize'] == len(big) and s['failed'] == 0,
+          'syslog json: one datagram per event (%d), %d over max-message counted' %
+          (len(got), len(big)))
+    events, ok = [], True
+    for msg, line in zip(got, lines):
+        m = SYSLOG_RE.match(msg)
+        ev = json.loads(line)
+        sev = ev['alert']['severity']
+        pri = 18 * 8 + (3 if sev <= 1 else 4 if sev == 2 else 5)
+        if not m or int(m.group(1)) != pri:
+            ok = False
+            print('bad syslog header: %r' % msg[:80])
+            break
+        body = m.group(3)
+        if len(line) <= 1500:
+            parsed = json.loads(body)
+            if body != line or parsed.get('event_type') != 'alert':
+                ok = False
+                print('not the EVE event: %r' % body[:120])
+                break
+            events.append(parsed)
+        elif not (body.startswith('[1:%d:1] ' % ev['alert']['signature_id']) and
+                  body.endswith('alert_id=' + ev['api']['alert_id'])):
+            ok = False
+            print('oversize event not sent as text: %r' % body[:120])
+            break
+    check(ok and len(events) == len(lines) - len(big),
+          'syslog json: %d messages are the EVE alert events (parsed as JSON), %d the text '
+          'form' % (len(events), len(big)))
+    validate(events, a.schema)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--driver', required=True)
@@ -411,6 +485,7 @@ def main():
         test_syslog(a, tmp)
         test_burst(a, redis, tmp)
         test_refused_mid_batch(a, redis, tmp)
+        test_syslog_json(a, tmp)
     except AssertionError as e:
         print('FAIL: %s' % e)
         return 1
