@@ -18,7 +18,10 @@ checks, for each sink kind, that every alert event the EVE file received reached
   6. Redis refusing commands in the middle of a pipeline (out of memory under maxmemory):
      the lines it took are not sent again, the refused ones are sent again once it takes them,
      each arrives exactly once, and the refusals are counted (as many as Redis counted);
-  7. syslog with alert.syslog.format=json: each datagram carries the EVE alert event itself,
+  7. a burst into a small ring held by a dead sink: lines leave the full ring while batches
+     are in flight; each is counted once (delivered, dropped or undelivered), none is sent
+     twice, and Redis holds exactly the delivered ones, in order;
+  8. syslog with alert.syslog.format=json: each datagram carries the EVE alert event itself,
      byte for byte; events over alert.syslog.max-message go as the text form, counted;
 and that every alert event validates against Suricata's EVE schema with `api` set aside.
 Exit 0 on success, 1 on a failure, 77 when redis-server is missing (skipped).
@@ -395,6 +398,39 @@ def test_refused_mid_batch(a, redis, tmp):
           'replies)' % (s['failed'], refused))
 
 
+def is_subsequence(sub, seq):
+    it = iter(seq)
+    return all(any(x == y for y in it) for x in sub)
+
+
+def test_ring_pressure(a, redis, tmp):
+    eve = os.path.join(tmp, 'ring.json')
+    url = 'redis://127.0.0.1:%d' % redis.port
+    redis.cmd('FLUSHALL')
+    d = Driver(a.driver, eve, ['--alert-sink', 'redis-list:%s#aw:ring' % url,
+                               '--alert-sink', 'redis-stream:%s#aw:rstream#1000000' % url,
+                               '--alert-sink', 'syslog:unix:%s' % os.path.join(tmp, 'none.sock'),
+                               '--set', 'alert.update-interval=10s',
+                               '--set', 'alert.sink-queue=64',
+                               '--set', 'alert.sink-drain-timeout=1s'])
+    d.send(burst_script(2500))
+    res = d.finish(100)
+    lines = eve_lines(eve)
+    n = len(lines)
+    for s in res['sinks']:
+        check(s['delivered'] + s['queue_drops'] + s['undelivered'] + s['rejected'] == n,
+              'small ring: %s counted every line once (%d delivered, %d dropped, %d '
+              'undelivered)' % (s['type'], s['delivered'], s['queue_drops'], s['undelivered']))
+    listed = list(reversed(redis.cmd('LRANGE', 'aw:ring', 0, -1)))
+    streamed = [e[1][1] for e in redis.cmd('XRANGE', 'aw:rstream', '-', '+')]
+    for kind, got, s in (('list', listed, res['sinks'][0]), ('stream', streamed,
+                                                             res['sinks'][1])):
+        check(len(got) == s['delivered'] and len(set(got)) == len(got) and
+              is_subsequence(got, lines),
+              'small ring: redis-%s holds the %d delivered lines, once each, in EVE order' %
+              (kind, len(got)))
+
+
 SYSLOG_RE = re.compile(r'^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d apiwatch\[(\d+)\]: (.*)$',
                        re.S)
 
@@ -485,6 +521,7 @@ def main():
         test_syslog(a, tmp)
         test_burst(a, redis, tmp)
         test_refused_mid_batch(a, redis, tmp)
+        test_ring_pressure(a, redis, tmp)
         test_syslog_json(a, tmp)
     except AssertionError as e:
         print('FAIL: %s' % e)
