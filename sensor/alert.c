@@ -48,6 +48,8 @@ void alert_config_default(alert_config_t *cfg)
 	cfg->sink_queue = 1024;
 	cfg->sink_drain_us = 5ull * 1000000;
 	cfg->stream_maxlen = 100000;
+	cfg->syslog_format = ALERT_SYSLOG_TEXT;
+	cfg->syslog_max_message = 8192;
 }
 
 /* One example call, summarised: nothing of its headers or bodies. */

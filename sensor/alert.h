@@ -83,6 +83,8 @@ typedef void (*alert_emit_fn)(void *ud, const alert_finding_t *f, const api_call
 struct aw_config;
 
 #define ALERT_SINKS_MAX 8 /* sinks besides the EVE output */
+#define ALERT_SYSLOG_TEXT 0 /* alert.syslog.format: the short text form */
+#define ALERT_SYSLOG_JSON 1 /* ... the EVE alert event itself */
 #define ALERT_EVIDENCE_MAX 16
 
 typedef struct alert_config {
@@ -95,6 +97,8 @@ typedef struct alert_config {
 	uint32_t sink_queue; /* alert.sink-queue: lines waiting for the other sinks */
 	uint64_t sink_drain_us; /* alert.sink-drain-timeout: wall time given to them at exit */
 	uint32_t stream_maxlen; /* alert.redis-stream-maxlen: MAXLEN ~ of streams without one */
+	int syslog_format; /* alert.syslog.format: ALERT_SYSLOG_TEXT or ALERT_SYSLOG_JSON */
+	uint64_t syslog_max_message; /* alert.syslog.max-message: bytes of one syslog message */
 	char sinks[2048]; /* alert.sinks: SPEC list, separated by spaces (--alert-sink) */
 } alert_config_t;
 
@@ -126,6 +130,8 @@ typedef struct alert_sink_info {
 	uint64_t queue_drops; /* lines that left the full queue before this sink took them */
 	uint64_t rejected; /* lines given up after repeated error replies */
 	uint64_t undelivered; /* lines still waiting when the exit drain timed out */
+	uint64_t round_trips; /* Redis: pipelined batches of commands sent and answered */
+	uint64_t oversize; /* syslog: messages over alert.syslog.max-message (text form, or cut) */
 } alert_sink_info_t;
 
 typedef struct alerts alerts_t;

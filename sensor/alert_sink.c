@@ -2,8 +2,11 @@
  * alert_sink.c - the sink thread, its ring of alert lines, and the sinks (see alert_sink.h).
  *
  * Only the packet thread allocates from the memory account (the ring's line buffers, at
- * creation and when a line is longer than its slot's buffer); the sink thread copies a line
- * out under the lock and delivers the copy, so the packet thread may overwrite the slot at once.
+ * creation and when a line is longer than its slot's buffer); the sink thread copies a batch of
+ * lines out under the lock and delivers the copy, so the packet thread may overwrite the slots
+ * at once. A batch is every line a sink has not taken yet, up to ALERT_SINK_BATCH lines and
+ * ALERT_SINK_BATCH_BYTES: a Redis sink sends it as one pipeline (one round trip), so a burst of
+ * alerts costs a few round trips, not one per alert.
  * Retries and backoff run on the wall clock: they are about the network, not about the traffic,
  * and never change what the EVE output holds.
  */
@@ -27,10 +30,15 @@
 #include "error.h"
 
 #define ALERT_SINK_LINE_MAX (64u << 10) /* longest JSON line plus text handed to the sinks */
+#define ALERT_SINK_BATCH 256 /* lines handed to a sink at once: one Redis pipeline */
+#define ALERT_SINK_BATCH_BYTES (512u << 10) /* ... and their bytes (at least one line) */
 #define ALERT_SINK_BACKOFF_MIN_US 100000ull
 #define ALERT_SINK_BACKOFF_MAX_US 5000000ull
 #define ALERT_SINK_TRIES 3 /* error replies to one line before it is given up */
 #define ALERT_SINK_REDIS_TIMEOUT_US 1000000
+#define ALERT_SINK_SEND_TIMEOUT_US 1000000 /* a syslog socket that takes no datagram */
+
+_Static_assert(ALERT_SINK_LINE_MAX <= ALERT_SINK_BATCH_BYTES, "a batch holds any line");
 
 /* ------------------------------------------------------------------------------------------ */
 /* SPEC parsing */
@@ -345,19 +353,45 @@ typedef struct alert_msg {
 	unsigned severity;
 } alert_msg_t;
 
-/* Delivery results besides 0: AW_EIO, the sink is unreachable (retried after a backoff);
- * AW_EINVAL, the sink refused this line (retried a few times, then given up). */
+/*
+ * A batch: the lines the thread hands to one sink at once, copied out of the ring, and the
+ * result of each. Results besides 0: AW_EINVAL, the sink refused that line (a Redis error
+ * reply: the line is sent again a few times, then given up); AW_EIO, the line did not get
+ * through (connection lost, socket missing: sent again after a backoff). Once a line of a
+ * batch is AW_EIO, so is every later one: a sink stops at its first failed line.
+ */
+typedef struct alert_batch {
+	unsigned n;
+	int retry; /* the lines are the sink's refused lines, sent again */
+	uint64_t at[ALERT_SINK_BATCH]; /* ring positions */
+	alert_msg_t msg[ALERT_SINK_BATCH];
+	int rc[ALERT_SINK_BATCH];
+	/* What the delivery counted, added to the sink's figures under the lock. */
+	unsigned round_trips, reconnects, oversize;
+} alert_batch_t;
+
+/* A line a Redis error reply refused, waiting to be sent again. */
+typedef struct alert_retry {
+	uint64_t at; /* ring position */
+	unsigned tries; /* error replies so far */
+} alert_retry_t;
 
 typedef struct alert_sink {
 	alert_sink_spec_t spec;
 	redisContext *redis;
 	int syslog_fd;
 	int connected; /* a connection was made once: later ones are reconnects */
-	uint64_t cursor; /* next line of the ring for this sink */
+	uint64_t cursor; /* next line of the ring this sink has not taken */
 	uint64_t retry_at; /* monotonic us: no delivery before */
 	uint64_t backoff_us;
-	unsigned tries; /* error replies to the line at cursor */
-	int busy; /* the thread is delivering a line to this sink */
+	int busy; /* the thread is delivering a batch to this sink */
+	int flight_retry; /* ... of refused lines (else of lines from the cursor) */
+	uint64_t flight_lo, flight_hi; /* lines from the cursor being delivered; lo moves up
+					* as the full ring pushes them out */
+	/* Refused lines, oldest first, all older than the cursor; they come from one batch, and
+	 * are sent again before any newer line. */
+	uint32_t nretry;
+	alert_retry_t retry[ALERT_SINK_BATCH];
 	alert_sink_info_t info; /* counters, under the ring's lock */
 } alert_sink_t;
 
@@ -379,12 +413,15 @@ static const char *alert_sink_type(enum alert_sink_kind k)
 	}
 }
 
-static int alert_stdout_deliver(alert_sink_t *k, const alert_msg_t *m)
+/* Marks lines i.. of the batch as not delivered (AW_EIO). */
+static void alert_batch_fail_from(alert_batch_t *b, unsigned i)
 {
-	const char *p = m->json;
-	size_t n = m->jlen + 1; /* the '\n' follows the line in the copy */
+	for (; i < b->n; i++)
+		b->rc[i] = AW_EIO;
+}
 
-	(void)k;
+static int alert_stdout_write(const char *p, size_t n)
+{
 	while (n > 0) {
 		ssize_t w = write(STDOUT_FILENO, p, n);
 
@@ -399,14 +436,18 @@ static int alert_stdout_deliver(alert_sink_t *k, const alert_msg_t *m)
 	return 0;
 }
 
-/* A reply that is not an error; frees it. */
-static int alert_redis_ok(redisReply *r)
+static void alert_stdout_deliver(alert_batch_t *b)
 {
-	int ok = r && r->type != REDIS_REPLY_ERROR;
+	unsigned i;
 
-	if (r)
-		freeReplyObject(r);
-	return ok;
+	for (i = 0; i < b->n; i++) {
+		/* The '\n' follows the line in the copy. */
+		b->rc[i] = alert_stdout_write(b->msg[i].json, b->msg[i].jlen + 1);
+		if (b->rc[i] < 0) {
+			alert_batch_fail_from(b, i);
+			return;
+		}
+	}
 }
 
 static void alert_redis_close(alert_sink_t *k)
@@ -416,12 +457,14 @@ static void alert_redis_close(alert_sink_t *k)
 	k->redis = NULL;
 }
 
-static int alert_redis_connect(alert_sink_t *k)
+/* Connects, then AUTH and SELECT in one round trip when the URL asks for them. */
+static int alert_redis_connect(alert_sink_t *k, alert_batch_t *b)
 {
 	struct timeval tv = {ALERT_SINK_REDIS_TIMEOUT_US / 1000000,
 			     ALERT_SINK_REDIS_TIMEOUT_US % 1000000};
 	const alert_sink_spec_t *sp = &k->spec;
 	redisContext *c = redisConnectWithTimeout(sp->host, sp->port, tv);
+	int n = 0, i;
 
 	if (!c || c->err) {
 		if (c)
@@ -432,19 +475,32 @@ static int alert_redis_connect(alert_sink_t *k)
 	if (redisSetTimeout(c, tv) != REDIS_OK)
 		goto fail;
 	if (sp->password[0]) {
-		redisReply *r = sp->user[0] ? redisCommand(c, "AUTH %s %s", sp->user, sp->password)
-					    : redisCommand(c, "AUTH %s", sp->password);
+		if (sp->user[0])
+			redisAppendCommand(c, "AUTH %s %s", sp->user, sp->password);
+		else
+			redisAppendCommand(c, "AUTH %s", sp->password);
+		n++;
+	}
+	if (sp->db) {
+		redisAppendCommand(c, "SELECT %d", sp->db);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		redisReply *r = NULL;
+		int ok = redisGetReply(c, (void **)&r) == REDIS_OK && r &&
+			 r->type != REDIS_REPLY_ERROR;
 
-		if (!alert_redis_ok(r))
+		if (r)
+			freeReplyObject(r);
+		if (!ok)
 			goto fail;
 	}
-	if (sp->db && !alert_redis_ok(redisCommand(c, "SELECT %d", sp->db)))
-		goto fail;
-	if (k->connected)
-		k->info.reconnects++;
+	b->round_trips += n > 0;
+	b->reconnects += k->connected;
 	k->connected = 1;
 	return 0;
 fail:
+	b->round_trips += n > 0;
 	alert_redis_close(k);
 	return AW_EIO;
 }
@@ -452,16 +508,24 @@ fail:
 /* Arguments of the longest command: XADD key MAXLEN ~ n * event json. */
 #define ALERT_REDIS_ARGS 8
 
-static int alert_redis_deliver(alert_sink_t *k, const alert_msg_t *m, uint64_t maxlen)
+/*
+ * One pipeline: every line of the batch as one command (LPUSH, PUBLISH or XADD), then every
+ * reply. An error reply refuses its own line only: Redis runs the other commands all the same.
+ * When the connection fails, the lines whose reply did not come are sent again after the
+ * reconnection; Redis may have run some of them (at least once, as for any lost reply).
+ */
+static void alert_redis_deliver(alert_sink_t *k, alert_batch_t *b, uint64_t maxlen)
 {
 	const char *argv[ALERT_REDIS_ARGS];
 	size_t lens[ALERT_REDIS_ARGS];
 	char num[24];
-	int argc = 0, rc;
-	redisReply *r;
+	int argc = 0;
+	unsigned i, sent;
 
-	if (!k->redis && (rc = alert_redis_connect(k)) < 0)
-		return rc;
+	if (!k->redis && alert_redis_connect(k, b) < 0) {
+		alert_batch_fail_from(b, 0);
+		return;
+	}
 #define ALERT_ARG(s, n) (argv[argc] = (s), lens[argc++] = (n))
 	switch (k->spec.kind) {
 	case ALERT_SINK_REDIS_LIST:
@@ -484,68 +548,114 @@ static int alert_redis_deliver(alert_sink_t *k, const alert_msg_t *m, uint64_t m
 		ALERT_ARG("*", 1);
 		ALERT_ARG("event", 5);
 	}
-	ALERT_ARG(m->json, m->jlen);
 #undef ALERT_ARG
-	r = redisCommandArgv(k->redis, argc, argv, lens);
-	if (!r) {
-		alert_redis_close(k);
-		return AW_EIO;
+	for (sent = 0; sent < b->n; sent++) {
+		argv[argc] = b->msg[sent].json;
+		lens[argc] = b->msg[sent].jlen;
+		if (redisAppendCommandArgv(k->redis, argc + 1, argv, lens) != REDIS_OK)
+			break;
 	}
-	rc = r->type == REDIS_REPLY_ERROR ? AW_EINVAL : 0;
-	freeReplyObject(r);
-	return rc;
+	for (i = 0; i < sent; i++) {
+		redisReply *r = NULL;
+
+		/* The first call writes the whole pipeline, then each reads one reply. */
+		if (redisGetReply(k->redis, (void **)&r) != REDIS_OK || !r)
+			break;
+		b->rc[i] = r->type == REDIS_REPLY_ERROR ? AW_EINVAL : 0;
+		freeReplyObject(r);
+	}
+	b->round_trips += sent > 0;
+	if (i < b->n) {
+		alert_redis_close(k);
+		alert_batch_fail_from(b, i);
+	}
 }
 
-/* RFC 3164 as syslog(3) sends it to /dev/log: <PRI>Mmm dd hh:mm:ss apiwatch[pid]: text. */
-static int alert_syslog_unix_deliver(alert_sink_t *k, const alert_msg_t *m, int pri)
+/*
+ * The message of one line: the EVE event (json format) or the short text. A message longer
+ * than max is oversize (1 returned): an event is then sent as the text form (a cut JSON object
+ * would not parse), and a text is cut.
+ */
+static int alert_syslog_body(const alert_msg_t *m, int json, size_t max, const char **body,
+			     size_t *len)
+{
+	*body = json ? m->json : m->text;
+	*len = json ? m->jlen : m->tlen;
+	if (*len <= max)
+		return 0;
+	*body = m->text;
+	*len = m->tlen < max ? m->tlen : max;
+	return 1;
+}
+
+/* RFC 3164 as syslog(3) sends it to /dev/log: <PRI>Mmm dd hh:mm:ss apiwatch[pid]: message. */
+static int alert_syslog_unix_send(alert_sink_t *k, int pri, const char *body, size_t len)
 {
 	struct sockaddr_un sa;
-	char buf[2048];
+	struct iovec iov[2];
+	struct msghdr mh;
+	char head[96];
 	struct tm tm;
 	time_t now = time(NULL);
 	size_t n;
 	int w;
 
 	if (k->syslog_fd < 0) {
+		/* A receiver that stops reading holds the thread at most this long per line. */
+		struct timeval tv = {ALERT_SINK_SEND_TIMEOUT_US / 1000000,
+				     ALERT_SINK_SEND_TIMEOUT_US % 1000000};
+
 		k->syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (k->syslog_fd < 0)
 			return AW_EIO;
+		setsockopt(k->syslog_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	localtime_r(&now, &tm);
-	w = snprintf(buf, sizeof(buf), "<%d>", k->spec.facility | pri);
+	w = snprintf(head, sizeof(head), "<%d>", k->spec.facility | pri);
 	n = (size_t)w;
-	n += strftime(buf + n, sizeof(buf) - n, "%b %e %H:%M:%S", &tm);
-	w = snprintf(buf + n, sizeof(buf) - n, " apiwatch[%d]: %.*s", (int)getpid(), (int)m->tlen,
-		     m->text);
-	n += (size_t)w < sizeof(buf) - n ? (size_t)w : sizeof(buf) - n - 1;
+	n += strftime(head + n, sizeof(head) - n, "%b %e %H:%M:%S", &tm);
+	w = snprintf(head + n, sizeof(head) - n, " apiwatch[%d]: ", (int)getpid());
+	n += (size_t)w < sizeof(head) - n ? (size_t)w : sizeof(head) - n - 1;
+	iov[0].iov_base = head;
+	iov[0].iov_len = n;
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = len;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, k->spec.unix_path, strlen(k->spec.unix_path));
-	if (sendto(k->syslog_fd, buf, n, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &sa;
+	mh.msg_namelen = sizeof(sa);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	if (sendmsg(k->syslog_fd, &mh, MSG_NOSIGNAL) < 0)
 		return AW_EIO;
 	return 0;
 }
 
-static int alert_syslog_deliver(alert_sink_t *k, const alert_msg_t *m)
+static void alert_syslog_deliver(alert_sink_t *k, alert_batch_t *b, int json, size_t max)
 {
-	/* Severity 1 (high) is an error, 2 a warning, 3 and beyond a notice. */
-	int pri = m->severity <= 1 ? LOG_ERR : m->severity == 2 ? LOG_WARNING : LOG_NOTICE;
+	unsigned i;
 
-	if (k->spec.unix_path[0])
-		return alert_syslog_unix_deliver(k, m, pri);
-	syslog(pri, "%.*s", (int)m->tlen, m->text);
-	return 0;
-}
+	for (i = 0; i < b->n; i++) {
+		const alert_msg_t *m = &b->msg[i];
+		/* Severity 1 (high) is an error, 2 a warning, 3 and beyond a notice. */
+		int pri = m->severity <= 1 ? LOG_ERR : m->severity == 2 ? LOG_WARNING : LOG_NOTICE;
+		const char *body;
+		size_t len;
+		int oversize = alert_syslog_body(m, json, max, &body, &len);
 
-static int alert_sink_deliver(alert_sink_t *k, const alert_msg_t *m, uint64_t maxlen)
-{
-	switch (k->spec.kind) {
-	case ALERT_SINK_STDOUT:
-		return alert_stdout_deliver(k, m);
-	case ALERT_SINK_SYSLOG:
-		return alert_syslog_deliver(k, m);
-	default:
-		return alert_redis_deliver(k, m, maxlen);
+		if (!k->spec.unix_path[0]) {
+			syslog(pri, "%.*s", (int)len, body);
+			b->rc[i] = 0;
+		} else {
+			b->rc[i] = alert_syslog_unix_send(k, pri, body, len);
+		}
+		if (b->rc[i] < 0) {
+			alert_batch_fail_from(b, i);
+			return;
+		}
+		b->oversize += oversize; /* once per message, not per attempt */
 	}
 }
 
@@ -582,12 +692,31 @@ struct alert_sinks {
 	uint64_t tail; /* oldest line still held */
 	uint64_t queue_full; /* lines pushed out of the full ring */
 	uint64_t maxlen;
+	int syslog_json; /* alert.syslog.format is json */
+	size_t syslog_max; /* alert.syslog.max-message */
 	int stop; /* exit once every sink has taken every line */
 	int abort; /* exit now (the drain timed out, or the stage is freed) */
-	char *scratch; /* the thread's copy of the line it delivers */
+	char *scratch; /* the thread's copy of the batch it delivers */
+	alert_batch_t batch; /* the thread's */
 	int nsinks;
+	int turn; /* the sink the thread looks at first */
 	alert_sink_t sink[ALERT_SINKS_MAX];
 };
+
+static void alert_sink_deliver(alert_sinks_t *s, alert_sink_t *k, alert_batch_t *b)
+{
+	switch (k->spec.kind) {
+	case ALERT_SINK_STDOUT:
+		alert_stdout_deliver(b);
+		break;
+	case ALERT_SINK_SYSLOG:
+		alert_syslog_deliver(k, b, s->syslog_json, s->syslog_max);
+		break;
+	default:
+		alert_redis_deliver(k, b, s->maxlen);
+		break;
+	}
+}
 
 static uint64_t alert_sink_now_us(void)
 {
@@ -597,110 +726,244 @@ static uint64_t alert_sink_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* The oldest line some sink still wants; called under the lock. */
+/* The oldest line the sink still needs; under the lock. */
+static uint64_t alert_sink_hold(const alert_sink_t *k)
+{
+	uint64_t h = k->cursor;
+
+	if (k->busy && !k->flight_retry && k->flight_lo < k->flight_hi && k->flight_lo < h)
+		h = k->flight_lo;
+	if (k->nretry && k->retry[0].at < h)
+		h = k->retry[0].at;
+	return h;
+}
+
+/* The oldest line some sink still needs; called under the lock. */
 static void alert_sinks_advance_tail(alert_sinks_t *s)
 {
 	uint64_t t = s->head;
 	int i;
 
-	for (i = 0; i < s->nsinks; i++)
-		if (s->sink[i].cursor < t)
-			t = s->sink[i].cursor;
-	s->tail = t;
+	for (i = 0; i < s->nsinks; i++) {
+		uint64_t h = alert_sink_hold(&s->sink[i]);
+
+		if (h < t)
+			t = h;
+	}
+	/* A line the full ring pushed out during a delivery is settled by its result. */
+	if (t > s->tail)
+		s->tail = t;
 }
 
-/* A sink that has a line and may try now; -1 when none. *wait_us: until the next retry. */
+/* The full ring pushes out its oldest line, at: the sink drops it unless it is being
+ * delivered (the delivery's result settles those). Under the lock. */
+static void alert_sink_evict(alert_sink_t *k, uint64_t at)
+{
+	if (k->cursor == at) {
+		k->cursor++;
+		k->info.queue_drops++;
+	} else if (k->busy && !k->flight_retry && k->flight_lo == at) {
+		k->flight_lo++;
+	} else if (k->nretry && k->retry[0].at == at && !(k->busy && k->flight_retry)) {
+		k->nretry--;
+		memmove(k->retry, k->retry + 1, k->nretry * sizeof(k->retry[0]));
+		k->info.queue_drops++;
+	}
+}
+
+/* A sink that has a line and may try now, taking turns; -1 when none. *wait_us: until the
+ * next retry. */
 static int alert_sinks_pick(alert_sinks_t *s, uint64_t now, uint64_t *wait_us)
 {
-	int i;
+	int j;
 
 	*wait_us = UINT64_MAX;
-	for (i = 0; i < s->nsinks; i++) {
+	for (j = 0; j < s->nsinks; j++) {
+		int i = (s->turn + j) % s->nsinks;
 		alert_sink_t *k = &s->sink[i];
 
-		if (k->cursor >= s->head)
+		if (k->cursor >= s->head && !k->nretry)
 			continue;
-		if (k->retry_at <= now)
+		if (k->retry_at <= now) {
+			s->turn = (i + 1) % s->nsinks;
 			return i;
+		}
 		if (k->retry_at - now < *wait_us)
 			*wait_us = k->retry_at - now;
 	}
 	return -1;
 }
 
-/* The result of one delivery of the line at cursor `at`; under the lock. */
-static void alert_sinks_result(alert_sinks_t *s, alert_sink_t *k, uint64_t at, int rc, uint64_t now)
+/* Copies the sink's next batch out of the ring: its refused lines if it has some, else lines
+ * from its cursor, up to ALERT_SINK_BATCH lines and ALERT_SINK_BATCH_BYTES. Under the lock. */
+static void alert_sinks_take(alert_sinks_t *s, alert_sink_t *k, alert_batch_t *b)
 {
-	if (rc == 0) {
-		k->info.delivered++;
-		k->backoff_us = 0;
-		k->tries = 0;
-	} else {
-		k->info.failed++;
+	size_t off = 0;
+	unsigned n = 0;
+
+	b->round_trips = b->reconnects = b->oversize = 0;
+	b->retry = k->nretry > 0;
+	for (;;) {
+		const alert_line_t *l;
+		alert_msg_t *m = &b->msg[n];
+		uint64_t at;
+		size_t need;
+
+		if (b->retry ? n == k->nretry : n == ALERT_SINK_BATCH || k->cursor + n >= s->head)
+			break;
+		at = b->retry ? k->retry[n].at : k->cursor + n;
+		l = &s->ring[at % s->n];
+		need = (size_t)l->jlen + 1 + l->tlen;
+		if (n && off + need > ALERT_SINK_BATCH_BYTES)
+			break;
+		memcpy(s->scratch + off, l->buf, need);
+		m->json = s->scratch + off;
+		m->jlen = l->jlen;
+		m->text = s->scratch + off + l->jlen + 1;
+		m->tlen = l->tlen;
+		m->severity = l->severity;
+		b->at[n] = at;
+		b->rc[n] = AW_EIO;
+		off += need;
+		n++;
+	}
+	b->n = n;
+	k->busy = 1;
+	k->flight_retry = b->retry;
+	if (!b->retry) {
+		k->flight_lo = k->cursor;
+		k->flight_hi = k->cursor + n;
+		k->cursor += n;
+	}
+}
+
+/* Settles a batch of refused lines sent again: delivered, refused once more (given up at
+ * ALERT_SINK_TRIES), kept, or pushed out of the ring meanwhile. Under the lock. */
+static void alert_sinks_result_retry(alert_sinks_t *s, alert_sink_t *k, const alert_batch_t *b)
+{
+	uint32_t i, o = 0;
+
+	for (i = 0; i < k->nretry; i++) {
+		alert_retry_t r = k->retry[i];
+		int rc = i < b->n ? b->rc[i] : AW_EIO;
+
+		if (rc == 0) {
+			k->info.delivered++;
+			continue;
+		}
+		if (rc == AW_EINVAL && ++r.tries >= ALERT_SINK_TRIES) {
+			k->info.rejected++;
+			continue;
+		}
+		if (r.at < s->tail) {
+			k->info.queue_drops++;
+			continue;
+		}
+		k->retry[o++] = r;
+	}
+	k->nretry = o;
+}
+
+/* Settles a batch of lines taken from the cursor. Refused lines wait in the retry list; from
+ * the first line that did not get through, the cursor goes back to send them again (those
+ * the full ring pushed out meanwhile are dropped). Under the lock. */
+static void alert_sinks_result_fresh(alert_sinks_t *s, alert_sink_t *k, const alert_batch_t *b)
+{
+	unsigned i;
+
+	for (i = 0; i < b->n && b->rc[i] != AW_EIO; i++) {
+		if (b->rc[i] == 0) {
+			k->info.delivered++;
+		} else if (b->at[i] < s->tail) {
+			k->info.queue_drops++;
+		} else {
+			k->retry[k->nretry].at = b->at[i];
+			k->retry[k->nretry++].tries = 1;
+		}
+	}
+	if (i < b->n) {
+		uint64_t from = b->at[i] > s->tail ? b->at[i] : s->tail;
+
+		for (; i < b->n && b->at[i] < s->tail; i++)
+			k->info.queue_drops++;
+		/* Once the whole batch left the ring, the cursor is where the ring put it. */
+		if (from < k->flight_hi)
+			k->cursor = from;
+	}
+}
+
+/* The results of one batch; under the lock. */
+static void alert_sinks_result(alert_sinks_t *s, alert_sink_t *k, const alert_batch_t *b,
+			       uint64_t now)
+{
+	unsigned i, refused = 0, lost = 0;
+
+	for (i = 0; i < b->n; i++) {
+		refused += b->rc[i] == AW_EINVAL;
+		lost += b->rc[i] == AW_EIO;
+	}
+	k->busy = 0;
+	k->info.round_trips += b->round_trips;
+	k->info.reconnects += b->reconnects;
+	k->info.oversize += b->oversize;
+	if (b->retry)
+		alert_sinks_result_retry(s, k, b);
+	else
+		alert_sinks_result_fresh(s, k, b);
+	/* One failed attempt for a line refused, one for a batch that did not get through. */
+	k->info.failed += refused + (lost > 0);
+	if (refused || lost) {
 		k->backoff_us = k->backoff_us ? k->backoff_us * 2 : ALERT_SINK_BACKOFF_MIN_US;
 		if (k->backoff_us > ALERT_SINK_BACKOFF_MAX_US)
 			k->backoff_us = ALERT_SINK_BACKOFF_MAX_US;
 		k->retry_at = now + k->backoff_us;
-		if (rc == AW_EIO || ++k->tries < ALERT_SINK_TRIES)
-			return;
-		k->info.rejected++;
-		k->tries = 0;
+	} else {
+		k->backoff_us = 0;
 	}
-	/* The ring may have pushed the line out meanwhile (the cursor moved past it). */
-	if (k->cursor == at)
-		k->cursor++;
 	alert_sinks_advance_tail(s);
 	pthread_cond_broadcast(&s->done);
+}
+
+/* Waits for work: lines, the next retry time (wait_us), or stop; under the lock. */
+static void alert_sinks_idle(alert_sinks_t *s, uint64_t wait_us)
+{
+	struct timespec ts;
+	uint64_t t;
+
+	if (wait_us == UINT64_MAX) {
+		pthread_cond_wait(&s->work, &s->mu);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (uint64_t)ts.tv_nsec + wait_us * 1000u;
+	ts.tv_sec += (time_t)(t / 1000000000u);
+	ts.tv_nsec = (long)(t % 1000000000u);
+	pthread_cond_timedwait(&s->work, &s->mu, &ts);
 }
 
 static void *alert_sinks_main(void *arg)
 {
 	alert_sinks_t *s = arg;
-	uint64_t now, wait_us, at;
-	alert_msg_t m;
-	int i, rc;
+	uint64_t wait_us;
+	int i;
 
 	pthread_setname_np(pthread_self(), "aw-alerts");
 	pthread_mutex_lock(&s->mu);
 	while (!s->abort) {
-		now = alert_sink_now_us();
-		i = alert_sinks_pick(s, now, &wait_us);
+		i = alert_sinks_pick(s, alert_sink_now_us(), &wait_us);
 		if (i < 0) {
 			/* Stop once every sink has every line; a sink in backoff is waited for
 			 * (the drain sets abort when its time is up). */
 			if (s->stop && s->tail >= s->head)
 				break;
-			if (wait_us == UINT64_MAX) {
-				pthread_cond_wait(&s->work, &s->mu);
-			} else {
-				struct timespec ts;
-				uint64_t t;
-
-				clock_gettime(CLOCK_REALTIME, &ts);
-				t = (uint64_t)ts.tv_nsec + wait_us * 1000u;
-				ts.tv_sec += (time_t)(t / 1000000000u);
-				ts.tv_nsec = (long)(t % 1000000000u);
-				pthread_cond_timedwait(&s->work, &s->mu, &ts);
-			}
+			alert_sinks_idle(s, wait_us);
 			continue;
 		}
-		at = s->sink[i].cursor;
-		{
-			const alert_line_t *l = &s->ring[at % s->n];
-
-			memcpy(s->scratch, l->buf, (size_t)l->jlen + 1 + l->tlen);
-			m.json = s->scratch;
-			m.jlen = l->jlen;
-			m.text = s->scratch + l->jlen + 1;
-			m.tlen = l->tlen;
-			m.severity = l->severity;
-		}
-		s->sink[i].busy = 1;
+		alert_sinks_take(s, &s->sink[i], &s->batch);
 		pthread_mutex_unlock(&s->mu);
-		rc = alert_sink_deliver(&s->sink[i], &m, s->maxlen);
+		alert_sink_deliver(s, &s->sink[i], &s->batch);
 		pthread_mutex_lock(&s->mu);
-		s->sink[i].busy = 0;
-		alert_sinks_result(s, &s->sink[i], at, rc, alert_sink_now_us());
+		alert_sinks_result(s, &s->sink[i], &s->batch, alert_sink_now_us());
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -753,6 +1016,8 @@ int alert_sinks_new(alert_sinks_t **out, const alert_config_t *cfg, mem_account_
 		return AW_ENOMEM;
 	s->acct = acct;
 	s->maxlen = cfg->stream_maxlen;
+	s->syslog_json = cfg->syslog_format == ALERT_SYSLOG_JSON;
+	s->syslog_max = cfg->syslog_max_message ? (size_t)cfg->syslog_max_message : 1;
 	b.s = s;
 	alert_sink_each(cfg->sinks, alert_sinks_add, &b);
 	*eve_listed = b.eve;
@@ -762,7 +1027,7 @@ int alert_sinks_new(alert_sinks_t **out, const alert_config_t *cfg, mem_account_
 	}
 	s->n = cfg->sink_queue ? cfg->sink_queue : 1;
 	s->ring = mem_calloc(acct, (size_t)s->n * sizeof(*s->ring));
-	s->scratch = mem_alloc(acct, ALERT_SINK_LINE_MAX + 2);
+	s->scratch = mem_alloc(acct, ALERT_SINK_BATCH_BYTES);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
@@ -799,13 +1064,8 @@ void alert_sinks_push(alert_sinks_t *s, const char *json, size_t jlen, const cha
 	if (s->head - s->tail >= s->n) {
 		/* Full: the oldest line leaves, for the sinks that had not taken it yet. */
 		s->queue_full++;
-		for (i = 0; i < s->nsinks; i++) {
-			if (s->sink[i].cursor == s->tail) {
-				s->sink[i].cursor++;
-				s->sink[i].tries = 0;
-				s->sink[i].info.queue_drops++;
-			}
-		}
+		for (i = 0; i < s->nsinks; i++)
+			alert_sink_evict(&s->sink[i], s->tail);
 		s->tail++;
 	}
 	l = &s->ring[s->head % s->n];
@@ -856,8 +1116,8 @@ static void alert_sinks_stop(alert_sinks_t *s, uint64_t deadline)
 	pthread_cond_signal(&s->work);
 	while (s->tail < s->head && alert_sink_now_us() < deadline)
 		alert_sinks_wait(s, deadline);
-	/* A line being delivered finishes first (bounded by the Redis timeout), so that it is
-	 * counted once, delivered or not. */
+	/* A batch being delivered finishes first (bounded by the Redis timeout), so that its
+	 * lines are counted once, delivered or not. */
 	s->abort = 1;
 	pthread_cond_signal(&s->work);
 	do {
@@ -870,8 +1130,9 @@ static void alert_sinks_stop(alert_sinks_t *s, uint64_t deadline)
 	for (i = 0; i < s->nsinks; i++) {
 		alert_sink_t *k = &s->sink[i];
 
-		k->info.undelivered += s->head - k->cursor;
+		k->info.undelivered += s->head - k->cursor + k->nretry;
 		k->cursor = s->head;
+		k->nretry = 0;
 	}
 	s->tail = s->head;
 	pthread_mutex_unlock(&s->mu);
@@ -903,7 +1164,7 @@ void alert_sinks_free(alert_sinks_t *s)
 	for (i = 0; s->ring && i < s->n; i++)
 		mem_free(s->acct, s->ring[i].buf, s->ring[i].size);
 	mem_free(s->acct, s->ring, (size_t)s->n * sizeof(*s->ring));
-	mem_free(s->acct, s->scratch, ALERT_SINK_LINE_MAX + 2);
+	mem_free(s->acct, s->scratch, ALERT_SINK_BATCH_BYTES);
 	mem_free(s->acct, s, sizeof(*s));
 }
 

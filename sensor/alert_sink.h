@@ -2,12 +2,14 @@
  * alert_sink.h - the alert sinks besides the EVE output (private to the alert stage).
  *
  * Fed by alert.c with each alert event it writes: the JSON line and a short text form. The
- * lines wait in a bounded ring for one sink thread, which hands them to every sink in order:
- * stdout, Redis (LPUSH, PUBLISH, XADD ... MAXLEN ~), syslog (syslog(3), or RFC 3164 datagrams
- * to a unix socket). Each sink has its own place in the ring, so a dead Redis holds back only
- * itself: its lines wait and are retried with backoff while the ring holds them; when the ring
- * is full the oldest line leaves it (counted for each sink that had not taken it yet). The
- * packet thread never waits for a sink. Not here: composing events (alert.c).
+ * lines wait in a bounded ring for one sink thread, which hands them to every sink in order,
+ * in batches: stdout, Redis (LPUSH, PUBLISH, XADD ... MAXLEN ~, pipelined: one round trip per
+ * batch), syslog (syslog(3), or RFC 3164 datagrams to a unix socket; the text form or the EVE
+ * event). Each sink has its own place in the ring, so a dead Redis holds back only itself: its
+ * lines wait and are retried with backoff while the ring holds them; a line Redis refuses (an
+ * error reply) is sent again on its own, a few times. When the ring is full the oldest line
+ * leaves it (counted for each sink that had not taken it yet). The packet thread never waits
+ * for a sink. Not here: composing events (alert.c).
  */
 #ifndef APIWATCH_ALERT_SINK_H
 #define APIWATCH_ALERT_SINK_H

@@ -208,6 +208,10 @@ static const config_key_t config_keys[] = {
 	 3600ull * 1000000, "wall time the sinks get at exit to deliver what they hold"},
 	{"alert.redis-stream-maxlen", CONFIG_U32, CFG(alert.stream_maxlen), 1, 1u << 31,
 	 "MAXLEN ~ of Redis alert streams whose SPEC gives none"},
+	{"alert.syslog.format", CONFIG_ENUM, CFG(alert.syslog_format), 0, 1,
+	 "what syslog alert sinks send: text (one short line) or json (the EVE alert event)"},
+	{"alert.syslog.max-message", CONFIG_SIZE, CFG(alert.syslog_max_message), 1024, 64u << 10,
+	 "longest syslog alert message; a longer event goes as the text form (counted)"},
 	{"detect.enabled", CONFIG_BOOL, CFG(detect.enabled), 0, 1,
 	 "API-abuse detectors (docs/detectors.md); on, they turn on baseline.enabled"},
 	{"detect.sigma", CONFIG_U32, CFG(detect.sigma), 1, 100,
@@ -326,8 +330,10 @@ static const config_key_t config_keys[] = {
 static const char *const *config_enum_names(const config_key_t *k)
 {
 	static const char *const dump[] = {"none", "request", "response", "both", NULL};
+	static const char *const syslog_format[] = {"text", "json", NULL};
 
-	(void)k; /* eve.http.dump-all-headers is the only one so far */
+	if (k->offset == CFG(alert.syslog_format))
+		return syslog_format;
 	return dump;
 }
 

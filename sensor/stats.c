@@ -380,6 +380,10 @@ static void stats_api_alerts(json_buf_t *jb, const alerts_t *a)
 			json_kv_u64(jb, "queue_drops", si.queue_drops);
 			json_kv_u64(jb, "rejected", si.rejected);
 			json_kv_u64(jb, "undelivered", si.undelivered);
+			if (strncmp(si.type, "redis-", 6) == 0)
+				json_kv_u64(jb, "round_trips", si.round_trips);
+			if (strcmp(si.type, "syslog") == 0)
+				json_kv_u64(jb, "oversize", si.oversize);
 			json_close_object(jb);
 		}
 		json_close_array(jb);

@@ -154,11 +154,12 @@ int main(int argc, char **argv)
 		alert_sink_info(a, i, &si);
 		printf("%s{\"type\":\"%s\",\"target\":\"%s\",\"delivered\":%llu,\"failed\":%llu,"
 		       "\"reconnects\":%llu,\"queue_drops\":%llu,\"rejected\":%llu,"
-		       "\"undelivered\":%llu}",
+		       "\"undelivered\":%llu,\"round_trips\":%llu,\"oversize\":%llu}",
 		       i ? "," : "", si.type, si.target, (unsigned long long)si.delivered,
 		       (unsigned long long)si.failed, (unsigned long long)si.reconnects,
 		       (unsigned long long)si.queue_drops, (unsigned long long)si.rejected,
-		       (unsigned long long)si.undelivered);
+		       (unsigned long long)si.undelivered, (unsigned long long)si.round_trips,
+		       (unsigned long long)si.oversize);
 	}
 	printf("]}\n");
 	fflush(stdout);

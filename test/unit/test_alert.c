@@ -573,6 +573,89 @@ static void test_alert_syslog_unix(void **state)
 	unlink(sock);
 }
 
+/* Binds a unix datagram socket at path (removed first); its descriptor. */
+static int t_bind_unix(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* The first EVE line of the test's file, without its '\n'. */
+static void t_first_line(t_env_t *t, char *out, size_t cap)
+{
+	FILE *fp;
+
+	output_flush(t->out);
+	fp = fopen(t->path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(out, (int)cap, fp));
+	fclose(fp);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* alert.syslog.format json: the datagram's message is the EVE alert event, byte for byte; with
+ * an alert.syslog.max-message shorter than the event, the text form goes instead (counted). */
+static void test_alert_syslog_json(void **state)
+{
+	alert_finding_t f = t_finding(&t_det, "ip:10.0.0.9", 12);
+	char sock[108], spec[160], buf[8192], line[8192], err[CONFIG_ERRBUF_SIZE];
+	const char *body;
+	alert_sink_info_t si;
+	t_env_t t;
+	ssize_t n;
+	int fd, run;
+
+	(void)state;
+	snprintf(sock, sizeof(sock), "/tmp/test_alert_json_%d", (int)getpid());
+	fd = t_bind_unix(sock);
+	snprintf(spec, sizeof(spec), "syslog:unix:%s", sock);
+	for (run = 0; run < 2; run++) {
+		t_setup(&t, spec);
+		assert_int_equal(config_set(&t.cfg, "alert.syslog.format", "xml", err), AW_ECONFIG);
+		assert_int_equal(config_set(&t.cfg, "alert.syslog.format", "json", err), 0);
+		assert_int_equal(t.cfg.alert.syslog_format, ALERT_SYSLOG_JSON);
+		assert_int_equal(config_set(&t.cfg, "alert.syslog.max-message", "512", err),
+				 AW_ECONFIG);
+		assert_int_equal(
+			config_set(&t.cfg, "alert.syslog.max-message", run ? "1024" : "4k", err),
+			0);
+		t_open(&t);
+		alert_raise(t.a, &f, t_user_call(&t, 1, T0), T0);
+		alert_finish(t.a, T0 + SEC);
+		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		t_first_line(&t, line, sizeof(line));
+		assert_true(strlen(line) > 1024 && strlen(line) <= 4096);
+		/* local5 (21) * 8 + LOG_WARNING (4) for severity 2. */
+		assert_memory_equal(buf, "<172>", 5);
+		body = strstr(buf, "]: ");
+		assert_non_null(body);
+		body += 3;
+		alert_sink_info(t.a, 0, &si);
+		assert_int_equal(si.delivered, 1);
+		if (run == 0) {
+			assert_string_equal(body, line);
+			assert_int_equal(si.oversize, 0);
+		} else {
+			assert_memory_equal(body, "[1:9100001:2] ", 14);
+			assert_int_equal(si.oversize, 1);
+		}
+		t_teardown(&t);
+	}
+	close(fd);
+	unlink(sock);
+}
+
 /* A sink that cannot deliver (no socket at its path) fails, is retried, and a full ring sheds
  * its oldest lines, counted; the drain gives up at its timeout and counts what is left. */
 static void test_alert_sink_ring_full(void **state)
@@ -661,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_alert_event_fields),
 		cmocka_unit_test(test_alert_deterministic),
 		cmocka_unit_test(test_alert_syslog_unix),
+		cmocka_unit_test(test_alert_syslog_json),
 		cmocka_unit_test(test_alert_sink_ring_full),
 		cmocka_unit_test(test_alert_sink_specs),
 	};
