@@ -887,6 +887,7 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	if (pk)
 		__builtin_prefetch(&b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask]);
 	e = bl_ep_get(b, ek, &ei);
+	b->obs_ep = e ? ei + 1 : 0;
 	if (!e)
 		return;
 	if (pk) {
@@ -904,6 +905,39 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	p = bl_pr_get(b, ek, ei, pk, &pi);
 	if (p)
 		bl_observe_principal(b, p, pi, o, minute);
+}
+
+/* The profile the detectors' figures of a call go to: the open minute of the endpoint the
+ * call was learned in (the one baseline_observe just had at hand); an endpoint not observed
+ * last is looked up, and learns into its finished minutes when none is open. */
+static bl_profile_t *bl_learn_profile(baseline_t *b, uint64_t key)
+{
+	bl_endpoint_t *e = b->obs_ep ? &b->ep[b->obs_ep - 1] : NULL;
+
+	if (!e || e->key != key || !e->used) {
+		e = bl_ep_find(b, key, NULL);
+		if (!e)
+			return NULL;
+	}
+	return e->active ? &e->cur : &e->learned;
+}
+
+void baseline_learn_records(baseline_t *b, uint64_t key, uint64_t records)
+{
+	bl_profile_t *p = bl_learn_profile(b, key);
+
+	if (p)
+		p->f[BL_F_REC0 + baseline_records_bucket(records)]++;
+}
+
+void baseline_learn_objects(baseline_t *b, uint64_t key, uint32_t objects, uint32_t shared)
+{
+	bl_profile_t *p = bl_learn_profile(b, key);
+
+	if (p) {
+		p->f[BL_F_OBJECTS] += objects;
+		p->f[BL_F_OBJECTS_SHARED] += shared;
+	}
 }
 
 void baseline_obs_from_call(baseline_obs_t *o, const api_call_t *c, uint64_t now_us)

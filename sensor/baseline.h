@@ -13,7 +13,10 @@
  * (HyperLogLog), request header names nearly always present, query keys, JSON body keys and
  * usual user agents (hashed, first-N tables with presence counts), sensitive data types in
  * responses (sampled). Per principal on an endpoint: calls, 4xx and distinct object IDs (the
- * path values at the template's {...} positions) per minute.
+ * path values at the template's {...} positions) per minute. Two figures are learned on the
+ * detectors' word, since they decide what to count (baseline_learn_records,
+ * baseline_learn_objects): record counts of sampled JSON responses, and objects seen and
+ * objects served to more than one principal.
  *
  * Statistics are kept as sums (calls, calls squared, ... over finished minutes; histogram and
  * table counts), never as running means: sums add up across sensors and across a save and a
@@ -46,6 +49,7 @@
 #define BASELINE_TOP_QUERY 32 /* query parameter names tracked per endpoint */
 #define BASELINE_TOP_BODY 32 /* JSON body keys tracked per endpoint */
 #define BASELINE_SENSITIVE_TYPES 16 /* bits of the sensitive-type mask (sensitive.h) */
+#define BASELINE_REC_BUCKETS 24 /* log2 buckets of response record counts (detectors) */
 
 typedef struct baseline_config {
 	uint64_t learning_us; /* baseline.learning-period: packet time learned before arming */
@@ -148,6 +152,12 @@ typedef struct baseline_endpoint_view {
 	uint64_t body_samples; /* calls whose bodies were scanned */
 	uint32_t sensitive_types; /* bit (1 << SENSITIVE_*) seen in sampled responses */
 	uint64_t sensitive_counts[BASELINE_SENSITIVE_TYPES]; /* sampled responses with the type */
+	/* Learned by the detectors: sampled JSON responses per log2 bucket of their record count
+	 * (baseline_records_bucket) and their sum; object IDs seen, and those served to two
+	 * principals or more. */
+	uint64_t records[BASELINE_REC_BUCKETS];
+	uint64_t record_samples;
+	uint64_t objects, objects_shared;
 	int remote; /* the figures include other sensors' (Redis store) */
 } baseline_endpoint_view_t;
 
@@ -222,6 +232,25 @@ int baseline_endpoint_view(const baseline_t *b, uint64_t endpoint_key,
 			   baseline_endpoint_view_t *view);
 int baseline_principal_view(const baseline_t *b, uint64_t endpoint_key, uint64_t principal_key,
 			    baseline_principal_view_t *view);
+
+/* Bucket of a record count in the views' records[]: 0 for none, b for [2^(b-1), 2^b), the
+ * last bucket for anything larger. */
+static inline unsigned baseline_records_bucket(uint64_t n)
+{
+	unsigned b = n ? 64u - (unsigned)__builtin_clzll(n) : 0;
+
+	return b < BASELINE_REC_BUCKETS ? b : BASELINE_REC_BUCKETS - 1;
+}
+
+/* What the detectors learn on a call that baseline_observe has just learned (endpoint_key is
+ * that call's): a sampled JSON response with `records` records; `objects` object IDs seen for
+ * the first time and `shared` served to a second principal. Counted in the endpoint's open
+ * minute like the rest of the call (saved, loaded, sent to Redis with it). Packet thread; the
+ * endpoint of the last observed call is at hand, any other is looked up; an unknown one is
+ * not learned. */
+void baseline_learn_records(baseline_t *b, uint64_t endpoint_key, uint64_t records);
+void baseline_learn_objects(baseline_t *b, uint64_t endpoint_key, uint32_t objects,
+			    uint32_t shared);
 
 /* The inventory folded template `from` into `into`: their baselines become one. */
 void baseline_merge_endpoint(baseline_t *b, uint64_t from_key, uint64_t into_key);

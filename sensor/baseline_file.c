@@ -2,13 +2,15 @@
  * baseline_file.c - the learned picture saved to a file and loaded back (--baseline-save,
  * --baseline-load), so that a baseline learned on one capture can be tested on another.
  *
- * Format (docs/baselines.md), little-endian, version 1:
+ * Format (docs/baselines.md), little-endian, version 2 (1 had no record histogram and no
+ * object counts; such a file is refused by its version):
  *   header  "AWBASELN", u32 version, u32 fields per endpoint profile, u32 fields per principal
  *           profile, u32 lists, u32 list capacity, u32 endpoints, u32 principals, u32 zero,
  *           u64 key check (SipHash of a fixed text under privacy.hash-key: keys learned under
  *           another key would never match, so such a file is refused)
- *   endpoint  u64 key, u64 first_us, u64 last_us, u64 fields[...], per list: u32 n then n x
- *             (u64 hash, u64 count)
+ *   endpoint  u64 key, u64 first_us, u64 last_us, u64 fields[...] (enum bl_field order: the
+ *             named counters, then the size, latency, sensitive-type and record-count
+ *             histograms), per list: u32 n then n x (u64 hash, u64 count)
  *   principal u64 endpoint key, u64 key, u64 first_us, u64 last_us, u64 fields[...]
  *   trailer u64 SipHash of every byte before it under a fixed key (corruption check)
  * Loading checks the trailer, then every count against the format's bounds and the file's
@@ -26,7 +28,7 @@
 #include "siphash.h"
 
 #define BL_FILE_MAGIC "AWBASELN"
-#define BL_FILE_VERSION 1
+#define BL_FILE_VERSION 2
 #define BL_FILE_HEADER 48
 #define BL_FILE_MAX (1ull << 32)
 

@@ -100,8 +100,12 @@ uint64_t bl_hll_estimate_regs(const uint8_t *regs);
 	X(OTHER_HEADERS, "other_headers") \
 	X(OTHER_AGENTS, "other_agents")   \
 	X(OTHER_QUERY, "other_query")     \
-	X(OTHER_BODY, "other_body")
+	X(OTHER_BODY, "other_body")       \
+	X(OBJECTS, "objects")             \
+	X(OBJECTS_SHARED, "objects_shared")
 
+/* Then the histograms: response size (sz00...), latency (lt00...), sensitive types (sens00...)
+ * and record counts (rc00...; OBJECTS, OBJECTS_SHARED and REC* are counted by the detectors). */
 enum bl_field {
 #define BL_FIELD_ENUM(name, str) BL_F_##name,
 	BL_FIELD_MAP(BL_FIELD_ENUM)
@@ -109,7 +113,8 @@ enum bl_field {
 		BL_F_SIZE0,
 	BL_F_LAT0 = BL_F_SIZE0 + BASELINE_HIST_BUCKETS,
 	BL_F_SENS0 = BL_F_LAT0 + BASELINE_HIST_BUCKETS,
-	BL_F__COUNT = BL_F_SENS0 + BASELINE_SENSITIVE_TYPES
+	BL_F_REC0 = BL_F_SENS0 + BASELINE_SENSITIVE_TYPES,
+	BL_F__COUNT = BL_F_REC0 + BASELINE_REC_BUCKETS
 };
 
 #define BL_F__PRINCIPAL (BL_F_D1_SQ + 1)
@@ -260,6 +265,7 @@ struct baseline {
 	bl_pkey_cache_t *pkc; /* BL_PKC_SLOTS */
 	bl_hname_cache_t *hnc; /* BL_HNC_SLOTS */
 	bl_agent_cache_t *uac; /* BL_UAC_SLOTS */
+	uint32_t obs_ep; /* 1 + index of the endpoint baseline_observe last learned, 0: none */
 };
 
 uint64_t bl_index_pair(uint64_t ep, uint64_t pr);

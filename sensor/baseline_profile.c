@@ -36,8 +36,10 @@ const char *bl_field_name(unsigned f, char *buf, size_t cap)
 		snprintf(buf, cap, "sz%02u", f - BL_F_SIZE0);
 	else if (f < BL_F_SENS0)
 		snprintf(buf, cap, "lt%02u", f - BL_F_LAT0);
-	else
+	else if (f < BL_F_REC0)
 		snprintf(buf, cap, "sens%02u", f - BL_F_SENS0);
+	else
+		snprintf(buf, cap, "rc%02u", f - BL_F_REC0);
 	return buf;
 }
 
@@ -295,6 +297,12 @@ void bl_profile_view(const bl_profile_t *p, const baseline_config_t *cfg,
 		if (v->sensitive_counts[i])
 			v->sensitive_types |= 1u << i;
 	}
+	for (i = 0; i < BASELINE_REC_BUCKETS; i++) {
+		v->records[i] = p->f[BL_F_REC0 + i];
+		v->record_samples += v->records[i];
+	}
+	v->objects = p->f[BL_F_OBJECTS];
+	v->objects_shared = p->f[BL_F_OBJECTS_SHARED];
 	v->armed = calls >= cfg->min_calls && p->first_us && p->last_us >= p->first_us &&
 		   p->last_us - p->first_us >= cfg->learning_us;
 }

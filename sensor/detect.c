@@ -450,6 +450,11 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 	e->fail_share = v->calls ? (double)v->status[4] / (double)v->calls : 0;
 	e->bytes_p99 = v->resp_bytes.p99;
 	e->bytes_max = v->resp_bytes.max;
+	/* What the detectors learned into the baseline (detect_exposure.c, detect_object.c). */
+	memcpy(e->rec_hist, v->records, sizeof(e->rec_hist));
+	e->rec_n = v->record_samples;
+	e->objects = v->objects;
+	e->objects_shared = v->objects_shared;
 	/* The client's picture (usual headers, user agents) is taken when the endpoint arms and
 	 * renewed only once its calls have grown fourfold: the baseline goes on learning every
 	 * call, the impostor's too, and a thin endpoint would otherwise forget its usual headers

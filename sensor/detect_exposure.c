@@ -7,10 +7,12 @@
  *
  * Fed by detect.c with every call, and with the first call of each endpoint-minute (new
  * sensitive types show in the baseline view once the minute that saw them is finished: up to
- * a minute late, with the next call as evidence). Record counts are learned here, on the first
- * four responses of each endpoint-minute (log2 histogram); a response past the learned p99 of
- * bytes is counted too, up to 16 per endpoint-minute, so a large dump is never missed by the
- * sampling. Bodies are read through api_call_body (decoded on demand); only JSON is counted.
+ * a minute late, with the next call as evidence). Record counts are counted here, on the
+ * first four responses of each endpoint-minute, and learned by the baseline store (a log2
+ * histogram of the endpoint's profile: saved, loaded and shared through Redis with it); a
+ * response past the learned p99 of bytes is counted too, up to 16 per endpoint-minute, so a
+ * large dump is never missed by the sampling. Bodies are read through api_call_body (decoded
+ * on demand); only JSON is counted.
  */
 #include "detect_private.h"
 
@@ -127,17 +129,6 @@ void detect_exposure_minute(detect_t *d, dt_call_t *c)
 	dt_emit(d, c, DETECT_SENSITIVE_NEW, 0, n, 0, "new_sensitive_types", why);
 }
 
-static unsigned dt_log2_bucket(uint64_t v)
-{
-	unsigned b = 0;
-
-	while (v && b < DT_REC_BUCKETS - 1) {
-		v >>= 1;
-		b++;
-	}
-	return b;
-}
-
 /* Upper bound of the bucket holding the 99th percentile of the learned record counts. */
 static double dt_rec_p99(const dt_endpoint_t *e)
 {
@@ -186,9 +177,10 @@ static void dt_records(detect_t *d, dt_call_t *c, uint32_t *fired)
 			why);
 		return; /* an outlier is not learned */
 	}
-	if (learn) {
-		e->rec_hist[dt_log2_bucket((uint64_t)n)]++;
+	if (learn) { /* the view's histogram holds it from the next minute on */
+		e->rec_hist[baseline_records_bucket((uint64_t)n)]++;
 		e->rec_n++;
+		baseline_learn_records(d->bl, c->ep_key, (uint64_t)n);
 	}
 }
 

@@ -130,7 +130,8 @@ static void dt_denied(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	dt_emit(d, c, DETECT_BOLA_FAILURES, 1, ids, limit, "denied_ids_per_min", why);
 }
 
-/* Readers of an object; the endpoint learns how often its objects have more than one. */
+/* Readers of an object; the endpoint's baseline learns how often its objects have more than
+ * one (objects seen and shared, counted by this sensor: the readers are its own). */
 static void dt_readers(detect_t *d, dt_call_t *c)
 {
 	dt_endpoint_t *e = c->ep;
@@ -143,8 +144,10 @@ static void dt_readers(detect_t *d, dt_call_t *c)
 
 	o = dt_get(&d->t[DETECT_T_OBJECTS], c->ep_key ^ (c->id_hash * 0xc2b2ae3d27d4eb4full),
 		   c->t_us, &fresh);
-	if (fresh)
+	if (fresh) {
 		e->objects++;
+		baseline_learn_objects(d->bl, c->ep_key, 1, 0);
+	}
 	for (i = 0; i < o->n && i < 4; i++)
 		if (o->readers[i] == r)
 			return;
@@ -152,8 +155,10 @@ static void dt_readers(detect_t *d, dt_call_t *c)
 		o->readers[o->n] = r;
 	if (o->n < 255)
 		o->n++;
-	if (o->n == 2)
+	if (o->n == 2) {
 		e->objects_shared++;
+		baseline_learn_objects(d->bl, c->ep_key, 0, 1);
+	}
 	if (!e->armed || o->fired || o->n < d->cfg.bola_readers || e->objects < 100)
 		return;
 	share = (double)e->objects_shared / (double)e->objects;

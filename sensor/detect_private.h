@@ -12,7 +12,7 @@
 #define DT_MINUTE_US 60000000ull
 #define DT_WAYS 8 /* ways of a set of the short-term tables */
 #define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
-#define DT_REC_BUCKETS 24 /* log2 buckets of response record counts */
+#define DT_REC_BUCKETS BASELINE_REC_BUCKETS /* log2 buckets of response record counts */
 #define DT_AGENT_WORDS 64 /* 4096-bit set of the user agents of armed endpoints' pictures */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -93,8 +93,9 @@ typedef struct dt_endpoint {
 	double bytes_p99, bytes_max;
 	uint64_t req[DT_REQ_HEADERS]; /* name hashes of headers in >= presence of calls */
 	uint64_t agents[BASELINE_TOP_AGENTS];
-	/* Learned here, not in the baseline store: record counts of sampled responses, and how
-	 * often an object has had more than one reader. */
+	/* Learned by the detectors into the baseline store (baseline_learn_records, _objects):
+	 * record counts of sampled responses, and how often an object has had more than one
+	 * reader. The view's figures, plus what this sensor's calls added since it was read. */
 	uint64_t rec_hist[DT_REC_BUCKETS];
 	uint64_t rec_n;
 	uint64_t objects, objects_shared;

@@ -10,9 +10,13 @@
      and writes them; the keys then count every call.
   4. Redis killed between two runs that share it, then restarted from its append-only file:
      the second sensor finds it dead, keeps working, and catches up once it is back.
+  5. What the detectors learn into the profile is shared: one sensor learns the record
+     histogram and object counts of the wallet API (a scenario capture), a second sensor on
+     another capture of it adds its own, as much as it learns alone, and reads the sum back
+     (its saved baseline holds it).
 Exit 0 on success, 1 on failure, 77 (skipped) when redis-server is not installed.
 """
-import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
 FAILED = []
 
@@ -96,6 +100,90 @@ def stats(eve):
 def total_calls(r, prefix):
     return sum(int(r.hgetall(k).get('calls', 0)) for k in r.keys(prefix + 'ep:*')
                if ':m:' not in k)
+
+
+# Fields the detectors learn into an endpoint profile (docs/baselines.md).
+LEARNED = ['objects', 'objects_shared'] + ['rc%02d' % i for i in range(24)]
+
+
+def learned_fields(r, prefix):
+    """The detectors' fields of every endpoint profile under prefix, by endpoint key."""
+    out = {}
+    for k in r.keys(prefix + 'ep:*'):
+        if ':m:' not in k:
+            h = r.hgetall(k)
+            out[k[len(prefix) + 3:]] = [int(h.get(f, 0)) for f in LEARNED]
+    return out
+
+
+def file_learned_fields(path):
+    """The same fields of every endpoint of a baseline file (format version 2: the named
+    counters end with objects, objects_shared; the record histogram is the last 24 fields)."""
+    with open(path, 'rb') as f:
+        d = f.read()
+    magic, ver, nf, _, nl, _, ne, _, _, _ = struct.unpack_from('<8sIIIIIIIIQ', d, 0)
+    if magic != b'AWBASELN' or ver != 2:
+        return {}
+    named = nf - 40 - 40 - 16 - 24
+    out, off = {}, 48
+    for _ in range(ne):
+        key = struct.unpack_from('<Q', d, off)[0]
+        fields = struct.unpack_from('<%dQ' % nf, d, off + 24)
+        off += 24 + 8 * nf
+        for _ in range(nl):
+            off += 4 + 16 * struct.unpack_from('<I', d, off)[0]
+        out['%016x' % key] = [fields[named - 2], fields[named - 1]] + list(fields[nf - 24:])
+    return out
+
+
+def shared_history(a, tmp, scen):
+    """5. Two sensors, one learned record histogram."""
+    # The records rule cannot fire on the second capture (its attack is answered 403/404), so
+    # what a sensor learns there does not depend on what it reads back (a response the rule
+    # fires on is not learned). Both are small enough for the batch queue (no queue_drops).
+    caps = [os.path.join(scen, n) for n in ('data-exposure.pcap.gz', 'bola-random.pcap.gz')]
+    if not all(os.path.exists(c) for c in caps):
+        print('skipped: shared detector history (no scenario captures in %s)' % scen)
+        return
+    port = free_port()
+    r = Redis(port, tmp)
+    url = 'redis://127.0.0.1:%d' % port
+    fast = ['--set', 'baseline.redis.flush-interval=20ms']
+    saved = os.path.join(tmp, 'second.bl')
+    try:
+        rc1, err1, eve1 = run(a.apiwatch, ['-q', '-r', caps[0], '--redis', url] + fast, tmp,
+                              'first')
+        first = learned_fields(r, 'apiwatch:')
+        rc2, err2, eve2 = run(a.apiwatch, ['-q', '-r', caps[1], '--redis', url,
+                                           '--baseline-save', saved] + fast, tmp, 'second')
+        both = learned_fields(r, 'apiwatch:')
+        rc3, err3, eve3 = run(a.apiwatch, ['-q', '-r', caps[1], '--redis', url, '--set',
+                                           'baseline.redis.prefix=solo:'] + fast, tmp, 'solo')
+        own = learned_fields(r, 'solo:')
+    finally:
+        r.kill()
+    check('history: three sensors exit 0', rc1 == rc2 == rc3 == 0, err1 + err2 + err3)
+    if rc1 or rc2 or rc3:
+        return
+    st = [stats(e)[0]['redis'] for e in (eve1, eve2, eve3)]
+    check('history: every finished minute written',
+          all(x['failures'] == x['queue_drops'] == x['minutes_unwritten'] == 0 for x in st),
+          json.dumps(st))
+    zero = [0] * len(LEARNED)
+    F, O = (lambda k: first.get(k, zero)), (lambda k: own.get(k, zero))
+    common = [k for k in both if sum(F(k)[2:]) >= 30 and sum(O(k)[2:])]
+    check('history: both sensors learned a record histogram of one endpoint', common,
+          json.dumps({'first': first, 'own': own})[:600])
+    check('history: both sensors counted shared objects of one endpoint',
+          any(F(k)[1] and O(k)[1] for k in both), json.dumps({'first': first, 'own': own})[:600])
+    bad = {k: (F(k), O(k), both.get(k)) for k in set(both) | set(first) | set(own)
+           if [x + y for x, y in zip(F(k), O(k))] != both.get(k, zero)}
+    check('history: Redis holds the sum of the two sensors\' figures', not bad,
+          json.dumps(bad)[:600])
+    back = file_learned_fields(saved)
+    bad = {k: (v, both.get(k)) for k, v in back.items() if v != both.get(k, zero)}
+    check('history: the second sensor read the shared histogram back (its saved baseline)',
+          back and all(k in back for k in common) and not bad, json.dumps(bad)[:600])
 
 
 def main():
@@ -202,6 +290,9 @@ def main():
                   '%d vs %d' % (total_calls(r, 'apiwatch:'), n1 + n2))
         finally:
             r.kill()
+
+        # 5. The detectors' history, shared.
+        shared_history(a, tmp, os.path.join(a.pcaps, 'scenarios'))
     return 1 if FAILED else 0
 
 

@@ -1,7 +1,8 @@
 /*
  * test_baseline.c - the embedded baseline store: per-minute aggregation, arming, quantiles,
  * HyperLogLog accuracy and its Redis encoding, table caps, save/load round trip and corrupt
- * files, and folding one endpoint into another.
+ * files, folding one endpoint into another, and the figures the detectors learn into it
+ * (record histogram, object sharing) through a file and a merge.
  */
 #include "test_common.h"
 
@@ -491,6 +492,110 @@ static void test_merge(void **state)
 	baseline_free(b);
 }
 
+/* Minute m of test_learned: 5 calls, each with a sampled response of 3 << (m % 4)
+ * records (buckets 2..5) and one of 0 records, an object seen and every other one shared. */
+static void feed_records(baseline_t *b, const char *tpl, int from, int minutes)
+{
+	uint64_t k = ek(b, tpl);
+	int m, i;
+
+	for (m = from; m < from + minutes; m++)
+		for (i = 0; i < 5; i++) {
+			call(b, tpl, "/users/7", "jwt:alice",
+			     T0 + (uint64_t)m * MIN_US + 1000u * (uint64_t)i, 200, 100, 10);
+			baseline_learn_records(b, k, i ? 3u << (m % 4) : 0);
+			baseline_learn_objects(b, k, 1, i % 2);
+		}
+}
+
+static void test_learned(void **state)
+{
+	const char *path = "test_baseline_rec.tmp";
+	baseline_t *b = mk(16, 64, NULL), *c;
+	baseline_endpoint_view_t v1, v2;
+	uint64_t k = ek(b, "/users/{userId}"), other = ek(b, "/other");
+	char err[256];
+	uint8_t head[12];
+	FILE *fp;
+	int m;
+
+	(void)state;
+	feed_records(b, "/users/{userId}", 0, 8);
+	/* Only finished minutes count, as for every other figure. */
+	assert_int_equal(baseline_endpoint_view(b, k, &v1), 0);
+	assert_int_equal(v1.record_samples, 7 * 5);
+	baseline_finish(b);
+	assert_int_equal(baseline_endpoint_view(b, k, &v1), 0);
+	assert_int_equal(v1.record_samples, 8 * 5);
+	assert_int_equal(v1.records[0], 8); /* one empty response a minute */
+	for (m = 0; m < 4; m++) /* 3, 6, 12, 24 records: buckets 2, 3, 4, 5, two minutes each */
+		assert_int_equal(v1.records[2 + m], 2 * 4);
+	assert_int_equal(v1.records[1] + v1.records[6], 0);
+	assert_int_equal(v1.objects, 40);
+	assert_int_equal(v1.objects_shared, 16);
+	assert_int_equal(baseline_records_bucket(1), 1);
+	assert_int_equal(baseline_records_bucket(3), 2);
+	assert_int_equal(baseline_records_bucket(UINT64_MAX), BASELINE_REC_BUCKETS - 1);
+	/* An endpoint learned earlier is looked up; an unknown one learns nothing. */
+	call(b, "/other", "/other", "jwt:bob", T0 + 9 * MIN_US, 200, 1, 1);
+	baseline_learn_records(b, k, 1u << 30);
+	baseline_learn_records(b, ek(b, "/never"), 5);
+	baseline_learn_objects(b, other, 2, 1);
+	baseline_finish(b);
+	assert_int_equal(baseline_endpoint_view(b, k, &v1), 0);
+	assert_int_equal(v1.records[BASELINE_REC_BUCKETS - 1], 1);
+	assert_int_equal(v1.record_samples, 8 * 5 + 1);
+	assert_int_equal(baseline_endpoint_view(b, other, &v2), 0);
+	assert_int_equal(v2.objects, 2);
+	assert_int_equal(v2.objects_shared, 1);
+	assert_int_equal(v2.record_samples, 0);
+
+	/* The file carries them; learning goes on from what was loaded (sums add). */
+	assert_int_equal(baseline_save(b, path, err, sizeof(err)), 0);
+	c = mk(16, 64, path);
+	assert_int_equal(baseline_endpoint_view(c, k, &v2), 0);
+	assert_memory_equal(&v1, &v2, sizeof(v1));
+	feed_records(c, "/users/{userId}", 20, 4);
+	baseline_finish(c);
+	assert_int_equal(baseline_endpoint_view(c, k, &v2), 0);
+	assert_int_equal(v2.record_samples, v1.record_samples + 4 * 5);
+	for (m = 0; m < 4; m++)
+		assert_int_equal(v2.records[2 + m], v1.records[2 + m] + 4);
+	assert_int_equal(v2.objects, v1.objects + 20);
+	assert_int_equal(v2.objects_shared, v1.objects_shared + 8);
+	/* A template folded into another brings its figures along. */
+	baseline_merge_endpoint(c, other, k);
+	assert_int_equal(baseline_endpoint_view(c, k, &v1), 0);
+	assert_int_equal(v1.objects, v2.objects + 2);
+	assert_int_equal(v1.objects_shared, v2.objects_shared + 1);
+	assert_memory_equal(v1.records, v2.records, sizeof(v1.records));
+	baseline_free(c);
+	baseline_free(b);
+
+	/* A file of the previous version (no such figures) is refused, with one line. */
+	fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fread(head, 1, sizeof(head), fp), sizeof(head));
+	head[8] = 1;
+	head[9] = head[10] = head[11] = 0;
+	fseek(fp, 0, SEEK_SET);
+	assert_int_equal(fwrite(head, 1, sizeof(head), fp), sizeof(head));
+	fclose(fp);
+	{
+		baseline_config_t cfg;
+		baseline_t *x = NULL;
+
+		baseline_config_default(&cfg);
+		cfg.load_path = path;
+		assert_int_equal(baseline_new(&x, &cfg, &acct, err, sizeof(err)), AW_EFORMAT);
+		assert_null(x);
+		assert_non_null(strstr(err, "format version 1, this apiwatch reads version 2"));
+		assert_null(strchr(err, '\n'));
+	}
+	remove(path);
+	assert_int_equal(acct.in_use, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_quantiles),    cmocka_unit_test(test_hll),
 		cmocka_unit_test(test_hll_encoding), cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_save_load),    cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_learned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
