@@ -70,6 +70,7 @@ typedef struct baseline_config {
 	uint64_t redis_ttl_us; /* baseline.redis.minute-ttl: life of per-minute keys */
 	uint64_t redis_timeout_us; /* baseline.redis.timeout: connect and reply timeout */
 	uint64_t redis_drain_us; /* baseline.redis.drain-timeout: at exit, retry writes so long */
+	int redis_wait_full; /* capture files: a full queue waits for Redis (while it is up) */
 	/* Files (command line). */
 	const char *save_path;
 	const char *load_path;
@@ -182,6 +183,7 @@ typedef struct baseline_counters {
 	/* Redis store. */
 	uint64_t redis_round_trips, redis_flushes, redis_failures, redis_reconnects;
 	uint64_t redis_connect_failures, redis_queue_drops, redis_items_written;
+	uint64_t redis_queue_waits, redis_queue_wait_us;
 	uint64_t redis_items_unwritten, redis_reads, redis_pending;
 } baseline_counters_t;
 

@@ -138,6 +138,8 @@ struct baseline_redis {
 	int thread_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t freed; /* a buffer came back, or Redis went down */
+	int up; /* under mu: the last connection or write succeeded */
 	uint32_t *free_stack, nfree; /* under mu */
 	uint32_t *queue, qhead, qlen; /* FIFO of buffer indices, under mu */
 	int stop; /* under mu */
@@ -161,18 +163,24 @@ struct baseline_redis {
 
 	/* Counters (atomic). */
 	uint64_t round_trips, flushes, failures, reconnects, connect_failures, queue_drops;
+	uint64_t queue_waits, queue_wait_us;
 	uint64_t items_written, items_unwritten, reads, pending;
 };
 
 #define BL_ADD(r, field, n) __atomic_add_fetch(&(r)->field, (n), __ATOMIC_RELAXED)
 #define BL_GET(r, field) __atomic_load_n(&(r)->field, __ATOMIC_RELAXED)
 
-static uint64_t bl_now_ms(void)
+static uint64_t bl_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t bl_now_ms(void)
+{
+	return bl_now_us() / 1000u;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -242,12 +250,42 @@ bad:
 /* Packet thread: serialising finished minutes */
 
 /* Room for one more item in the open batch; hands a full batch over. NULL: no buffer. */
+/* Reading capture files (baseline.redis_wait_full), a full queue waits for the Redis thread
+ * while Redis is up: a replay runs faster than Redis takes its minutes, and dropping them would
+ * make what is learned depend on the machine's speed. At most baseline.redis.timeout per wait;
+ * a live capture never waits. Under mu. */
+static void bl_redis_wait_free(baseline_redis_t *r)
+{
+	uint64_t t0 = bl_now_us(), end = t0 + r->b->cfg.redis_timeout_us;
+	struct timespec ts;
+
+	BL_ADD(r, queue_waits, 1);
+	pthread_cond_signal(&r->cv); /* write now, not at the next flush-interval */
+	while (!r->nfree && r->up && !r->stop) {
+		uint64_t now = bl_now_us();
+
+		if (now >= end)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)((end - now) / 1000000);
+		ts.tv_nsec += (long)((end - now) % 1000000) * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&r->freed, &r->mu, &ts);
+	}
+	BL_ADD(r, queue_wait_us, bl_now_us() - t0);
+}
+
 static uint8_t *bl_redis_room(baseline_redis_t *r)
 {
 	if (r->open >= 0 && r->lens[r->open] + BL_ITEM_MAX > r->batch_cap)
 		baseline_redis_tick(r, 1);
 	if (r->open < 0) {
 		pthread_mutex_lock(&r->mu);
+		if (!r->nfree && r->b->cfg.redis_wait_full && r->up)
+			bl_redis_wait_free(r);
 		if (r->nfree)
 			r->open = (int)r->free_stack[--r->nfree];
 		pthread_mutex_unlock(&r->mu);
@@ -768,6 +806,15 @@ static int bl_redis_write(baseline_redis_t *r, const uint32_t *bufs, uint32_t n,
 
 #define BL_BATCHES_PER_TRIP 16
 
+/* Whether Redis takes writes, for a packet thread waiting on a full queue. */
+static void bl_redis_set_up(baseline_redis_t *r, int up)
+{
+	pthread_mutex_lock(&r->mu);
+	r->up = up;
+	pthread_cond_broadcast(&r->freed);
+	pthread_mutex_unlock(&r->mu);
+}
+
 /* Writes what is queued; returns the batches still queued. */
 static uint32_t bl_redis_flush(baseline_redis_t *r, bl_cmd_t *cmd)
 {
@@ -782,11 +829,14 @@ static uint32_t bl_redis_flush(baseline_redis_t *r, bl_cmd_t *cmd)
 		pthread_mutex_unlock(&r->mu);
 		if (!n)
 			return 0;
-		if (!r->c && (bl_now_ms() < r->next_try_ms || bl_redis_connect(r) < 0))
+		if ((!r->c && (bl_now_ms() < r->next_try_ms || bl_redis_connect(r) < 0)) ||
+		    bl_redis_write(r, bufs, n, cmd) < 0) {
+			bl_redis_set_up(r, 0);
 			return left;
-		if (bl_redis_write(r, bufs, n, cmd) < 0)
-			return left;
+		}
 		pthread_mutex_lock(&r->mu);
+		r->up = 1;
+		pthread_cond_broadcast(&r->freed);
 		for (i = 0; i < n; i++)
 			r->free_stack[r->nfree++] = bufs[i];
 		r->qhead = (r->qhead + n) % r->nbufs;
@@ -907,8 +957,9 @@ int baseline_redis_new(baseline_redis_t **out, baseline_t *b, char *errbuf, size
 		 (unsigned long long)bl_now_ms());
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
+	pthread_cond_init(&r->freed, NULL);
 	/* The first connection is tried now, so that a dead Redis is reported at start. */
-	bl_redis_connect(r);
+	r->up = bl_redis_connect(r) == 0;
 	if (pthread_create(&r->thread, NULL, bl_redis_main, r) != 0) {
 		snprintf(errbuf, errlen, "cannot start the Redis thread: %s", strerror(errno));
 		return AW_ENOMEM;
@@ -938,6 +989,7 @@ void baseline_redis_free(baseline_redis_t *r)
 		pthread_join(r->thread, NULL);
 		pthread_mutex_destroy(&r->mu);
 		pthread_cond_destroy(&r->cv);
+		pthread_cond_destroy(&r->freed);
 	}
 	bl_redis_disconnect(r);
 	for (i = 0; r->bufs && i < r->nbufs; i++)
@@ -994,6 +1046,8 @@ void baseline_redis_counters(baseline_redis_t *r, baseline_counters_t *c)
 	c->redis_reconnects = BL_GET(r, reconnects);
 	c->redis_connect_failures = BL_GET(r, connect_failures);
 	c->redis_queue_drops = BL_GET(r, queue_drops);
+	c->redis_queue_waits = BL_GET(r, queue_waits);
+	c->redis_queue_wait_us = BL_GET(r, queue_wait_us);
 	c->redis_items_written = BL_GET(r, items_written);
 	c->redis_items_unwritten = BL_GET(r, items_unwritten);
 	c->redis_reads = BL_GET(r, reads);

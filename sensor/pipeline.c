@@ -478,6 +478,8 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 
 		/* Endpoint and principal keys are keyed like every other hash that leaves. */
 		memcpy(bcfg.hash_key, cfg->http_out.hash_key, sizeof(bcfg.hash_key));
+		/* A replay waits for Redis rather than drop minutes; a live capture never waits. */
+		bcfg.redis_wait_full = !cfg->iface;
 		rc = baseline_new(&pl->bl, &bcfg, &pl->mem[PIPELINE_MEM_BASELINE], errbuf, errlen);
 	}
 	if (rc < 0) {

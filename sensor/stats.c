@@ -339,6 +339,8 @@ static void stats_api_baseline(json_buf_t *jb, baseline_t *bl)
 		json_kv_u64(jb, "reconnects", c->redis_reconnects);
 		json_kv_u64(jb, "connect_failures", c->redis_connect_failures);
 		json_kv_u64(jb, "queue_drops", c->redis_queue_drops);
+		json_kv_u64(jb, "queue_waits", c->redis_queue_waits);
+		json_kv_u64(jb, "queue_wait_ms", c->redis_queue_wait_us / 1000);
 		json_kv_u64(jb, "minutes_written", c->redis_items_written);
 		json_kv_u64(jb, "minutes_unwritten", c->redis_items_unwritten);
 		json_kv_u64(jb, "profiles_read", c->redis_reads);

@@ -293,6 +293,28 @@ def main():
 
         # 5. The detectors' history, shared.
         shared_history(a, tmp, os.path.join(a.pcaps, 'scenarios'))
+
+        # 6. A replay outruns the Redis thread: with a queue of two small batches the packet
+        # thread waits for it (capture files only) instead of dropping finished minutes.
+        benign = os.path.join(a.pcaps, 'scenarios', 'benign.pcap.gz')
+        if os.path.exists(benign):
+            port = free_port()
+            r = Redis(port, tmp)
+            try:
+                rc, err, eve = run(a.apiwatch, ['-q', '-r', benign, '--redis',
+                                                'redis://127.0.0.1:%d' % port, '--set',
+                                                'baseline.redis.queue-batches=2', '--set',
+                                                'baseline.redis.batch-size=64KiB'], tmp, 'full')
+                st, ncalls = stats(eve)
+                red = st['redis']
+                check('full queue: the replay waited, nothing dropped',
+                      rc == 0 and red['queue_waits'] >= 1 and red['queue_drops'] == 0 and
+                      red['minutes_written'] == st['minutes_finished'] and
+                      red['minutes_unwritten'] == 0, json.dumps(red))
+                check('full queue: every call in Redis', total_calls(r, 'apiwatch:') == ncalls,
+                      '%d vs %d' % (total_calls(r, 'apiwatch:'), ncalls))
+            finally:
+                r.kill()
     return 1 if FAILED else 0
 
 
