@@ -6,6 +6,7 @@ Every capture of the manifest is replayed with detect.enabled=true, the manifest
 period (baseline.learning-period) and --spec FILE where the entry names a declared API. Then:
   - every detector family of `detectors` fires: an `alert` event whose api.detector is one of
     the family's rules (manifest `detector_rules`) and whose api.owasp_api is the capture's tag;
+    where the attacker entry names `expect_rules`, each of those rules fires;
   - no rule fires outside the rules of `detectors` and `may_also_fire`;
   - every alert is the attacker's: an alert naming a principal names one of the principals of
     the attack's calls (attack_match in the attack window) or the attacker's client address
@@ -111,6 +112,9 @@ def check_capture(args, doc, c, tmp):
             fails.append('%s (rules %s) did not fire with %s%s' % (
                 fam, ', '.join(rules), c['owasp_api'],
                 '; fired with ' + repr(seen) if seen else ''))
+    for rule in (c.get('attacker') or {}).get('expect_rules', []):
+        if not fired.get(rule):  # the one rule that sees this attack (manifest: expect_rules)
+            fails.append('%s did not fire' % rule)
     for rule in sorted(set(fired) - allowed):
         fails.append('%s fired %d times; allowed: %s' % (rule, fired[rule],
                                                           ', '.join(sorted(allowed)) or 'none'))

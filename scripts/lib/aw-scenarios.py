@@ -352,8 +352,8 @@ def serve(api_name, control):
                            name=str(doc.get("username", "new")).title(),
                            email=str(doc.get("email", "")))
                 return self.reply(201, body_for("user", args, rng, new, world, query))
-            # Object ownership. The account detail route keeps the classic bug: any
-            # authenticated user reads any account (200); the other routes answer 403.
+            # Object ownership. The account detail and vehicle location routes keep the classic
+            # bug: any authenticated user reads any of them (200); other routes answer 403.
             for (name, typ), val in zip(route.params, args):
                 key = OWNED.get(name)
                 if key is None:
@@ -365,7 +365,8 @@ def serve(api_name, control):
                     return self.reply(404, {"error": "%s_not_found" % name})
                 if user and owner is not user and user["role"] != "admin":
                     if route.source in ("/api/accounts/{accountId:int}",
-                                        "/api/v0/orders/{orderId:oid}"):
+                                        "/api/v0/orders/{orderId:oid}",
+                                        "/v2/vehicles/{vin:vin}/location"):
                         continue
                     return self.reply(403, {"error": "forbidden"})
             if spec.get("role") == "admin" and user["role"] != "admin":
@@ -731,6 +732,33 @@ def a_bola_random(a, t):
             "endpoint": "GET /api/accounts/{accountId}/transactions", "objects": 250}
 
 
+def a_bola_shared(a, t):
+    """Three fleet app accounts of one stalker read the live location of the same six cars,
+    other users', a few times each: the location route answers any signed-in caller (the
+    bug). Few IDs, slowly: no enumeration; each car is now read by several principals where
+    every car normally has one reader, its owner."""
+    app = [u for u in a.world.users if u["cls"] == "user" and u["app"] and
+           u["auth"] == "jwt" and "fleet" in u["apis"]]
+    app.sort(key=lambda u: -u["activity"])
+    owners, attackers = app[:6], app[len(app) // 2:len(app) // 2 + 3]
+    cars = [o["vehicles"][0] for o in owners]
+    addrs = ["127.68.1.%d" % (i + 1) for i in range(len(attackers))]
+    conns = [a.conn("shared%d" % i, addrs[i], "fleet") for i in range(len(attackers))]
+    ts = [t + 7.0 * i for i in range(len(attackers))]
+    for rnd in range(2):
+        for i, u in enumerate(attackers):
+            for vin in cars:
+                a.call(ts[i], conns[i], "fleet", "GET", "/v2/vehicles/%s/location" % vin,
+                       a.headers(u, "fleet", "fleet.example.test"))
+                ts[i] += a.jitter(25)
+    for i in range(len(attackers)):
+        a.plan.add(ts[i], "close", conns[i])
+    return {"principal_kind": "jwt", "client": "%s-%s" % (addrs[0], addrs[-1]),
+            "user": ",".join(u["username"] for u in attackers),
+            "endpoint": "GET /v2/vehicles/{vin}/location", "objects": len(cars),
+            "expect_rules": ["bola_shared_object"]}
+
+
 def login_body(user, pw):
     return json.dumps({"username": user, "password": pw}, separators=(",", ":"))
 
@@ -1045,6 +1073,7 @@ SCENARIOS = {
     "bola-sequential": (a_bola_sequential, ["bola"], "API1:2023", ["rate_spike", "scraping"],
                         32, 120, 20),
     "bola-random": (a_bola_random, ["bola"], "API1:2023", ["rate_spike"], 32, 120, 20),
+    "bola-shared": (a_bola_shared, ["bola"], "API1:2023", [], 32, 120, 20),
     "auth-stuffing": (a_stuffing, ["auth_stuffing"], "API2:2023", ["rate_spike"], 32, 120, 20),
     "auth-bruteforce": (a_bruteforce, ["auth_stuffing"], "API2:2023", ["rate_spike"], 32, 120,
                         20),
