@@ -457,7 +457,7 @@ static const char *check_cookie(const api_call_t *call, const endpoint_spec__par
 
 			while (s < e && *s == ' ')
 				s++;
-			eq = memchr(s, '=', (size_t)(e - s));
+			eq = s < e ? memchr(s, '=', (size_t)(e - s)) : NULL;
 			if (eq && (size_t)(eq - s) == p->len && memcmp(s, p->name, p->len) == 0) {
 				*vlen = (size_t)(e - eq - 1);
 				return eq + 1;
