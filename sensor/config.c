@@ -137,6 +137,10 @@ static const config_key_t config_keys[] = {
 	 "proxies (CIDR list) whose X-Forwarded-For / Forwarded headers name the client"},
 	{"inventory.spec", CONFIG_STRING, CFG(spec_path), 0, sizeof(((aw_config_t *)0)->spec_path),
 	 "OpenAPI 3.x document (YAML or JSON) of the declared API (default: none)"},
+	{"inventory.spec-hosts", CONFIG_STRING, CFG(spec_hosts), 0,
+	 sizeof(((aw_config_t *)0)->spec_hosts),
+	 "hosts the spec is about, comma-separated, '*' for every host (default: the hosts of "
+	 "its absolute servers[].url, every host if one is relative or there are none)"},
 	{"inventory.max-endpoints", CONFIG_U32, CFG(inventory.max_endpoints), 1, 1u << 20,
 	 "endpoints catalogued; calls of further endpoints are counted, not catalogued"},
 	{"inventory.sample-first", CONFIG_U32, CFG(inventory.sample_first), 0, 1u << 30,

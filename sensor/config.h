@@ -46,6 +46,7 @@ typedef struct aw_config {
 	int inventory_enabled; /* inventory.enabled: templates, principals, catalogue */
 	char trusted_proxies[512]; /* inventory.trusted-proxies: CIDR list */
 	char spec_path[1024]; /* inventory.spec: OpenAPI document of the declared API, or "" */
+	char spec_hosts[1024]; /* inventory.spec-hosts: hosts it is about ("": its servers) */
 	endpoint_config_t inventory; /* inventory.*: the endpoint catalogue, its files */
 	int baseline_enabled; /* baseline.enabled: behavioural baselines (needs the inventory) */
 	baseline_config_t baseline; /* baseline.*, --redis, --baseline-save, --baseline-load */

@@ -122,7 +122,9 @@ static void dt_shadow(detect_t *d, dt_call_t *c)
 
 	if (!e->shadow_checked) {
 		e->shadow_checked = 1;
-		e->shadow = endpoint_spec_match_template(d->spec, c->call->method,
+		/* Calls to a host the spec is not about are not shadow (endpoint_drift.c). */
+		e->shadow = endpoint_spec_covers_host(d->spec, c->call->host) &&
+			    endpoint_spec_match_template(d->spec, c->call->method,
 							 c->call->endpoint) == NULL;
 	}
 	if (!e->shadow || !dt_once(&e->fired, DETECT_SHADOW_ENDPOINT))

@@ -106,6 +106,8 @@ typedef struct endpoint_counters {
 	uint64_t spec_bad; /* ... that broke it */
 	uint64_t spec_shadow_endpoints; /* endpoints no operation declares */
 	uint64_t spec_zombie_endpoints; /* endpoints of deprecated operations */
+	uint64_t spec_outside_endpoints; /* endpoints of hosts the spec is not about */
+	uint64_t spec_outside_calls; /* ... and their calls (not routed, not checked) */
 } endpoint_counters_t;
 
 typedef struct endpoint endpoint_t; /* layout: endpoint_private.h */

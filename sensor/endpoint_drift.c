@@ -68,6 +68,15 @@ unsigned endpoint_drift_observe(endpoint_catalog_t *cat, endpoint_t *ep, const a
 
 	if (!cat->spec || !ep)
 		return 0;
+	if (ep->spec_state == ENDPOINT_DRIFT_UNROUTED &&
+	    !endpoint_spec_covers_host(cat->spec, call->host)) {
+		ep->spec_state = ENDPOINT_DRIFT_OUTSIDE;
+		cat->counters.spec_outside_endpoints++;
+	}
+	if (ep->spec_state == ENDPOINT_DRIFT_OUTSIDE) {
+		cat->counters.spec_outside_calls++;
+		return 0;
+	}
 	cat->counters.spec_calls++;
 	if (ep->spec_state == ENDPOINT_DRIFT_UNROUTED) {
 		endpoint_drift_route(cat, ep, call);
@@ -142,14 +151,15 @@ void endpoint__drift_fold(endpoint_t *into, const endpoint_t *from)
 /* The spec object of an endpoint in the inventory file. */
 void endpoint__drift_json(json_buf_t *jb, const endpoint_t *ep)
 {
-	static const char *const state[] = {"unrouted", "declared", "shadow", "zombie"};
+	static const char *const state[] = {"unrouted", "declared", "shadow", "zombie", "outside"};
 	const endpoint_spec_op_t *op = ep->spec_opp;
 	unsigned k;
 
 	if (ep->spec_state == ENDPOINT_DRIFT_UNROUTED && ep->spec_op < 0)
 		return;
 	json_open_object(jb, "spec");
-	json_kv_str(jb, "status", state[ep->spec_state & 3]);
+	json_kv_str(jb, "status",
+		    state[ep->spec_state <= ENDPOINT_DRIFT_OUTSIDE ? ep->spec_state : 0]);
 	if (ep->spec_op >= 0)
 		json_kv_i64(jb, "operation", ep->spec_op);
 	if (op) {
@@ -193,6 +203,18 @@ void endpoint__drift_json_doc(json_buf_t *jb, const endpoint_catalog_t *cat)
 	json_kv_u64(jb, "operations", endpoint_spec_op_count(cat->spec));
 	json_kv_u64(jb, "shadow_endpoints", cat->counters.spec_shadow_endpoints);
 	json_kv_u64(jb, "zombie_endpoints", cat->counters.spec_zombie_endpoints);
+	json_kv_u64(jb, "outside_endpoints", cat->counters.spec_outside_endpoints);
+	{
+		const char *h;
+		size_t hl;
+		uint32_t k;
+
+		/* The hosts the spec is about; none listed: every host. */
+		json_open_array(jb, "hosts");
+		for (k = 0; (h = endpoint_spec_host(cat->spec, k, &hl)) != NULL; k++)
+			json_strn(jb, h, hl);
+		json_close_array(jb);
+	}
 	json_open_array(jb, "orphans");
 	while ((op = endpoint_drift_orphan(cat, &i)) != NULL) {
 		json_open_object(jb, NULL);

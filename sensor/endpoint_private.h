@@ -134,6 +134,7 @@ struct endpoint {
 #define ENDPOINT_DRIFT_DECLARED 1
 #define ENDPOINT_DRIFT_SHADOW 2
 #define ENDPOINT_DRIFT_ZOMBIE 3
+#define ENDPOINT_DRIFT_OUTSIDE 4 /* a host the spec is not about (endpoint_spec_covers_host) */
 
 struct endpoint_catalog {
 	endpoint_config_t cfg;

@@ -10,6 +10,7 @@
  */
 #include "endpoint_spec_private.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1158,7 +1160,140 @@ uint32_t endpoint_spec__split(const char *p, size_t n, const char **seg, uint32_
 	return count;
 }
 
-/* Adds the path part of a server URL (variables already substituted) as a base. */
+/* Adds host (n bytes, any case, a port or userinfo around it) to the spec's scope. */
+static int spec_host_add(endpoint_spec_t *spec, const char *host, size_t n)
+{
+	const char *at = memchr(host, '@', n);
+	char *copy;
+	uint32_t i;
+	size_t k;
+
+	if (at) { /* userinfo */
+		n -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	if (n && host[0] == '[') { /* [v6]:port */
+		const char *e = memchr(host, ']', n);
+
+		n = e ? (size_t)(e + 1 - host) : n;
+	} else {
+		const char *c = memchr(host, ':', n);
+
+		n = c ? (size_t)(c - host) : n;
+	}
+	if (!n || memchr(host, '{', n)) { /* no host, or a variable left in it */
+		spec->any_host = 1;
+		return 0;
+	}
+	for (i = 0; i < spec->nhosts; i++)
+		if (spec->host_len[i] == n && strncasecmp(spec->hosts[i], host, n) == 0)
+			return 0;
+	if (spec->nhosts == ENDPOINT_SPEC_MAX_HOSTS) {
+		spec->any_host = 1; /* not all of them kept: do not leave any out */
+		return 0;
+	}
+	copy = endpoint_spec__strdup(&spec->arena, host, n);
+	if (!copy)
+		return AW_ENOMEM;
+	for (k = 0; k < n; k++)
+		copy[k] = (char)tolower((unsigned char)copy[k]);
+	spec->hosts[spec->nhosts] = copy;
+	spec->host_len[spec->nhosts++] = (uint32_t)n;
+	return 0;
+}
+
+int endpoint_spec_check_hosts(const char *list, char *errbuf, size_t errlen)
+{
+	const char *p = list;
+	uint32_t n = 0;
+
+	while (p && *p) {
+		size_t k = strcspn(p, ","), i = 0;
+
+		while (i < k && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		if (i == k) {
+			snprintf(errbuf, errlen, "inventory.spec-hosts: an empty host name in '%s'",
+				 list);
+			return -1;
+		}
+		if (++n > ENDPOINT_SPEC_MAX_HOSTS) {
+			snprintf(errbuf, errlen, "inventory.spec-hosts: more than %d hosts",
+				 ENDPOINT_SPEC_MAX_HOSTS);
+			return -1;
+		}
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int endpoint_spec_set_hosts(endpoint_spec_t *spec, const char *list, char *errbuf, size_t errlen)
+{
+	const char *p = list;
+
+	if (!list || !*list)
+		return 0;
+	if (endpoint_spec_check_hosts(list, errbuf, errlen) < 0)
+		return -1;
+	spec->any_host = 0;
+	spec->nhosts = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *h = p;
+
+		while (n && (*h == ' ' || *h == '\t')) {
+			h++;
+			n--;
+		}
+		while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+			n--;
+		if (n == 1 && h[0] == '*') {
+			spec->any_host = 1;
+		} else if (!n) {
+			snprintf(errbuf, errlen, "inventory.spec-hosts: an empty host name in '%s'",
+				 list);
+			return -1;
+		} else if (spec->nhosts == ENDPOINT_SPEC_MAX_HOSTS) {
+			snprintf(errbuf, errlen, "inventory.spec-hosts: more than %d hosts",
+				 ENDPOINT_SPEC_MAX_HOSTS);
+			return -1;
+		} else if (spec_host_add(spec, h, n) < 0) {
+			snprintf(errbuf, errlen, "inventory.spec-hosts: %s", error_str(AW_ENOMEM));
+			return -1;
+		}
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	spec->info.hosts = spec->any_host ? 0 : spec->nhosts;
+	return 0;
+}
+
+int endpoint_spec_covers_host(const endpoint_spec_t *spec, aw_slice_t host)
+{
+	uint32_t i;
+
+	if (!spec || spec->any_host)
+		return 1;
+	for (i = 0; i < spec->nhosts; i++)
+		if (spec->host_len[i] == host.len &&
+		    memcmp(spec->hosts[i], host.ptr, host.len) == 0)
+			return 1;
+	return 0;
+}
+
+const char *endpoint_spec_host(const endpoint_spec_t *spec, uint32_t i, size_t *len)
+{
+	if (!spec || spec->any_host || i >= spec->nhosts)
+		return NULL;
+	*len = spec->host_len[i];
+	return spec->hosts[i];
+}
+
+/* Adds the path part of a server URL (variables already substituted) as a base, and its host
+ * (if it has one) to the spec's scope. */
 static int spec_base_add(spec_build_t *b, const char *url)
 {
 	endpoint_spec_t *spec = b->spec;
@@ -1175,8 +1310,15 @@ static int spec_base_add(spec_build_t *b, const char *url)
 		p += 2;
 	else
 		q = NULL;
-	if (q || (url[0] == '/' && url[1] == '/'))
+	if (q || (url[0] == '/' && url[1] == '/')) {
+		size_t alen = strcspn(p, "/?#");
+
+		if (spec_host_add(spec, p, alen) < 0)
+			return spec_nomem(b);
 		p += strcspn(p, "/"); /* skip the authority */
+	} else {
+		spec->any_host = 1; /* relative: wherever the document is served from */
+	}
 	n = strcspn(p, "?#");
 	copy = endpoint_spec__strdup(&spec->arena, p, n);
 	if (!copy)
@@ -1286,6 +1428,14 @@ static int spec_server(spec_build_t *b, const endpoint_spec__node_t *srv)
 	vars = endpoint_spec__get(srv, "variables");
 	if (vars && vars->kind != ENDPOINT_SPEC__N_MAP)
 		return spec_fail(b, vars, AW_EMALFORMED, "'variables' must be a mapping");
+	{
+		/* A variable in the host ("https://{tenant}.api.example.com"): any tenant, so
+		 * every host. */
+		const char *a = strstr(url->str, "//");
+
+		if (a && memchr(a + 2, '{', strcspn(a + 2, "/?#")))
+			b->spec->any_host = 1;
+	}
 	spec_server_expand(vars, url->str, NULL, 0, buf, sizeof(buf));
 	rc = spec_base_add(b, buf);
 	/* Each enum value of each variable, the others at their default. */
@@ -1319,6 +1469,7 @@ static int spec_servers(spec_build_t *b)
 	if (rc == 0 && b->spec->nbases == 0)
 		rc = spec_base_add(b, "/");
 	b->spec->info.bases = b->spec->nbases;
+	b->spec->info.hosts = b->spec->any_host ? 0 : b->spec->nhosts;
 	return rc;
 }
 

@@ -89,6 +89,7 @@ enum endpoint_spec_method {
 #define ENDPOINT_SPEC_MAX_PARAMS 64 /* parameters per operation; more is an error */
 #define ENDPOINT_SPEC_MAX_SEGMENTS 32 /* segments of a path template; more is an error */
 #define ENDPOINT_SPEC_MAX_BASES 16 /* base paths; more is an error */
+#define ENDPOINT_SPEC_MAX_HOSTS 32 /* hosts of absolute server URLs; more: every host */
 #define ENDPOINT_SPEC_MAX_VISITS 256 /* trie nodes visited per match */
 #define ENDPOINT_SPEC_MAX_BODY_DEPTH 32 /* JSON nesting checked in a body */
 #define ENDPOINT_SPEC_MAX_NAME 96 /* bytes of an evidence name, without the NUL */
@@ -115,6 +116,7 @@ typedef struct endpoint_spec_info {
 	uint32_t operations;
 	uint32_t deprecated; /* operations marked deprecated */
 	uint32_t bases; /* base paths (at least one: "/") */
+	uint32_t hosts; /* hosts the spec is scoped to; 0: every host */
 	uint32_t schemas; /* schemas compiled */
 	uint32_t unchecked_schemas; /* oneOf / anyOf / not, external references: accept anything */
 	uint32_t warnings; /* things left out, each also counted above or below */
@@ -154,6 +156,22 @@ int endpoint_spec_load_mem(endpoint_spec_t **out, const char *name, const char *
 
 /* NULL is fine. */
 void endpoint_spec_free(endpoint_spec_t *spec);
+
+/*
+ * Hosts. A spec is about the hosts of its absolute server URLs ("https://api.example.com/v1":
+ * api.example.com, any port); a relative URL ("/v1"), no servers, or a host with an unexpanded
+ * variable makes it about every host. Calls to other hosts are outside it: not routed, not
+ * shadow. endpoint_spec_set_hosts replaces that scope with a comma-separated list (case does
+ * not matter, ports are ignored; "*": every host; "" keeps the servers'); -1 with one line in
+ * errbuf for an empty name or too many hosts.
+ */
+int endpoint_spec_set_hosts(endpoint_spec_t *spec, const char *list, char *errbuf, size_t errlen);
+/* The same checks of a list without a spec (settings are checked before anything opens). */
+int endpoint_spec_check_hosts(const char *list, char *errbuf, size_t errlen);
+/* Whether calls to host (lower case, no port, as api_call_t.host) are about this spec. */
+int endpoint_spec_covers_host(const endpoint_spec_t *spec, aw_slice_t host);
+/* The i-th host of the scope (none when it is every host); NULL past the end. */
+const char *endpoint_spec_host(const endpoint_spec_t *spec, uint32_t i, size_t *len);
 
 const endpoint_spec_info_t *endpoint_spec_info(const endpoint_spec_t *spec);
 

@@ -253,6 +253,12 @@ struct endpoint_spec {
 	uint32_t edge_mask;
 	uint32_t nbases;
 	endpoint_spec__base_t bases[ENDPOINT_SPEC_MAX_BASES]; /* most segments first */
+	/* The hosts the spec is about (lower case, no port), from absolute servers[].url or
+	 * inventory.spec-hosts; any_host: every host (a relative server URL, none, or '*'). */
+	int any_host;
+	uint32_t nhosts;
+	const char *hosts[ENDPOINT_SPEC_MAX_HOSTS];
+	uint32_t host_len[ENDPOINT_SPEC_MAX_HOSTS];
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -477,6 +477,29 @@ static void main_summary(const pipeline_t *pl, const aw_config_t *cfg, double se
 	}
 }
 
+/* A spec scoped by its servers to hosts that got no call: most likely the API answers under
+ * another name here, and nothing was checked. Said even with -q. */
+static void main_spec_unreached(const pipeline_t *pl)
+{
+	const endpoint_spec_t *sp = pipeline_spec(pl);
+	pipeline_summary_t s;
+	const char *h;
+	size_t hl = 0;
+
+	if (!sp)
+		return;
+	pipeline_get_summary(pl, &s);
+	if (s.spec_calls || !s.spec_outside_calls)
+		return;
+	h = endpoint_spec_host(sp, 0, &hl);
+	fprintf(stderr,
+		"apiwatch: warning: %s is about host %.*s%s, which got no call; %llu calls went to "
+		"other hosts and were not checked (setting inventory.spec-hosts)\n",
+		endpoint_spec_info(sp)->name, (int)hl, h ? h : "",
+		endpoint_spec_info(sp)->hosts > 1 ? " and others" : "",
+		(unsigned long long)s.spec_outside_calls);
+}
+
 /* Says once at start-up what a loaded spec left out, so that a partial check is known. */
 static void main_spec_warnings(const pipeline_t *pl)
 {
@@ -508,6 +531,10 @@ int main(int argc, char **argv)
 		return rc < 0 ? 2 : 0;
 	if (main_apply_settings(&cfg, &opts) < 0)
 		return 2;
+	if (endpoint_spec_check_hosts(cfg.spec_hosts, err, sizeof(err)) < 0) {
+		fprintf(stderr, "apiwatch: %s\n", err);
+		return 2;
+	}
 	if (cfg.nfiles && main_check_files(&cfg) < 0)
 		return 1;
 
@@ -556,6 +583,7 @@ int main(int argc, char **argv)
 	}
 	if (!opts.quiet)
 		main_summary(pl, &cfg, main_monotonic() - t0);
+	main_spec_unreached(pl);
 	pipeline_free(pl);
 	return status;
 }

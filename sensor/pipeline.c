@@ -445,6 +445,9 @@ int pipeline_new(pipeline_t **out, const aw_config_t *cfg, char *errbuf, size_t 
 	if (cfg->spec_path[0]) {
 		rc = endpoint_spec_load_file(&pl->spec, cfg->spec_path, NULL,
 					     &pl->mem[PIPELINE_MEM_INVENTORY], errbuf, errlen);
+		if (rc == 0 &&
+		    endpoint_spec_set_hosts(pl->spec, cfg->spec_hosts, errbuf, errlen) < 0)
+			rc = AW_EINVAL;
 		if (rc < 0) {
 			pipeline_free(pl);
 			return rc;
@@ -719,6 +722,12 @@ void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out)
 	out->decode_drops = dc->invalid;
 	out->first_us = pl->first_us;
 	out->last_us = pl->now_us;
+	if (pl->inv) {
+		const endpoint_counters_t *ec = inventory_endpoint_counters(pl->inv);
+
+		out->spec_calls = ec->spec_calls;
+		out->spec_outside_calls = ec->spec_outside_calls;
+	}
 	for (i = 0; i < PIPELINE_MEM__COUNT; i++)
 		out->mem_peak += pl->mem[i].peak;
 }

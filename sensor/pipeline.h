@@ -72,6 +72,7 @@ typedef struct pipeline_summary {
 	uint64_t mem_peak;
 	uint64_t output_waits; /* times packet processing waited for the EVE writer */
 	uint64_t alerts; /* alerts opened */
+	uint64_t spec_calls, spec_outside_calls; /* --spec: calls to its hosts, to others */
 } pipeline_summary_t;
 
 void pipeline_get_summary(const pipeline_t *pl, pipeline_summary_t *out);

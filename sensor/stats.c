@@ -271,7 +271,7 @@ static void stats_api_endpoints(json_buf_t *jb, const inventory_counters_t *ic,
 	json_kv_u64(jb, "events_queue_dropped", ec->news_dropped);
 	json_kv_u64(jb, "files_written", ic->files_written);
 	json_kv_u64(jb, "write_errors", ic->write_errors);
-	if (ec->spec_calls || ic->orphans) {
+	if (ec->spec_calls || ec->spec_outside_calls || ic->orphans) {
 		/* Only with a declared spec (--spec). */
 		json_open_object(jb, "spec");
 		json_kv_u64(jb, "calls", ec->spec_calls);
@@ -279,6 +279,8 @@ static void stats_api_endpoints(json_buf_t *jb, const inventory_counters_t *ic,
 		json_kv_u64(jb, "violating", ec->spec_bad);
 		json_kv_u64(jb, "shadow_endpoints", ec->spec_shadow_endpoints);
 		json_kv_u64(jb, "zombie_endpoints", ec->spec_zombie_endpoints);
+		json_kv_u64(jb, "outside_endpoints", ec->spec_outside_endpoints);
+		json_kv_u64(jb, "outside_calls", ec->spec_outside_calls);
 		json_kv_u64(jb, "orphans", ic->orphans);
 		json_kv_u64(jb, "orphan_events_dropped", ic->orphan_events_dropped);
 		json_close_object(jb);

@@ -87,12 +87,30 @@ def main():
         failures += not ok
     if good:
         for spec in ('petstore.yaml', 'library.json'):
+            # The capture's host is none of the spec's servers: scoped to every host here.
             rc, out, err = run(a.apiwatch, ['-r', good, '-q', '--eve', eve, '--spec',
-                                            os.path.join(specs, spec)])
+                                            os.path.join(specs, spec), '--set',
+                                            'inventory.spec-hosts=*'])
             ok = rc == 0 and err.strip() == ''
             print('%s spec %s accepted -> %d %r' % ('ok  ' if ok else 'FAIL', spec, rc, err))
             failures += not ok
-    print('%d passed, %d failed' % (len(cases) + 3 + (3 if good else 0) - failures, failures))
+        # Scoped by its servers (library.example.test) to a host that gets no call: one
+        # warning line, exit 0; a bad host list is a settings error (exit 2).
+        rc, out, err = run(a.apiwatch, ['-r', good, '-q', '--eve', eve, '--spec',
+                                        os.path.join(specs, 'library.json')])
+        ok = rc == 0 and err.count('\n') == 1 and 'is about host library.example.test' in err \
+            and 'inventory.spec-hosts' in err
+        print('%s spec scoped to a host without calls warns once -> %d %r'
+              % ('ok  ' if ok else 'FAIL', rc, err))
+        failures += not ok
+        rc, out, err = run(a.apiwatch, ['-r', good, '-q', '--eve', eve, '--spec',
+                                        os.path.join(specs, 'library.json'), '--set',
+                                        'inventory.spec-hosts=a.test,,b.test'])
+        ok = rc == 2 and err.count('\n') == 1 and 'inventory.spec-hosts' in err
+        print('%s empty name in inventory.spec-hosts refused -> %d %r'
+              % ('ok  ' if ok else 'FAIL', rc, err))
+        failures += not ok
+    print('%d passed, %d failed' % (len(cases) + 3 + (5 if good else 0) - failures, failures))
     return 1 if failures else 0
 
 

@@ -310,6 +310,62 @@ static void test_bases(void **state)
 	endpoint_spec_free(s);
 }
 
+/* The hosts a spec is about: its absolute server URLs' (no port, no userinfo, any case); a
+ * relative URL, none, or a variable in the host make it every host; inventory.spec-hosts
+ * replaces the scope. */
+static void test_hosts(void **state)
+{
+	endpoint_spec_t *s = load_text("openapi: 3.0.0\n"
+				       "info: {title: t, version: '1'}\n"
+				       "servers:\n"
+				       "  - url: https://user@API.Example.test:8443/v2\n"
+				       "  - url: http://[::1]:8080/\n"
+				       "  - url: '{scheme}://b.example.test/'\n"
+				       "    variables: {scheme: {default: https}}\n"
+				       "paths:\n"
+				       "  /x: {get: {operationId: x}}\n");
+	const char *h;
+	size_t n = 0;
+	char ebuf[160];
+
+	(void)state;
+	assert_int_equal(endpoint_spec_info(s)->hosts, 3);
+	h = endpoint_spec_host(s, 0, &n);
+	assert_int_equal(n, strlen("api.example.test"));
+	assert_memory_equal(h, "api.example.test", n);
+	assert_true(endpoint_spec_covers_host(s, sl("api.example.test")));
+	assert_true(endpoint_spec_covers_host(s, sl("b.example.test")));
+	assert_true(endpoint_spec_covers_host(s, sl("[::1]")));
+	assert_false(endpoint_spec_covers_host(s, sl("other.example.test")));
+	assert_false(endpoint_spec_covers_host(s, sl("api.example.test.evil")));
+	/* The setting replaces the scope; '*' is every host; empty names are refused. */
+	assert_int_equal(
+		endpoint_spec_set_hosts(s, " Other.example.test , c.test", ebuf, sizeof(ebuf)), 0);
+	assert_true(endpoint_spec_covers_host(s, sl("other.example.test")));
+	assert_true(endpoint_spec_covers_host(s, sl("c.test")));
+	assert_false(endpoint_spec_covers_host(s, sl("api.example.test")));
+	assert_int_equal(endpoint_spec_set_hosts(s, "*", ebuf, sizeof(ebuf)), 0);
+	assert_true(endpoint_spec_covers_host(s, sl("anything.test")));
+	assert_null(endpoint_spec_host(s, 0, &n));
+	assert_int_equal(endpoint_spec_set_hosts(s, "a.test,,b.test", ebuf, sizeof(ebuf)), -1);
+	assert_non_null(strstr(ebuf, "empty host name"));
+	assert_int_equal(endpoint_spec_check_hosts("a, b", ebuf, sizeof(ebuf)), 0);
+	endpoint_spec_free(s);
+
+	/* A relative server URL: every host. So is a variable in the host. */
+	s = load_text("openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
+		      "servers: [{url: 'https://a.test/'}, {url: /v1}]\n"
+		      "paths: {/x: {get: {operationId: x}}}\n");
+	assert_int_equal(endpoint_spec_info(s)->hosts, 0);
+	assert_true(endpoint_spec_covers_host(s, sl("z.test")));
+	endpoint_spec_free(s);
+	s = load_text("openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
+		      "servers: [{url: 'https://{tenant}.api.test/'}]\n"
+		      "paths: {/x: {get: {operationId: x}}}\n");
+	assert_true(endpoint_spec_covers_host(s, sl("acme.api.test")));
+	endpoint_spec_free(s);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Matching */
 
@@ -930,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_alias_bomb),
 		cmocka_unit_test(test_yaml_aliases_shared),
 		cmocka_unit_test(test_match_speed),
+		cmocka_unit_test(test_hosts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
