@@ -436,7 +436,8 @@ static int doc_json_scalar(doc_build_t *b, json_t *j, endpoint_spec__node_t *n)
 
 		/* Integers are read as reals (no overflow error on huge bounds): write them back
 		 * without a fraction. */
-		if (v == (double)(long long)v && v > -9007199254740992.0 && v < 9007199254740992.0)
+		/* The range first: converting an out-of-range double is undefined. */
+		if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v)
 			snprintf(num, sizeof(num), "%lld", (long long)v);
 		else
 			snprintf(num, sizeof(num), "%.17g", v);

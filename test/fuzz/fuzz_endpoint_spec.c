@@ -11,7 +11,8 @@
  *
  * Besides the sanitizers, the harness checks what the module promises: an error is one
  * non-empty line naming the input, memory goes back to zero, a template routes to an operation
- * of the same method, and a check's count is at least the number of kinds it reports.
+ * of the same method, a check's count is at least the number of kinds it reports, and every
+ * host the spec names is one it covers.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -147,6 +148,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check(spec, op, path);
 		if (m)
 			fuzz_check(spec, m, path);
+	}
+	{
+		/* The hosts of its servers: each one is covered, in the case it is kept. */
+		const char *h;
+		size_t hl = 0;
+		uint32_t k;
+
+		for (k = 0; (h = endpoint_spec_host(spec, k, &hl)) != NULL; k++) {
+			aw_slice_t hs = {h, hl};
+
+			if (!hl || !endpoint_spec_covers_host(spec, hs))
+				abort();
+		}
+		if (k != endpoint_spec_info(spec)->hosts)
+			abort();
 	}
 	endpoint_spec_free(spec);
 	if (acct.in_use != 0)
