@@ -126,7 +126,7 @@ static void dt_login_failure(detect_t *d, dt_call_t *c, dt_client_t *cl, uint64_
 
 	if (users >= d->cfg.auth_usernames && cl->login_fails >= d->cfg.auth_usernames &&
 	    2 * cl->login_fails >= cl->login_calls &&
-	    dt_once(&cl->login_fired, DETECT_AUTH_STUFFING)) {
+	    dt_fire(&cl->login_fired, DETECT_AUTH_STUFFING)) {
 		snprintf(why, sizeof(why),
 			 "%.0f distinct usernames and %u failed logins from one client in %u min",
 			 users, cl->login_fails, (unsigned)(d->cfg.auth_window_us / DT_MINUTE_US));
@@ -134,7 +134,7 @@ static void dt_login_failure(detect_t *d, dt_call_t *c, dt_client_t *cl, uint64_
 			"usernames_per_window", why);
 	}
 	if (cl->login_fails >= d->cfg.auth_failures && users < d->cfg.auth_usernames &&
-	    dt_once(&cl->login_fired, DETECT_AUTH_BRUTEFORCE)) {
+	    dt_fire(&cl->login_fired, DETECT_AUTH_BRUTEFORCE)) {
 		snprintf(why, sizeof(why), "%u failed logins for %.0f username(s) from one client",
 			 cl->login_fails, users);
 		dt_emit(d, c, DETECT_AUTH_BRUTEFORCE, 2, cl->login_fails, d->cfg.auth_failures,
@@ -151,7 +151,7 @@ static void dt_login_failure(detect_t *d, dt_call_t *c, dt_client_t *cl, uint64_
 		u->fails++;
 		if (c->client_key)
 			dt_bits_add(u->clients.w, 4, c->client_key);
-		if (u->fails >= d->cfg.auth_user_failures && !u->fired) {
+		if (u->fails >= d->cfg.auth_user_failures) { /* and every failure after */
 			u->fired = 1;
 			snprintf(why, sizeof(why),
 				 "%u failed logins for one username from %.0f client(s)", u->fails,
@@ -173,7 +173,7 @@ static void dt_login_global(detect_t *d, dt_call_t *c, int thin)
 
 	if (!thin && (double)d->cfg.rate_factor * e->fails_mean > limit)
 		limit = (double)d->cfg.rate_factor * e->fails_mean;
-	if (e->cur_login_fails < limit || !dt_once(&e->fired, DETECT_AUTH_STUFFING_GLOBAL))
+	if (e->cur_login_fails < limit || !dt_fire(&e->fired, DETECT_AUTH_STUFFING_GLOBAL))
 		return;
 	snprintf(why, sizeof(why), "%u failed logins in a minute on this endpoint; baseline %.1f",
 		 e->cur_login_fails, e->fails_mean);
@@ -205,7 +205,7 @@ static void dt_login(detect_t *d, dt_call_t *c)
 		dt_bits_add(cl->usernames.w, 4, user);
 	if (!fail) {
 		if (c->ep->armed && cl->fail_run >= d->cfg.auth_run &&
-		    dt_once(&cl->login_fired, DETECT_AUTH_SUCCESS_AFTER_FAILURES)) {
+		    dt_fire(&cl->login_fired, DETECT_AUTH_SUCCESS_AFTER_FAILURES)) {
 			snprintf(why, sizeof(why), "login succeeded after %u failures in a row",
 				 cl->fail_run);
 			dt_emit(d, c, DETECT_AUTH_SUCCESS_AFTER_FAILURES, 2, cl->fail_run,
@@ -245,12 +245,12 @@ static void dt_sharing(detect_t *d, dt_call_t *c)
 		dt_bits_add(pr->clients.w, 4, c->client_key);
 	if (ua)
 		dt_bits_add(pr->agents.w, 4, dt_agent_hash(c, ua));
-	if (pr->share_fired || !c->ep->armed)
+	if (!c->ep->armed)
 		return;
 	clients = dt_bits_count(pr->clients.w, 4);
 	agents = dt_bits_count(pr->agents.w, 4);
-	if (clients < d->cfg.sharing_clients && agents < d->cfg.sharing_agents)
-		return;
+	if (!pr->share_fired && clients < d->cfg.sharing_clients && agents < d->cfg.sharing_agents)
+		return; /* once fired, the window's further calls grow the alert */
 	pr->share_fired = 1;
 	snprintf(why, sizeof(why),
 		 "one credential used from %.0f client addresses and %.0f user "
@@ -272,7 +272,7 @@ static void dt_jwt(detect_t *d, dt_call_t *c)
 	if (!w || c->cls != 2 ||
 	    !(w->flags &
 	      (PRINCIPAL_F_JWT_ALG_NONE | PRINCIPAL_F_JWT_NO_ALG | PRINCIPAL_F_JWT_NO_SIGNATURE)) ||
-	    !dt_once(fired, DETECT_JWT_UNSIGNED))
+	    !dt_fire(fired, DETECT_JWT_UNSIGNED))
 		return;
 	dt_emit(d, c, DETECT_JWT_UNSIGNED, 1, 1, 0, "calls",
 		w->flags & PRINCIPAL_F_JWT_ALG_NONE ? "JWT with alg none answered 2xx"

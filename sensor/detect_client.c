@@ -51,7 +51,7 @@ static void dt_missing_headers(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	dt_imp_open(c, p);
 	p->imp_missing++;
 	if (p->imp_missing < d->cfg.imp_min_calls || 2 * p->imp_missing < p->imp_calls ||
-	    !dt_once(&p->imp_fired, DETECT_IMPERSONATION_HEADERS))
+	    !dt_fire(&p->imp_fired, DETECT_IMPERSONATION_HEADERS))
 		return;
 	snprintf(why, sizeof(why),
 		 "%u of %u calls in %u min lack %u header(s) present in %u%%+ of this endpoint's "
@@ -82,7 +82,7 @@ static void dt_odd_agent(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	dt_imp_open(c, p);
 	p->imp_odd++;
 	if (p->imp_odd < d->cfg.imp_min_calls || 2 * p->imp_odd < p->imp_calls ||
-	    !dt_once(&p->imp_fired, DETECT_IMPERSONATION_AGENT))
+	    !dt_fire(&p->imp_fired, DETECT_IMPERSONATION_AGENT))
 		return;
 	snprintf(why, sizeof(why),
 		 "%u of %u calls in %u min with a user agent never seen on this app-only endpoint "
@@ -108,7 +108,7 @@ static void dt_unauthenticated(detect_t *d, dt_call_t *c)
 		e->cred_calls += c->credentialed ? 1 : 0;
 		return;
 	}
-	if (!d->cfg.unauth || !c->cl || !dt_once(&c->cl->fired, DETECT_UNAUTHENTICATED))
+	if (!d->cfg.unauth || !c->cl || !dt_fire(&c->cl->fired, DETECT_UNAUTHENTICATED))
 		return;
 	snprintf(why, sizeof(why),
 		 "answered %d without credentials; %.1f%% of this endpoint's calls carry them",
@@ -127,7 +127,7 @@ static void dt_shadow(detect_t *d, dt_call_t *c)
 			    endpoint_spec_match_template(d->spec, c->call->method,
 							 c->call->endpoint) == NULL;
 	}
-	if (!e->shadow || !dt_once(&e->fired, DETECT_SHADOW_ENDPOINT))
+	if (!e->shadow || !dt_fire(&e->fired, DETECT_SHADOW_ENDPOINT))
 		return;
 	dt_emit(d, c, DETECT_SHADOW_ENDPOINT, 0, e->cur_calls, 0, "calls_per_min",
 		"endpoint called but not declared in the API specification");

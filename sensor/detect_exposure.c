@@ -170,7 +170,7 @@ static void dt_records(detect_t *d, dt_call_t *c, uint32_t *fired)
 	if (limit < d->cfg.exposure_min_records)
 		limit = d->cfg.exposure_min_records;
 	if (e->armed && e->rec_n >= 30 && (double)n > limit &&
-	    dt_once(fired, DETECT_DATA_EXPOSURE_RECORDS)) {
+	    dt_fire(fired, DETECT_DATA_EXPOSURE_RECORDS)) {
 		snprintf(why, sizeof(why), "%ld records in one response; learned p99 %.0f", n,
 			 dt_rec_p99(e));
 		dt_emit(d, c, DETECT_DATA_EXPOSURE_RECORDS, 1, (double)n, dt_rec_p99(e), "records",
@@ -192,7 +192,7 @@ static void dt_bytes(detect_t *d, dt_call_t *c, uint32_t *fired)
 
 	if (c->resp_bytes < d->cfg.exposure_min_bytes || b <= e->bytes_max ||
 	    b <= (double)d->cfg.exposure_factor * e->bytes_p99 ||
-	    !dt_once(fired, DETECT_DATA_EXPOSURE_BYTES))
+	    !dt_fire(fired, DETECT_DATA_EXPOSURE_BYTES))
 		return;
 	snprintf(why, sizeof(why), "response of %.0f bytes; learned p99 %.0f, largest %.0f", b,
 		 e->bytes_p99, e->bytes_max);
@@ -242,7 +242,7 @@ static void dt_mass_assignment(detect_t *d, dt_call_t *c, uint32_t *fired)
 	s.normal = c->ep->priv_keys_normal;
 	s.found = -1;
 	dt_json_members(body->ptr, body->len, 64, dt_priv_member, &s);
-	if (s.found < 0 || !dt_once(fired, DETECT_MASS_ASSIGNMENT))
+	if (s.found < 0 || !dt_fire(fired, DETECT_MASS_ASSIGNMENT))
 		return;
 	snprintf(why, sizeof(why),
 		 "write with the privileged property '%s' accepted; this endpoint's writes do "

@@ -64,8 +64,15 @@ static void dt_authz(detect_t *d, dt_call_t *c)
 
 	if (!admin && !write)
 		return;
-	if ((p->pv_known && p->pv_calls > 0) || (p->fired & (1u << DETECT_FUNCTION_AUTHZ)))
+	if (p->pv_known && p->pv_calls > 0)
 		return;
+	if (p->fired & (1u << DETECT_FUNCTION_AUTHZ)) { /* its further calls grow the alert */
+		snprintf(why, sizeof(why), "%s again by the same principal",
+			 admin ? "privileged function served" : "write method served");
+		dt_emit(d, c, DETECT_FUNCTION_AUTHZ, 1, e->principals_mean, d->api_principals,
+			"principals_per_min", why);
+		return;
+	}
 	if (e->principals_mean > (share_limit > 1 ? share_limit : 1))
 		return;
 	if (!admin) {
@@ -102,7 +109,7 @@ static void dt_authz_refused(detect_t *d, dt_call_t *c)
 	char why[200];
 
 	if (!dt_ep_is_privileged(c) || (p->pv_known && p->pv_calls > 0) ||
-	    !dt_once(&p->fired, DETECT_FUNCTION_AUTHZ))
+	    !dt_fire(&p->fired, DETECT_FUNCTION_AUTHZ))
 		return;
 	snprintf(why, sizeof(why),
 		 "privileged function refused (%d) to a principal that never called it; %.1f "
@@ -191,8 +198,17 @@ static void dt_scraping(detect_t *d, dt_call_t *c)
 	char why[220];
 
 	dt_scrape_track(d, c, pr);
-	if (pr->fired_win || !pr->armed_endpoint || pr->calls < d->cfg.scraping_min_calls ||
-	    pr->gaps < 2 || c->t_us - pr->win_start < 3 * DT_MINUTE_US)
+	if (pr->fired_win) { /* the window was flagged: its further calls grow the alert */
+		ids = dt_bits_count(pr->ids.w, 8);
+		minutes = (double)(c->t_us - pr->win_start) / (double)DT_MINUTE_US;
+		snprintf(why, sizeof(why), "%u calls in %.0f min, %.0f distinct IDs or pages",
+			 pr->calls, minutes, ids);
+		dt_emit(d, c, DETECT_SCRAPING, 1, ids, pr->own_ids_mean * minutes,
+			"distinct_ids_per_window", why);
+		return;
+	}
+	if (!pr->armed_endpoint || pr->calls < d->cfg.scraping_min_calls || pr->gaps < 2 ||
+	    c->t_us - pr->win_start < 3 * DT_MINUTE_US)
 		return;
 	endpoints = pr->nendpoints + (pr->endpoints_over ? 1 : 0);
 	if (endpoints > d->cfg.scraping_max_endpoints)

@@ -77,7 +77,7 @@ static void dt_walk(detect_t *d, dt_call_t *c, dt_pair_t *p)
 		}
 	}
 	if (!c->ep->armed || p->walk_run[0] < d->cfg.bola_walk ||
-	    !dt_once(&p->fired, DETECT_BOLA_WALK))
+	    !dt_fire(&p->fired, DETECT_BOLA_WALK))
 		return;
 	snprintf(why, sizeof(why),
 		 "%u object IDs in a row, each one to three from the last, by one principal",
@@ -108,7 +108,7 @@ static void dt_enumeration(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	peer = dt_peer_calls(d, c->ep);
 	if (peer > limit)
 		limit = peer;
-	if (ids <= limit || !dt_once(&p->fired, DETECT_BOLA_ENUMERATION))
+	if (ids <= limit || !dt_fire(&p->fired, DETECT_BOLA_ENUMERATION))
 		return;
 	snprintf(why, sizeof(why),
 		 "%.0f distinct object IDs in a minute; own baseline %.1f, peers' calls per "
@@ -124,7 +124,7 @@ static void dt_denied(detect_t *d, dt_call_t *c, dt_pair_t *p)
 
 	if (p->pv_armed && dt_limit(d, p->pv_fails_mean, p->pv_fails_sd, 0) > limit)
 		limit = dt_limit(d, p->pv_fails_mean, p->pv_fails_sd, 0);
-	if (ids < limit || !dt_once(&p->fired, DETECT_BOLA_FAILURES))
+	if (ids < limit || !dt_fire(&p->fired, DETECT_BOLA_FAILURES))
 		return;
 	snprintf(why, sizeof(why), "%.0f distinct object IDs answered 403/404 in a minute", ids);
 	dt_emit(d, c, DETECT_BOLA_FAILURES, 1, ids, limit, "denied_ids_per_min", why);

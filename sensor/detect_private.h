@@ -249,10 +249,12 @@ void dt_emit(detect_t *d, const dt_call_t *c, unsigned rule, int principal_kind,
 	     double baseline, const char *unit, const char *reason);
 
 /* Whether rule fired under mask already; marks it. */
-static inline int dt_once(uint32_t *fired, unsigned rule)
+/* A rule's condition holds on this call: the rule is marked fired on the entry (learning
+ * leaves its minutes out, dt_roll counts them) and the call is reported, the first one and
+ * every later one, so that the attack's alert grows with it (count, last_seen, evidence;
+ * the alert stage writes updates at most once per alert.update-interval). */
+static inline int dt_fire(uint32_t *fired, unsigned rule)
 {
-	if (*fired & (1u << rule))
-		return 0;
 	*fired |= 1u << rule;
 	return 1;
 }

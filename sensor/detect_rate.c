@@ -24,8 +24,14 @@ static void dt_rate(detect_t *d, dt_call_t *c, unsigned rule, int who, uint32_t 
 	uint32_t run;
 	char why[200];
 
-	if ((double)count < limit || (*fired & (1u << rule)))
+	if ((double)count < limit)
 		return;
+	if (*fired & (1u << rule)) { /* fired this minute: each call over the limit grows it */
+		snprintf(why, sizeof(why), "%u calls in a minute by %s; learned mean %.1f", count,
+			 dt_rate_what[who], mean);
+		dt_emit(d, c, rule, who, count, mean, "calls_per_min", why);
+		return;
+	}
 	*fired |= DT_OVER;
 	run = over_minutes + 1;
 	if (run < d->cfg.rate_sustain && (double)count < 2 * limit)
@@ -58,7 +64,7 @@ static void dt_errors(detect_t *d, dt_call_t *c)
 
 	e->cur_errors++;
 	limit = dt_rate_limit(d, mean, sqrt(mean > 1 ? mean : 1), d->cfg.errors_min);
-	if (e->cur_errors < limit || !dt_once(&e->fired, DETECT_ERROR_SPIKE))
+	if (e->cur_errors < limit || !dt_fire(&e->fired, DETECT_ERROR_SPIKE))
 		return;
 	snprintf(why, sizeof(why), "%u 5xx answers in a minute; learned mean %.2f per minute",
 		 e->cur_errors, mean);
@@ -101,7 +107,7 @@ static void dt_host_errors(detect_t *d, dt_call_t *c)
 		return;
 	mean = (double)h->host_errors / (double)h->host_minutes;
 	limit = dt_rate_limit(d, mean, sqrt(mean > 1 ? mean : 1), d->cfg.errors_min);
-	if (h->cur_errors < limit || !dt_once(&h->fired, DETECT_ERROR_SPIKE))
+	if (h->cur_errors < limit || !dt_fire(&h->fired, DETECT_ERROR_SPIKE))
 		return;
 	snprintf(why, sizeof(why),
 		 "%u 5xx answers in a minute across this host; learned mean %.2f per minute",

@@ -107,8 +107,8 @@ def main():
         # 2. With the benign baseline: the loaded record history arms the rule.
         rc, err, al = run(a.apiwatch, ['-r', attack, '--baseline-load', full], T('full.json'))
         rec = [x for x in al if x['api']['detector'] == 'data_exposure_records']
-        check('attack part with the benign baseline: the records rule fires',
-              rc == 0 and len(rec) == 1, err or rules(al))
+        check('attack part with the benign baseline: the records rule fires (one alert)',
+              rc == 0 and len({x['api']['alert_id'] for x in rec}) == 1, err or rules(al))
         if rec:
             r = rec[0]
             check('... on the attacker\'s call to %s' % att['endpoint'],

@@ -1091,8 +1091,9 @@ static void test_shadow_endpoint(void **state)
 	w_expect("shadow_endpoint", ALERT_OWASP_API9, "shadow_endpoint");
 	for (i = 0; i < W.nfound; i++)
 		assert_string_equal(W.found[i].principal, "");
-	/* Once per endpoint and minute: 4 undeclared endpoints, 3 minutes. */
-	assert_int_equal(w_count("shadow_endpoint"), 12);
+	/* Every call to one of the 4 undeclared endpoints is reported (the alert grows with
+	 * them): more than one per endpoint and minute. */
+	assert_true(w_count("shadow_endpoint") > 12);
 	w_teardown();
 }
 
