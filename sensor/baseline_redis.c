@@ -249,7 +249,6 @@ bad:
 /* ------------------------------------------------------------------------------------------ */
 /* Packet thread: serialising finished minutes */
 
-/* Room for one more item in the open batch; hands a full batch over. NULL: no buffer. */
 /* Reading capture files (baseline.redis_wait_full), a full queue waits for the Redis thread
  * while Redis is up: a replay runs faster than Redis takes its minutes, and dropping them would
  * make what is learned depend on the machine's speed. At most baseline.redis.timeout per wait;
@@ -278,6 +277,7 @@ static void bl_redis_wait_free(baseline_redis_t *r)
 	BL_ADD(r, queue_wait_us, bl_now_us() - t0);
 }
 
+/* Room for one more item in the open batch; hands a full batch over. NULL: no buffer. */
 static uint8_t *bl_redis_room(baseline_redis_t *r)
 {
 	if (r->open >= 0 && r->lens[r->open] + BL_ITEM_MAX > r->batch_cap)
