@@ -295,6 +295,29 @@ double dt_bits_count(const uint64_t *w, unsigned nwords)
 	return -(double)m * log((double)(m - set) / (double)m);
 }
 
+int dt_tpl_has_word(aw_slice_t tpl, const char *const *words)
+{
+	size_t i = 0;
+
+	while (i < tpl.len) {
+		size_t s;
+		aw_slice_t seg;
+		int w;
+
+		while (i < tpl.len && tpl.ptr[i] == '/')
+			i++;
+		s = i;
+		while (i < tpl.len && tpl.ptr[i] != '/')
+			i++;
+		seg.ptr = tpl.ptr + s;
+		seg.len = i - s;
+		for (w = 0; words[w]; w++)
+			if (dt_slice_ieq(seg, words[w]))
+				return 1;
+	}
+	return 0;
+}
+
 uint64_t dt_hash(const detect_t *d, uint8_t tag, const void *p, size_t n)
 {
 	uint8_t buf[256];

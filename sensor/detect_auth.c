@@ -22,27 +22,8 @@ int detect_auth_is_login(aw_slice_t method, aw_slice_t tpl)
 					    "logon", "log-in",	     "token",	 "oauth",
 					    "auth",  "authenticate", "session",	 "sessions",
 					    "sso",   "authorize",    "password", NULL};
-	size_t i = 0;
 
-	if (!dt_slice_ieq(method, "post"))
-		return 0;
-	while (i < tpl.len) {
-		size_t s;
-		aw_slice_t seg;
-		int w;
-
-		while (i < tpl.len && tpl.ptr[i] == '/')
-			i++;
-		s = i;
-		while (i < tpl.len && tpl.ptr[i] != '/')
-			i++;
-		seg.ptr = tpl.ptr + s;
-		seg.len = i - s;
-		for (w = 0; words[w]; w++)
-			if (dt_slice_ieq(seg, words[w]))
-				return 1;
-	}
-	return 0;
+	return dt_slice_ieq(method, "post") && dt_tpl_has_word(tpl, words);
 }
 
 /* ------------------------------------------------------------------------------------------ */

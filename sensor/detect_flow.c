@@ -30,26 +30,9 @@ int detect_flow_is_privileged(aw_slice_t method, aw_slice_t tpl)
 		"admin",      "admins",	 "administrator", "internal", "manage",
 		"management", "debug",	 "actuator",	  "sudo",     "superuser",
 		"staff",      "console", "ops",		  "root",     NULL};
-	size_t i = 0;
 
 	(void)method;
-	while (i < tpl.len) {
-		size_t s;
-		aw_slice_t seg;
-		int w;
-
-		while (i < tpl.len && tpl.ptr[i] == '/')
-			i++;
-		s = i;
-		while (i < tpl.len && tpl.ptr[i] != '/')
-			i++;
-		seg.ptr = tpl.ptr + s;
-		seg.len = i - s;
-		for (w = 0; words[w]; w++)
-			if (dt_slice_ieq(seg, words[w]))
-				return 1;
-	}
-	return 0;
+	return dt_tpl_has_word(tpl, words);
 }
 
 static void dt_authz(detect_t *d, dt_call_t *c)

@@ -284,6 +284,9 @@ static inline int dt_slice_ieq(aw_slice_t s, const char *lit)
 {
 	return aw_ieq(s.ptr, s.len, lit, __builtin_strlen(lit));
 }
+
+/* Whether a segment of template tpl is one of words (NULL-terminated), case aside. */
+int dt_tpl_has_word(aw_slice_t tpl, const char *const *words);
 /* Top-level members of a JSON object body: calls fn(key, value, ud) for each, up to max; the
  * value slice is raw (strings with their quotes). Returns the members seen. */
 typedef int (*dt_member_fn)(aw_slice_t key, aw_slice_t val, void *ud);
