@@ -177,8 +177,8 @@ static uint64_t bl_cached_agent(baseline_t *b, aw_slice_t s)
  * positions ({*} excepted), each hashed and mixed with its position (/users/1 and /orders/1
  * differ). Returns the number of IDs; *last_int gets the last one as an integer and
  * *last_is_int whether it is one. */
-static uint32_t bl_object_ids_walk(const baseline_t *b, aw_slice_t tpl, aw_slice_t path,
-				   uint64_t *ids, uint32_t max, int64_t *last_int, int *last_is_int)
+uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t path, uint64_t *ids,
+			     uint32_t max, int64_t *last_int, int *last_is_int)
 {
 	size_t ti = 0, pi = 0;
 	uint32_t n = 0;
@@ -224,8 +224,8 @@ void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 {
 	uint32_t i, n = o->nreq_headers < BASELINE_OBS_NAMES ? o->nreq_headers : BASELINE_OBS_NAMES;
 
-	o->nids = bl_object_ids_walk(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
-				     &o->last_id_int, &o->last_id_is_int);
+	o->nids = baseline_object_ids(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
+				      &o->last_id_int, &o->last_id_is_int);
 	o->ids_known = o->nids <= BASELINE_OBS_IDS;
 
 	o->ep_key = bl_cached_endpoint_key(b, o->host, o->method, o->endpoint);
@@ -730,7 +730,7 @@ static void bl_object_ids(baseline_t *b, bl_principal_t *p, const baseline_obs_t
 	int last_is_int;
 
 	if (!o->ids_known) { /* not worked out, or more than the observation carries */
-		n = bl_object_ids_walk(b, o->endpoint, o->path, many, 64, &last_int, &last_is_int);
+		n = baseline_object_ids(b, o->endpoint, o->path, many, 64, &last_int, &last_is_int);
 		ids = many;
 		if (n > 64)
 			n = 64;

@@ -189,6 +189,13 @@ typedef struct baseline_counters {
 
 typedef struct baseline baseline_t;
 
+/* Object IDs of a call: the segments of path at template tpl's {...} positions ({*} aside),
+ * each a keyed hash mixed with its position; the first max into ids. Returns how many there
+ * are; *last_int gets the last one as an integer and *last_is_int whether it is one.
+ * baseline_obs_keys fills baseline_obs_t's with it. */
+uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t path, uint64_t *ids,
+			     uint32_t max, int64_t *last_int, int *last_is_int);
+
 /* Creates the store (embedded, or Redis when cfg->redis_url is set), loading cfg->load_path if
  * set. Its memory is charged to acct. On failure an AW_E* code with a message in errbuf. An
  * unreachable Redis is not a failure: the store starts, warns on stderr and keeps retrying. */

@@ -554,47 +554,6 @@ static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 /* ------------------------------------------------------------------------------------------ */
 /* What a call is */
 
-/* The object ID of a call: the concrete path segments at the template's {...} positions (all
- * of them: /users/{id}/orders/{id} names one order), and the last one as an integer. */
-static void dt_object_id(detect_t *d, dt_call_t *c)
-{
-	aw_slice_t tpl = c->call->endpoint, path = c->call->path;
-	size_t ti = 0, pi = 0;
-	uint64_t h = 0;
-
-	while (ti < tpl.len && pi < path.len) {
-		size_t ts, ps;
-
-		while (ti < tpl.len && tpl.ptr[ti] == '/')
-			ti++;
-		while (pi < path.len && path.ptr[pi] == '/')
-			pi++;
-		ts = ti;
-		ps = pi;
-		while (ti < tpl.len && tpl.ptr[ti] != '/')
-			ti++;
-		while (pi < path.len && path.ptr[pi] != '/')
-			pi++;
-		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
-		    pi > ps) {
-			size_t k;
-			int64_t v = 0;
-
-			h = h * 0x9e3779b97f4a7c15ull ^ dt_hash(d, 'O', path.ptr + ps, pi - ps);
-			c->has_id = 1;
-			c->has_int = pi - ps <= 15;
-			for (k = ps; k < pi && c->has_int; k++) {
-				if (path.ptr[k] < '0' || path.ptr[k] > '9')
-					c->has_int = 0;
-				else
-					v = v * 10 + (path.ptr[k] - '0');
-			}
-			c->id_int = v;
-		}
-	}
-	c->id_hash = h ? h : 1;
-}
-
 /* dt_hash 'C' of a client address, through the cache (compared in full). */
 static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
 {
@@ -616,6 +575,9 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 		       uint64_t now_us, uint64_t ep_key, uint64_t pr_key, const baseline_obs_t *obs)
 {
 	aw_slice_t m = call->method;
+	uint64_t own[64], h = 0;
+	const uint64_t *ids;
+	uint32_t i, n;
 
 	memset(c, 0, sizeof(*c));
 	c->call = call;
@@ -640,19 +602,25 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 		   dt_slice_ieq(m, "delete");
 	c->resp_bytes = call->resp.body_bytes != API_SIZE_UNKNOWN ? call->resp.body_bytes
 								  : call->resp.body_wire_bytes;
-	if (obs && obs->ids_known) { /* the baseline's walk of the same segments */
-		uint64_t h = 0;
-		uint32_t i;
-
-		for (i = 0; i < obs->nids; i++)
-			h = h * 0x9e3779b97f4a7c15ull ^ obs->ids[i];
-		c->has_id = obs->nids > 0;
+	/* The object ID: the IDs at the template's {...} positions together (/users/{id}/
+	 * orders/{id} names one order), as the baseline hashes them; worked out already when
+	 * the call comes with its observation. */
+	if (obs && obs->ids_known) {
+		ids = obs->ids;
+		n = obs->nids;
 		c->has_int = obs->last_id_is_int;
 		c->id_int = obs->last_id_int;
-		c->id_hash = h ? h : 1;
 	} else {
-		dt_object_id(d, c);
+		n = baseline_object_ids(d->bl, call->endpoint, call->path, own, 64, &c->id_int,
+					&c->has_int);
+		ids = own;
+		if (n > 64)
+			n = 64;
 	}
+	for (i = 0; i < n; i++)
+		h = h * 0x9e3779b97f4a7c15ull ^ ids[i];
+	c->has_id = n > 0;
+	c->id_hash = h ? h : 1;
 }
 
 /* The pair's minute; its principal baseline read with the first call of the minute. */
