@@ -513,8 +513,11 @@ def fill(route, rng, values):
     return out
 
 
-def headers_for(user, rng):
-    h = {"User-Agent": user["agent"], "Accept": "application/json"}
+def credential_headers(user, agent):
+    """A client's usual headers: its agent, JSON, gzip when it takes it, and its credential
+    (bearer JWT, Basic, API key header or session cookie; none for query keys and anonymous
+    users)."""
+    h = {"User-Agent": agent, "Accept": "application/json"}
     if user["gzip"]:
         h["Accept-Encoding"] = "gzip"
     k = user["auth"]
@@ -527,6 +530,11 @@ def headers_for(user, rng):
         h["X-API-Key"] = user["apikey"]
     elif k == "cookie":
         h["Cookie"] = "sessionid=" + user["session"]
+    return h
+
+
+def headers_for(user, rng):
+    h = credential_headers(user, user["agent"])
     if rng.random() < 0.2:
         h["X-Request-Id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     return h

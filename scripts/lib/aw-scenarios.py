@@ -421,19 +421,7 @@ class Plan:
 
 
 def auth_headers(u, api, rng, app=False):
-    h = {"User-Agent": u["agent"][api], "Accept": "application/json"}
-    if u["gzip"]:
-        h["Accept-Encoding"] = "gzip"
-    k = u["auth"]
-    if k == "jwt":
-        h["Authorization"] = "Bearer " + u["jwt"]
-    elif k == "basic":
-        h["Authorization"] = "Basic " + base64.b64encode(
-            ("%s:%s" % (u["username"], u["password"])).encode()).decode()
-    elif k == "apikey":
-        h["X-API-Key"] = u["apikey"]
-    elif k == "cookie":
-        h["Cookie"] = "sessionid=" + u["session"]
+    h = AW.credential_headers(u, u["agent"][api])
     if api == "fleet" and u["app"]:
         h["X-App-Version"] = APP_VERSION
         # The app's device attestation token, renewed by the app rarely: one per device.
