@@ -1202,36 +1202,52 @@ static int spec_host_add(endpoint_spec_t *spec, const char *host, size_t n)
 	return 0;
 }
 
+/* The next name of a comma-separated host list at *p, blanks around it cut; NULL at the end.
+ * *n is its length (0: an empty name). */
+static const char *spec_hosts_next(const char **p, size_t *n)
+{
+	const char *h = *p;
+	size_t k;
+
+	if (!h || !*h)
+		return NULL;
+	k = strcspn(h, ",");
+	*p = h + k + (h[k] == ',');
+	while (k && (*h == ' ' || *h == '\t')) {
+		h++;
+		k--;
+	}
+	while (k && (h[k - 1] == ' ' || h[k - 1] == '\t'))
+		k--;
+	*n = k;
+	return h;
+}
+
 int endpoint_spec_check_hosts(const char *list, char *errbuf, size_t errlen)
 {
 	const char *p = list;
-	uint32_t n = 0;
+	uint32_t count = 0;
+	size_t n;
 
-	while (p && *p) {
-		size_t k = strcspn(p, ","), i = 0;
-
-		while (i < k && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		if (i == k) {
+	while (spec_hosts_next(&p, &n)) {
+		if (!n) {
 			snprintf(errbuf, errlen, "inventory.spec-hosts: an empty host name in '%s'",
 				 list);
 			return -1;
 		}
-		if (++n > ENDPOINT_SPEC_MAX_HOSTS) {
+		if (++count > ENDPOINT_SPEC_MAX_HOSTS) {
 			snprintf(errbuf, errlen, "inventory.spec-hosts: more than %d hosts",
 				 ENDPOINT_SPEC_MAX_HOSTS);
 			return -1;
 		}
-		p += k;
-		if (*p == ',')
-			p++;
 	}
 	return 0;
 }
 
 int endpoint_spec_set_hosts(endpoint_spec_t *spec, const char *list, char *errbuf, size_t errlen)
 {
-	const char *p = list;
+	const char *p = list, *h;
+	size_t n;
 
 	if (!list || !*list)
 		return 0;
@@ -1239,33 +1255,13 @@ int endpoint_spec_set_hosts(endpoint_spec_t *spec, const char *list, char *errbu
 		return -1;
 	spec->any_host = 0;
 	spec->nhosts = 0;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		const char *h = p;
-
-		while (n && (*h == ' ' || *h == '\t')) {
-			h++;
-			n--;
-		}
-		while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
-			n--;
+	while ((h = spec_hosts_next(&p, &n)) != NULL) {
 		if (n == 1 && h[0] == '*') {
 			spec->any_host = 1;
-		} else if (!n) {
-			snprintf(errbuf, errlen, "inventory.spec-hosts: an empty host name in '%s'",
-				 list);
-			return -1;
-		} else if (spec->nhosts == ENDPOINT_SPEC_MAX_HOSTS) {
-			snprintf(errbuf, errlen, "inventory.spec-hosts: more than %d hosts",
-				 ENDPOINT_SPEC_MAX_HOSTS);
-			return -1;
 		} else if (spec_host_add(spec, h, n) < 0) {
 			snprintf(errbuf, errlen, "inventory.spec-hosts: %s", error_str(AW_ENOMEM));
 			return -1;
 		}
-		p += strcspn(p, ",");
-		if (*p == ',')
-			p++;
 	}
 	spec->info.hosts = spec->any_host ? 0 : spec->nhosts;
 	return 0;
