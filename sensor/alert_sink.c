@@ -28,6 +28,7 @@
 #include <hiredis/hiredis.h>
 
 #include "error.h"
+#include "waits.h"
 
 #define ALERT_SINK_LINE_MAX (64u << 10) /* longest JSON line plus text handed to the sinks */
 #define ALERT_SINK_BATCH 256 /* lines handed to a sink at once: one Redis pipeline */
@@ -718,14 +719,6 @@ static void alert_sink_deliver(alert_sinks_t *s, alert_sink_t *k, alert_batch_t 
 	}
 }
 
-static uint64_t alert_sink_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The oldest line the sink still needs; under the lock. */
 static uint64_t alert_sink_hold(const alert_sink_t *k)
 {
@@ -927,18 +920,11 @@ static void alert_sinks_result(alert_sinks_t *s, alert_sink_t *k, const alert_ba
 /* Waits for work: lines, the next retry time (wait_us), or stop; under the lock. */
 static void alert_sinks_idle(alert_sinks_t *s, uint64_t wait_us)
 {
-	struct timespec ts;
-	uint64_t t;
-
 	if (wait_us == UINT64_MAX) {
 		pthread_cond_wait(&s->work, &s->mu);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	t = (uint64_t)ts.tv_nsec + wait_us * 1000u;
-	ts.tv_sec += (time_t)(t / 1000000000u);
-	ts.tv_nsec = (long)(t % 1000000000u);
-	pthread_cond_timedwait(&s->work, &s->mu, &ts);
+	aw_cond_wait_us(&s->work, &s->mu, wait_us);
 }
 
 static void *alert_sinks_main(void *arg)
@@ -950,7 +936,7 @@ static void *alert_sinks_main(void *arg)
 	pthread_setname_np(pthread_self(), "aw-alerts");
 	pthread_mutex_lock(&s->mu);
 	while (!s->abort) {
-		i = alert_sinks_pick(s, alert_sink_now_us(), &wait_us);
+		i = alert_sinks_pick(s, aw_now_us(), &wait_us);
 		if (i < 0) {
 			/* Stop once every sink has every line; a sink in backoff is waited for
 			 * (the drain sets abort when its time is up). */
@@ -963,7 +949,7 @@ static void *alert_sinks_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		alert_sink_deliver(s, &s->sink[i], &s->batch);
 		pthread_mutex_lock(&s->mu);
-		alert_sinks_result(s, &s->sink[i], &s->batch, alert_sink_now_us());
+		alert_sinks_result(s, &s->sink[i], &s->batch, aw_now_us());
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -1096,14 +1082,9 @@ void alert_sinks_push(alert_sinks_t *s, const char *json, size_t jlen, const cha
 /* Waits on cond until the monotonic deadline, at most 50 ms at a time; under the lock. */
 static void alert_sinks_wait(alert_sinks_t *s, uint64_t deadline)
 {
-	struct timespec ts;
-	uint64_t now = alert_sink_now_us(), t;
+	uint64_t now = aw_now_us();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	t = (uint64_t)ts.tv_nsec + (deadline - now < 50000 ? deadline - now : 50000) * 1000u;
-	ts.tv_sec += (time_t)(t / 1000000000u);
-	ts.tv_nsec = (long)(t % 1000000000u);
-	pthread_cond_timedwait(&s->done, &s->mu, &ts);
+	aw_cond_wait_us(&s->done, &s->mu, deadline - now < 50000 ? deadline - now : 50000);
 }
 
 /* Stops the thread: at once, or (drain) once it has delivered everything. */
@@ -1114,7 +1095,7 @@ static void alert_sinks_stop(alert_sinks_t *s, uint64_t deadline)
 	pthread_mutex_lock(&s->mu);
 	s->stop = 1;
 	pthread_cond_signal(&s->work);
-	while (s->tail < s->head && alert_sink_now_us() < deadline)
+	while (s->tail < s->head && aw_now_us() < deadline)
 		alert_sinks_wait(s, deadline);
 	/* A batch being delivered finishes first (bounded by the Redis timeout), so that its
 	 * lines are counted once, delivered or not. */
@@ -1125,7 +1106,7 @@ static void alert_sinks_stop(alert_sinks_t *s, uint64_t deadline)
 		for (i = 0; i < s->nsinks; i++)
 			busy |= s->sink[i].busy;
 		if (busy)
-			alert_sinks_wait(s, alert_sink_now_us() + 50000);
+			alert_sinks_wait(s, aw_now_us() + 50000);
 	} while (busy);
 	for (i = 0; i < s->nsinks; i++) {
 		alert_sink_t *k = &s->sink[i];
@@ -1144,7 +1125,7 @@ static void alert_sinks_stop(alert_sinks_t *s, uint64_t deadline)
 void alert_sinks_drain(alert_sinks_t *s, uint64_t timeout_us)
 {
 	if (s && s->started)
-		alert_sinks_stop(s, alert_sink_now_us() + timeout_us);
+		alert_sinks_stop(s, aw_now_us() + timeout_us);
 }
 
 void alert_sinks_free(alert_sinks_t *s)

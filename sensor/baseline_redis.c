@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "waits.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* The per-minute script. KEYS: profile hash, minute bucket hash, scratch key, then one minute
@@ -170,17 +171,9 @@ struct baseline_redis {
 #define BL_ADD(r, field, n) __atomic_add_fetch(&(r)->field, (n), __ATOMIC_RELAXED)
 #define BL_GET(r, field) __atomic_load_n(&(r)->field, __ATOMIC_RELAXED)
 
-static uint64_t bl_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static uint64_t bl_now_ms(void)
 {
-	return bl_now_us() / 1000u;
+	return aw_now_us() / 1000u;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -255,26 +248,18 @@ bad:
  * a live capture never waits. Under mu. */
 static void bl_redis_wait_free(baseline_redis_t *r)
 {
-	uint64_t t0 = bl_now_us(), end = t0 + r->b->cfg.redis_timeout_us;
-	struct timespec ts;
+	uint64_t t0 = aw_now_us(), end = t0 + r->b->cfg.redis_timeout_us;
 
 	BL_ADD(r, queue_waits, 1);
 	pthread_cond_signal(&r->cv); /* write now, not at the next flush-interval */
 	while (!r->nfree && r->up && !r->stop) {
-		uint64_t now = bl_now_us();
+		uint64_t now = aw_now_us();
 
 		if (now >= end)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)((end - now) / 1000000);
-		ts.tv_nsec += (long)((end - now) % 1000000) * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&r->freed, &r->mu, &ts);
+		aw_cond_wait_us(&r->freed, &r->mu, end - now);
 	}
-	BL_ADD(r, queue_wait_us, bl_now_us() - t0);
+	BL_ADD(r, queue_wait_us, aw_now_us() - t0);
 }
 
 /* Room for one more item in the open batch; hands a full batch over. NULL: no buffer. */
@@ -859,18 +844,10 @@ static void *bl_redis_main(void *arg)
 		return NULL;
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		struct timespec ts;
 		int stop;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(cfg->redis_flush_us / 1000000);
-		ts.tv_nsec += (long)(cfg->redis_flush_us % 1000000) * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
 		if (!r->stop)
-			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+			aw_cond_wait_us(&r->cv, &r->mu, cfg->redis_flush_us);
 		stop = r->stop;
 		pthread_mutex_unlock(&r->mu);
 		if (stop && !deadline)
