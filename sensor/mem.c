@@ -34,23 +34,6 @@ void mem_account_release(mem_account_t *acct, size_t n)
 	acct->in_use = n > acct->in_use ? 0 : acct->in_use - n;
 }
 
-void *mem_alloc(mem_account_t *acct, size_t n)
-{
-	void *p;
-
-	if (!mem_account_fits(acct, n)) {
-		acct->cap_hits++;
-		return NULL;
-	}
-	p = malloc(n ? n : 1);
-	if (!p) {
-		acct->failures++;
-		return NULL;
-	}
-	mem_account_charge(acct, n);
-	return p;
-}
-
 /* Large tables (hash tables and pools read at random, one line per lookup) ask for
  * transparent huge pages: a TLB entry then covers 2 MiB instead of 4 KiB, and a first touch
  * faults once per 2 MiB. Only the 2 MiB-aligned part of the block can be backed so. */
@@ -68,9 +51,8 @@ static void mem_huge(void *p, size_t n)
 #endif
 }
 
-/* calloc, not malloc + memset: large tables come from fresh mappings that the kernel hands out
- * zeroed, so only the pages a table actually uses are ever touched. */
-void *mem_calloc(mem_account_t *acct, size_t n)
+/* n bytes charged to acct, zeroed (calloc, for tables: huge pages when large) or not. */
+static void *mem_get(mem_account_t *acct, size_t n, int zero)
 {
 	void *p;
 
@@ -78,14 +60,27 @@ void *mem_calloc(mem_account_t *acct, size_t n)
 		acct->cap_hits++;
 		return NULL;
 	}
-	p = calloc(1, n ? n : 1);
+	p = zero ? calloc(1, n ? n : 1) : malloc(n ? n : 1);
 	if (!p) {
 		acct->failures++;
 		return NULL;
 	}
 	mem_account_charge(acct, n);
-	mem_huge(p, n);
+	if (zero)
+		mem_huge(p, n);
 	return p;
+}
+
+void *mem_alloc(mem_account_t *acct, size_t n)
+{
+	return mem_get(acct, n, 0);
+}
+
+/* calloc, not malloc + memset: large tables come from fresh mappings that the kernel hands out
+ * zeroed, so only the pages a table actually uses are ever touched. */
+void *mem_calloc(mem_account_t *acct, size_t n)
+{
+	return mem_get(acct, n, 1);
 }
 
 void *mem_realloc(mem_account_t *acct, void *p, size_t old_n, size_t new_n)
