@@ -619,6 +619,8 @@ static void pipeline_tcp(pipeline_t *pl, flow_t *f, int dir, const packet_t *p)
 		f->tcp = tcp_session_new(pl->tcp);
 		if (!f->tcp) {
 			pl->counters.no_tcp_session++;
+			if (!(f->flags & FLOW_F_L7_DONE))
+				l7_classify_packet(pl->l7, f, p);
 			return;
 		}
 	}
@@ -632,10 +634,13 @@ static void pipeline_tcp(pipeline_t *pl, flow_t *f, int dir, const packet_t *p)
 			pl->counters.no_flow++;
 			return;
 		}
-		l7_classify_packet(pl->l7, f, p);
 		pipeline_tcp(pl, f, dir, p);
 		return;
 	}
+	/* nDPI sees a segment after the dissectors had its bytes: a flow they claimed (and
+	 * labelled) is never given to it. */
+	if (!(f->flags & FLOW_F_L7_DONE))
+		l7_classify_packet(pl->l7, f, p);
 	if (f->dissector && ((const dissector_t *)f->dissector)->on_packet)
 		((const dissector_t *)f->dissector)->on_packet(f->dissector_state, dir);
 	if (tcp_session_is_closed(f->tcp))
@@ -662,11 +667,13 @@ void pipeline_packet(pipeline_t *pl, packet_t *p)
 		pl->counters.no_flow++;
 		return;
 	}
+	if (p->proto == 6) {
+		pipeline_tcp(pl, f, dir, p);
+		return;
+	}
 	if (!(f->flags & FLOW_F_L7_DONE))
 		l7_classify_packet(pl->l7, f, p);
-	if (p->proto == 6)
-		pipeline_tcp(pl, f, dir, p);
-	else if (f->seen_dir == 3 && f->fclass == FLOW_CLASS_NEW)
+	if (f->seen_dir == 3 && f->fclass == FLOW_CLASS_NEW)
 		flow_table_set_class(pl->flows, f, FLOW_CLASS_ESTABLISHED);
 }
 

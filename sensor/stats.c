@@ -480,6 +480,8 @@ static void stats_api(json_buf_t *jb, const pipeline_t *pl)
 	json_kv_u64(jb, "flows_given_up", lc->flows_given_up);
 	json_kv_u64(jb, "flows_guessed", lc->flows_guessed);
 	json_kv_u64(jb, "alloc_fail", lc->alloc_fail);
+	json_kv_u64(jb, "flows_dissector", lc->flows_dissector);
+	json_kv_u64(jb, "ndpi_started", lc->ndpi_started);
 	json_close_object(jb);
 	json_open_object(jb, "dissector");
 	json_kv_u64(jb, "detached", pl->counters.dissector_detached);
