@@ -27,34 +27,65 @@ static const char *const bl_field_names[] = {
 };
 
 #define BL_NAMED_FIELDS (sizeof(bl_field_names) / sizeof(bl_field_names[0]))
+_Static_assert(BL_NAMED_FIELDS == BL_F_SIZE0, "the named fields come before the numbered ones");
+_Static_assert(BL_F_LAT0 - BL_F_SIZE0 <= 100 && BL_F_SENS0 - BL_F_LAT0 <= 100 &&
+		       BL_F_REC0 - BL_F_SENS0 <= 100 && BL_F__COUNT - BL_F_REC0 <= 100,
+	       "numbered fields have two digits");
 
 const char *bl_field_name(unsigned f, char *buf, size_t cap)
 {
+	const char *pre;
+	unsigned v;
+	size_t pl;
+
 	if (f < BL_NAMED_FIELDS)
 		return bl_field_names[f];
 	if (f < BL_F_LAT0)
-		snprintf(buf, cap, "sz%02u", f - BL_F_SIZE0);
+		pre = "sz", v = f - BL_F_SIZE0;
 	else if (f < BL_F_SENS0)
-		snprintf(buf, cap, "lt%02u", f - BL_F_LAT0);
+		pre = "lt", v = f - BL_F_LAT0;
 	else if (f < BL_F_REC0)
-		snprintf(buf, cap, "sens%02u", f - BL_F_SENS0);
+		pre = "sens", v = f - BL_F_SENS0;
 	else
-		snprintf(buf, cap, "rc%02u", f - BL_F_REC0);
+		pre = "rc", v = f - BL_F_REC0;
+	pl = strlen(pre);
+	if (cap < pl + 3 || v > 99)
+		return "";
+	memcpy(buf, pre, pl);
+	buf[pl] = (char)('0' + v / 10);
+	buf[pl + 1] = (char)('0' + v % 10);
+	buf[pl + 2] = '\0';
 	return buf;
 }
 
+/* The numbered field pre + two digits in [base, base + count); -1 when name is not one. */
+static int bl_field_numbered(const char *name, size_t n, const char *pre, unsigned base,
+			     unsigned count)
+{
+	size_t pl = strlen(pre);
+	unsigned v;
+
+	if (n != pl + 2 || memcmp(name, pre, pl) != 0 || name[pl] < '0' || name[pl] > '9' ||
+	    name[pl + 1] < '0' || name[pl + 1] > '9')
+		return -1;
+	v = (unsigned)(name[pl] - '0') * 10 + (unsigned)(name[pl + 1] - '0');
+	return v < count ? (int)(base + v) : -1;
+}
+
+/* Read for every field of every profile the Redis thread takes back: no formatting. */
 int bl_field_lookup(const char *name, size_t n)
 {
-	char buf[16];
 	unsigned f;
+	int r;
 
-	for (f = 0; f < BL_F__COUNT; f++) {
-		const char *s = bl_field_name(f, buf, sizeof(buf));
-
-		if (strlen(s) == n && memcmp(s, name, n) == 0)
+	for (f = 0; f < BL_NAMED_FIELDS; f++)
+		if (strlen(bl_field_names[f]) == n && memcmp(bl_field_names[f], name, n) == 0)
 			return (int)f;
-	}
-	return -1;
+	if ((r = bl_field_numbered(name, n, "sz", BL_F_SIZE0, BL_F_LAT0 - BL_F_SIZE0)) >= 0 ||
+	    (r = bl_field_numbered(name, n, "lt", BL_F_LAT0, BL_F_SENS0 - BL_F_LAT0)) >= 0 ||
+	    (r = bl_field_numbered(name, n, "sens", BL_F_SENS0, BL_F_REC0 - BL_F_SENS0)) >= 0)
+		return r;
+	return bl_field_numbered(name, n, "rc", BL_F_REC0, BL_F__COUNT - BL_F_REC0);
 }
 
 static uint64_t bl_sat_add(uint64_t a, uint64_t b)

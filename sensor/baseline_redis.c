@@ -526,25 +526,93 @@ typedef struct bl_cmd {
 	size_t argl[24 + 2 * (BL_F__COUNT + BL_L__COUNT * BL_TOP_MAX)];
 	char names[BL_F__COUNT + BL_L__COUNT * BL_TOP_MAX][24];
 	char vals[BL_F__COUNT + BL_L__COUNT * BL_TOP_MAX][24];
+	size_t namel[BL_F__COUNT + BL_L__COUNT * BL_TOP_MAX];
+	size_t vall[BL_F__COUNT + BL_L__COUNT * BL_TOP_MAX];
 	char k0[112], k1[160], k2[96], k3[192], k4[192];
 	const char *keys[5];
 	char small[7][24];
 } bl_cmd_t;
 
+/* Decimal digits of v at out (room for 21 bytes), NUL-terminated; returns their count. */
+static size_t bl_u64_str(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+/* prefix + 16 lowercase hex digits of v at out (room for strlen(prefix) + 17 bytes). */
+static size_t bl_hex_name(char *out, const char *prefix, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t pl = strlen(prefix), i;
+
+	memcpy(out, prefix, pl);
+	for (i = 0; i < 16; i++)
+		out[pl + i] = hex[(v >> (60 - 4 * i)) & 0xf];
+	out[pl + 16] = '\0';
+	return pl + 16;
+}
+
+/* Appends src (n bytes) at *at in a buffer ending at end; keeps it NUL-terminated and
+ * truncates as snprintf would. */
+static void bl_cat(char **at, char *end, const char *src, size_t n)
+{
+	size_t room = (size_t)(end - *at) - 1;
+
+	if (n > room)
+		n = room;
+	memcpy(*at, src, n);
+	*at += n;
+	**at = '\0';
+}
+
 static void bl_redis_keys(const baseline_redis_t *r, const bl_item_hdr_t *h, bl_cmd_t *c)
 {
 	const char *pre = r->b->cfg.redis_prefix;
-	unsigned long long m = (unsigned long long)h->minute;
+	char num[40], *at, *end;
+	size_t n;
 
-	if (h->kind == BL_ITEM_ENDPOINT)
-		snprintf(c->k0, sizeof(c->k0), "%sep:%016llx", pre, (unsigned long long)h->ep_key);
-	else
-		snprintf(c->k0, sizeof(c->k0), "%spr:%016llx:%016llx", pre,
-			 (unsigned long long)h->ep_key, (unsigned long long)h->pr_key);
-	snprintf(c->k1, sizeof(c->k1), "%s:m:%llu", c->k0, m);
-	snprintf(c->k2, sizeof(c->k2), "%s", r->tmp_key);
-	snprintf(c->k3, sizeof(c->k3), "%s:%s", c->k1, h->kind == BL_ITEM_ENDPOINT ? "pr" : "ids");
-	snprintf(c->k4, sizeof(c->k4), "%s:cl", c->k1);
+	/* No printf: five keys for every item of every minute. */
+	at = c->k0;
+	end = c->k0 + sizeof(c->k0);
+	bl_cat(&at, end, pre, strlen(pre));
+	if (h->kind == BL_ITEM_ENDPOINT) {
+		n = bl_hex_name(num, "ep:", h->ep_key);
+		bl_cat(&at, end, num, n);
+	} else {
+		n = bl_hex_name(num, "pr:", h->ep_key);
+		bl_cat(&at, end, num, n);
+		n = bl_hex_name(num, ":", h->pr_key);
+		bl_cat(&at, end, num, n);
+	}
+	at = c->k1;
+	end = c->k1 + sizeof(c->k1);
+	bl_cat(&at, end, c->k0, strlen(c->k0));
+	bl_cat(&at, end, ":m:", 3);
+	n = bl_u64_str(num, h->minute);
+	bl_cat(&at, end, num, n);
+	n = strlen(c->k1);
+	at = c->k2;
+	end = c->k2 + sizeof(c->k2);
+	bl_cat(&at, end, r->tmp_key, strlen(r->tmp_key));
+	at = c->k3;
+	end = c->k3 + sizeof(c->k3);
+	bl_cat(&at, end, c->k1, n);
+	bl_cat(&at, end, h->kind == BL_ITEM_ENDPOINT ? ":pr" : ":ids",
+	       h->kind == BL_ITEM_ENDPOINT ? 3 : 4);
+	at = c->k4;
+	end = c->k4 + sizeof(c->k4);
+	bl_cat(&at, end, c->k1, n);
+	bl_cat(&at, end, ":cl", 3);
 	c->keys[0] = c->k0;
 	c->keys[1] = c->k1;
 	c->keys[2] = c->k2;
@@ -565,36 +633,34 @@ static void bl_redis_append_item(baseline_redis_t *r, const bl_item_hdr_t *h, bl
 #define BL_ARGS(s) BL_ARG(s, strlen(s))
 	BL_ARGS("EVALSHA");
 	BL_ARGS(r->sha);
-	snprintf(c->small[0], sizeof(c->small[0]), "%u", nkeys);
-	BL_ARGS(c->small[0]);
+	BL_ARG(c->small[0], bl_u64_str(c->small[0], nkeys));
 	for (i = 0; i < nkeys; i++)
 		BL_ARGS(c->keys[i]);
-	snprintf(c->small[1], sizeof(c->small[1]), "%llu",
-		 (unsigned long long)(r->b->cfg.redis_ttl_us / 1000000 + 1));
-	snprintf(c->small[2], sizeof(c->small[2]), "%u", h->calls);
-	snprintf(c->small[3], sizeof(c->small[3]), "%u", h->fails);
-	snprintf(c->small[4], sizeof(c->small[4]), "%llu", (unsigned long long)h->first_us);
-	snprintf(c->small[5], sizeof(c->small[5]), "%llu", (unsigned long long)h->last_us);
-	for (i = 1; i <= 5; i++)
-		BL_ARGS(c->small[i]);
+	BL_ARG(c->small[1], bl_u64_str(c->small[1], r->b->cfg.redis_ttl_us / 1000000 + 1));
+	BL_ARG(c->small[2], bl_u64_str(c->small[2], h->calls));
+	BL_ARG(c->small[3], bl_u64_str(c->small[3], h->fails));
+	BL_ARG(c->small[4], bl_u64_str(c->small[4], h->first_us));
+	BL_ARG(c->small[5], bl_u64_str(c->small[5], h->last_us));
+	/* Per field: no printf (tens of thousands of fields a minute on a busy sensor). */
 	for (i = 0; i < h->nfields; i++) {
 		if (!rec[i].list && rec[i].id < BL_F__PER_MINUTE)
 			continue; /* the script keeps these from the minute buckets */
-		if (rec[i].list)
-			snprintf(c->names[nf], sizeof(c->names[nf]), "%s%016llx",
-				 bl_list_prefix[rec[i].list - 1], (unsigned long long)rec[i].hash);
-		else
-			snprintf(c->names[nf], sizeof(c->names[nf]), "%s",
-				 bl_field_name(rec[i].id, c->vals[nf], sizeof(c->vals[nf])));
-		snprintf(c->vals[nf], sizeof(c->vals[nf]), "%llu",
-			 (unsigned long long)rec[i].value);
+		if (rec[i].list) {
+			c->namel[nf] = bl_hex_name(c->names[nf], bl_list_prefix[rec[i].list - 1],
+						   rec[i].hash);
+		} else {
+			const char *fn = bl_field_name(rec[i].id, c->vals[nf], sizeof(c->vals[nf]));
+
+			c->namel[nf] = strlen(fn);
+			memcpy(c->names[nf], fn, c->namel[nf] + 1);
+		}
+		c->vall[nf] = bl_u64_str(c->vals[nf], rec[i].value);
 		nf++;
 	}
-	snprintf(c->small[6], sizeof(c->small[6]), "%u", nf);
-	BL_ARGS(c->small[6]);
+	BL_ARG(c->small[6], bl_u64_str(c->small[6], nf));
 	for (i = 0; i < nf; i++) {
-		BL_ARGS(c->names[i]);
-		BL_ARGS(c->vals[i]);
+		BL_ARG(c->names[i], c->namel[i]);
+		BL_ARG(c->vals[i], c->vall[i]);
 	}
 	for (i = 0; i < h->nhll; i++) {
 		uint32_t n;

@@ -587,6 +587,27 @@ static void test_learned(void **state)
 	assert_int_equal(acct.in_use, 0);
 }
 
+/* Every field's name reads back as that field; near misses are no field. */
+static void test_field_names(void **state)
+{
+	static const char *const bad[] = {"",	  "sz",	  "sz1",    "sz0a",  "szz01", "lt-1",
+					  "sens", "rc99", "calls ", "Calls", "rc1\0"};
+	char buf[16];
+	unsigned f, i;
+
+	(void)state;
+	for (f = 0; f < BL_F__COUNT; f++) {
+		const char *n = bl_field_name(f, buf, sizeof(buf));
+
+		assert_int_equal(bl_field_lookup(n, strlen(n)), (int)f);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(bl_field_lookup(bad[i], strlen(bad[i]) + (i == 10)), -1);
+	/* A name with a NUL inside is not the name before it. */
+	assert_int_equal(bl_field_lookup("calls\0x", 7), -1);
+	assert_int_equal(bl_field_lookup("sz01", 4), (int)BL_F_SIZE0 + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,7 +615,7 @@ int main(void)
 		cmocka_unit_test(test_quantiles),    cmocka_unit_test(test_hll),
 		cmocka_unit_test(test_hll_encoding), cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_save_load),    cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_learned),
+		cmocka_unit_test(test_learned),	     cmocka_unit_test(test_field_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
