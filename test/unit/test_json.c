@@ -237,6 +237,59 @@ static void test_json_escaping_blocks(void **state)
 	assert_int_equal(acct.in_use, 0);
 }
 
+/* Every byte value at every position of strings of 0 to 40 bytes (the short strings are copied
+ * as overlapping halves of 4, 8 or 16 bytes), alone and with a second byte after it, must be
+ * escaped as the byte-by-byte reference does: controls, DEL, 0x80-0xff as lone or truncated
+ * UTF-8, and the quote and backslash. */
+static void test_json_escaping_every_byte(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb;
+	unsigned char s[48];
+	char want[400];
+	const char *got;
+	size_t n, at, wl;
+	unsigned c, c2;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (n = 0; n <= 40; n++) {
+		for (c = 0; c < 256; c++) {
+			for (at = 0; at < (n ? n : 1); at++) {
+				for (c2 = 0; c2 < 2; c2++) {
+					memset(s, 'A' + (int)(n % 26), sizeof(s));
+					if (n) {
+						s[at] = (unsigned char)c;
+						if (c2 && at + 1 < n)
+							s[n - 1 - (at % 2)] =
+								(unsigned char)(0xff - c);
+					}
+					wl = ref_escape(want, s, n);
+					json_buf_clear(&jb);
+					json_begin(&jb);
+					json_kv_strn(&jb, "s", (const char *)s, n);
+					assert_int_equal(json_end(&jb), 0);
+					got = line(&jb);
+					assert_int_equal(strlen(got), wl + 7);
+					assert_memory_equal(got + 5, want, wl);
+				}
+			}
+		}
+	}
+	/* The empty string. */
+	json_buf_clear(&jb);
+	json_begin(&jb);
+	json_kv_strn(&jb, "e", "", 0);
+	json_open_array(&jb, "a");
+	json_strn(&jb, "", 0);
+	json_close_array(&jb);
+	assert_int_equal(json_end(&jb), 0);
+	assert_string_equal(line(&jb), "{\"e\":\"\",\"a\":[\"\"]}\n");
+	json_buf_free(&jb);
+	assert_int_equal(acct.in_use, 0);
+}
+
 /* Numbers at every change of digit count, both ends of the ranges, and fixed-point values. */
 static void test_json_numbers(void **state)
 {
@@ -382,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_json_structure),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_escaping_blocks),
+		cmocka_unit_test(test_json_escaping_every_byte),
 		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_json_escaped_keys),
 		cmocka_unit_test(test_json_time),
