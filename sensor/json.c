@@ -424,19 +424,29 @@ void json__strn(json_buf_t *jb, const char *str, size_t n)
 size_t json_format_u64(char *end, uint64_t v)
 {
 	char *p = end;
+	uint32_t u;
 
-	while (v >= 100) {
+	/* Two digits per division, in 64 bits only while the value needs them. */
+	while (v > UINT32_MAX) {
 		unsigned d = (unsigned)(v % 100);
 
 		v /= 100;
 		p -= 2;
 		memcpy(p, json_dd + 2 * d, 2);
 	}
-	if (v >= 10) {
+	u = (uint32_t)v;
+	while (u >= 100) {
+		unsigned d = u % 100;
+
+		u /= 100;
 		p -= 2;
-		memcpy(p, json_dd + 2 * v, 2);
+		memcpy(p, json_dd + 2 * d, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, json_dd + 2 * u, 2);
 	} else {
-		*--p = (char)('0' + v);
+		*--p = (char)('0' + u);
 	}
 	return (size_t)(end - p);
 }
@@ -470,21 +480,49 @@ static size_t json_ndigits(uint64_t v)
 	return t + 1 - (odd < pow10[t]);
 }
 
-/* Writes the digits of v at w, which has room for them (json_ndigits); returns the end. */
-static char *json_put_u64(char *w, uint64_t v)
+/* Writes the digits of v at w, which has room for them (json_ndigits); returns the end. Numbers
+ * below 10000 (ports, statuses, most sizes and counts) take no loop. */
+static inline char *json_put_u64(char *w, uint64_t v)
 {
-	char *end = w + json_ndigits(v);
+	char *end;
 
+	if (v < 100) {
+		if (v < 10) {
+			*w = (char)('0' + v);
+			return w + 1;
+		}
+		memcpy(w, json_dd + 2 * v, 2);
+		return w + 2;
+	}
+	if (v < 10000) {
+		unsigned hi = (unsigned)v / 100, lo = (unsigned)v % 100;
+
+		if (hi < 10) {
+			*w++ = (char)('0' + hi);
+		} else {
+			memcpy(w, json_dd + 2 * hi, 2);
+			w += 2;
+		}
+		memcpy(w, json_dd + 2 * lo, 2);
+		return w + 2;
+	}
+	end = w + json_ndigits(v);
 	json_format_u64(end, v);
 	return end;
 }
 
+#define JSON_U64_MAX_DIGITS 20
+
 void json__u64(json_buf_t *jb, uint64_t v)
 {
-	char *w = json_room(jb, json_ndigits(v));
+	char *w;
 
-	if (w)
-		jb->len = (size_t)(json_put_u64(w, v) - jb->buf);
+	/* With room for any number, the digits need not be counted first. */
+	if (JSON_U64_MAX_DIGITS <= jb->lim - jb->len)
+		w = jb->buf + jb->len;
+	else if (!(w = json_room(jb, json_ndigits(v))))
+		return;
+	jb->len = (size_t)(json_put_u64(w, v) - jb->buf);
 }
 
 void json__i64(json_buf_t *jb, int64_t v)

@@ -338,6 +338,85 @@ static void test_json_numbers(void **state)
 	json_buf_free(&jb);
 }
 
+/* Numbers written without counting their digits first, or with no loop below 10000, must equal
+ * printf's: every value below 20000, both sides of every power of two (2^32 is where the
+ * formatting leaves 64-bit division), and json_format_u64 on its own. */
+static void test_json_numbers_all(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[64], tmp[24];
+	uint64_t v;
+	size_t n;
+	int k, d;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (v = 0; v < 20000; v++) {
+		json_buf_clear(&jb);
+		json_begin(&jb);
+		json_kv_u64(&jb, "n", v);
+		json_end(&jb);
+		snprintf(want, sizeof(want), "{\"n\":%" PRIu64 "}\n", v);
+		assert_string_equal(line(&jb), want);
+	}
+	for (k = 0; k < 64; k++) {
+		for (d = -1; d <= 1; d++) {
+			v = ((uint64_t)1 << k) + (uint64_t)(int64_t)d;
+			json_buf_clear(&jb);
+			json_begin(&jb);
+			json_kv_u64(&jb, "n", v);
+			json_kv_i64(&jb, "i", -(int64_t)(v >> 1));
+			json_end(&jb);
+			snprintf(want, sizeof(want), "{\"n\":%" PRIu64 ",\"i\":%" PRId64 "}\n", v,
+				 -(int64_t)(v >> 1));
+			assert_string_equal(line(&jb), want);
+			n = json_format_u64(tmp + sizeof(tmp), v);
+			snprintf(want, sizeof(want), "%" PRIu64, v);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(tmp + sizeof(tmp) - n, want, n);
+		}
+	}
+	n = json_format_u64(tmp + sizeof(tmp), UINT64_MAX);
+	assert_int_equal(n, 20);
+	assert_memory_equal(tmp + sizeof(tmp) - n, "18446744073709551615", 20);
+	n = json_format_u64(tmp + sizeof(tmp), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(tmp[sizeof(tmp) - 1], '0');
+	json_buf_free(&jb);
+	assert_int_equal(acct.in_use, 0);
+}
+
+/* A number that ends a line exactly at the cap passes, one digit more overflows, whether the
+ * room left is above or below the 20 bytes any number fits in. */
+static void test_json_numbers_cap(void **state)
+{
+	static const uint64_t vals[] = {0, 7, 42, 999, 1000, 65535, 4294967296ull, UINT64_MAX};
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[64];
+	size_t i, full, max;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		full = (size_t)snprintf(want, sizeof(want), "{\"n\":%" PRIu64 "}\n", vals[i]);
+		for (max = full - 3; max <= full + 25; max++) {
+			json_buf_init(&jb, &acct, max);
+			json_begin(&jb);
+			json_kv_u64(&jb, "n", vals[i]);
+			assert_int_equal(json_end(&jb), max >= full ? 0 : AW_ELIMIT);
+			if (max >= full)
+				assert_string_equal(line(&jb), want);
+			else
+				assert_int_equal(jb.len, 0);
+			json_buf_free(&jb);
+		}
+	}
+	assert_int_equal(acct.in_use, 0);
+}
+
 /* Lines accumulate until cleared; a dropped line leaves the others whole; members given as
  * text get their separator. */
 static void test_json_lines(void **state)
@@ -437,6 +516,8 @@ int main(void)
 		cmocka_unit_test(test_json_escaping_blocks),
 		cmocka_unit_test(test_json_escaping_every_byte),
 		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_json_numbers_all),
+		cmocka_unit_test(test_json_numbers_cap),
 		cmocka_unit_test(test_json_escaped_keys),
 		cmocka_unit_test(test_json_time),
 		cmocka_unit_test(test_json_cap),
