@@ -165,6 +165,49 @@ static void test_json_time(void **state)
 	assert_string_equal(out, "1970-01-01T00:00:00.000000+0000");
 }
 
+/* Times in a line, where the date is kept from one second to the next: across second, minute,
+ * day, month and year boundaries, 29 February of leap years (2000, 2024) and 1 March of a
+ * century that is not one (2100), and going back in time, each equals json_format_time. */
+static void test_json_time_boundaries(void **state)
+{
+	static const uint64_t secs[] = {
+		0,	    59,		60,	    86399,	    86400,
+		951782399,  951782400,	951868799,  1709164799,	    1709251199,
+		1709251200, 1735689599, 1735689600, 4107542399,	    4107542400,
+		1700000000, 0,		86400,	    253402300799ull};
+	static const uint32_t us[] = {0, 1, 999999, 123456};
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[80], t[48];
+	size_t i, k;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		for (k = 0; k < sizeof(us) / sizeof(us[0]); k++) {
+			uint64_t ts = secs[i] * 1000000 + us[k];
+
+			json_buf_clear(&jb);
+			json_begin(&jb);
+			json_kv_time(&jb, "t", ts);
+			json_end(&jb);
+			json_format_time(t, sizeof(t), ts);
+			snprintf(want, sizeof(want), "{\"t\":\"%s\"}\n", t);
+			assert_string_equal(line(&jb), want);
+		}
+	}
+	json_format_time(t, sizeof(t), 951782400ull * 1000000);
+	assert_string_equal(t, "2000-02-29T00:00:00.000000+0000");
+	json_format_time(t, sizeof(t), 1709251199999999ull);
+	assert_string_equal(t, "2024-02-29T23:59:59.999999+0000");
+	json_format_time(t, sizeof(t), 4107542400ull * 1000000);
+	assert_string_equal(t, "2100-03-01T00:00:00.000000+0000");
+	json_format_time(t, sizeof(t), 1735689599999999ull);
+	assert_string_equal(t, "2024-12-31T23:59:59.999999+0000");
+	json_buf_free(&jb);
+}
+
 static void test_json_cap(void **state)
 {
 	mem_account_t acct;
@@ -520,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_json_numbers_cap),
 		cmocka_unit_test(test_json_escaped_keys),
 		cmocka_unit_test(test_json_time),
+		cmocka_unit_test(test_json_time_boundaries),
 		cmocka_unit_test(test_json_cap),
 		cmocka_unit_test(test_json_cap_exact),
 		cmocka_unit_test(test_json_lines),
