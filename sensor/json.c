@@ -257,13 +257,12 @@ static inline int json_plain(unsigned char c)
 }
 
 #if defined(__SSE2__)
-/* Bit i set when byte i of the 16 at s is not plain. */
-static inline unsigned json_block_special(const unsigned char *s)
+/* Bit i set when byte i of x is not plain. */
+static inline unsigned json_block_special(__m128i x)
 {
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-	/* A signed compare: bytes from 0x80 up are negative, so "below 0x20" catches them too. */
-	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
-				   _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+	/* One signed compare of c + 1 (wrapping) against 0x21: controls become 0x01..0x20,
+	 * DEL and the bytes from 0x80 up become 0x80..0xFF or 0x00, all below it. */
+	__m128i bad = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(1)), _mm_set1_epi8(0x21));
 
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
@@ -271,30 +270,67 @@ static inline unsigned json_block_special(const unsigned char *s)
 }
 #endif
 
-/* Length of the run of plain bytes at the start of s (n bytes): most strings are one run, so
- * they are scanned 16 bytes at a time and copied in one go. */
-static size_t json_plain_run(const unsigned char *s, size_t n)
+/*
+ * Copies the run of plain bytes at the start of s (n bytes) to w and returns its length. w has
+ * room for n bytes, and bytes after the run may be written there too (the caller writes over
+ * them). Most strings are one short run: they are scanned and copied 16 bytes at a time, and
+ * strings of 4 to 15 bytes as two overlapping halves, with no call and no loop.
+ */
+static inline size_t json_copy_plain(char *w, const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
 #if defined(__SSE2__)
-	if (n >= 16) {
-		unsigned m;
+	__m128i x, y;
+	unsigned m;
 
+	if (n >= 16) {
 		for (; i + 16 <= n; i += 16) {
-			m = json_block_special(s + i);
+			x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			_mm_storeu_si128((__m128i *)(void *)(w + i), x);
+			m = json_block_special(x);
 			if (m)
 				return i + (size_t)__builtin_ctz(m);
 		}
 		if (i == n)
 			return n;
 		/* The last block overlaps the one before; only its new bytes count. */
-		m = json_block_special(s + n - 16) >> (16 - (n - i));
+		x = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+		_mm_storeu_si128((__m128i *)(void *)(w + n - 16), x);
+		m = json_block_special(x) >> (16 - (n - i));
 		return m ? i + (size_t)__builtin_ctz(m) : n;
 	}
+	if (n >= 8) {
+		/* Bytes 0..7 in the low half, bytes n-8..n-1 in the high half. */
+		x = _mm_loadl_epi64((const __m128i *)(const void *)s);
+		y = _mm_loadl_epi64((const __m128i *)(const void *)(s + n - 8));
+		_mm_storel_epi64((__m128i *)(void *)w, x);
+		_mm_storel_epi64((__m128i *)(void *)(w + n - 8), y);
+		m = json_block_special(_mm_unpacklo_epi64(x, y));
+		if (m & 0xff)
+			return (size_t)__builtin_ctz(m);
+		m >>= 8;
+		return m ? n - 8 + (size_t)__builtin_ctz(m) : n;
+	}
+	if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(w, &a, 4);
+		memcpy(w + n - 4, &b, 4);
+		m = json_block_special(
+			_mm_unpacklo_epi32(_mm_cvtsi32_si128((int)a), _mm_cvtsi32_si128((int)b)));
+		if (m & 0xf)
+			return (size_t)__builtin_ctz(m);
+		m = (m >> 4) & 0xf;
+		return m ? n - 4 + (size_t)__builtin_ctz(m) : n;
+	}
 #endif
-	while (i < n && json_plain(s[i]))
+	while (i < n && json_plain(s[i])) {
+		w[i] = (char)s[i];
 		i++;
+	}
 	return i;
 }
 
@@ -334,24 +370,18 @@ static size_t json_escape_one(const unsigned char *s, size_t n, size_t *in, char
 	}
 }
 
-void json__strn(json_buf_t *jb, const char *str, size_t n)
+/*
+ * The rest of a string from its first byte that is not plain (s, n bytes), written at w: runs
+ * and escapes in turn, then the closing quote. Out of line, so that the usual string, one plain
+ * run, costs json__strn no more than a copy.
+ */
+static __attribute__((noinline)) void json_strn_escape(json_buf_t *jb, char *w,
+						       const unsigned char *s, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run, in, out;
 	char esc[6];
-	/* The unescaped length: a lower bound, exact for the usual string. */
-	char *w = json_room(jb, n + 2);
 
-	if (!w)
-		return;
-	*w++ = '"';
 	while (i < n) {
-		run = json_plain_run(s + i, n - i);
-		memcpy(w, s + i, run);
-		w += run;
-		i += run;
-		if (i == n)
-			break;
 		out = json_escape_one(s + i, n - i, &in, esc);
 		/* The escape may take more than the bytes it replaces: room for it and the rest. */
 		jb->len = (size_t)(w - jb->buf);
@@ -361,9 +391,31 @@ void json__strn(json_buf_t *jb, const char *str, size_t n)
 		memcpy(w, esc, out);
 		w += out;
 		i += in;
+		run = json_copy_plain(w, s + i, n - i);
+		w += run;
+		i += run;
 	}
 	*w++ = '"';
 	jb->len = (size_t)(w - jb->buf);
+}
+
+void json__strn(json_buf_t *jb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	/* The unescaped length: a lower bound, exact for the usual string. */
+	char *w = json_room(jb, n + 2);
+	size_t run;
+
+	if (!w)
+		return;
+	*w++ = '"';
+	run = json_copy_plain(w, s, n);
+	if (run < n) {
+		json_strn_escape(jb, w + run, s + run, n - run);
+		return;
+	}
+	w[n] = '"';
+	jb->len = (size_t)(w + n + 1 - jb->buf);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -372,19 +424,29 @@ void json__strn(json_buf_t *jb, const char *str, size_t n)
 size_t json_format_u64(char *end, uint64_t v)
 {
 	char *p = end;
+	uint32_t u;
 
-	while (v >= 100) {
+	/* Two digits per division, in 64 bits only while the value needs them. */
+	while (v > UINT32_MAX) {
 		unsigned d = (unsigned)(v % 100);
 
 		v /= 100;
 		p -= 2;
 		memcpy(p, json_dd + 2 * d, 2);
 	}
-	if (v >= 10) {
+	u = (uint32_t)v;
+	while (u >= 100) {
+		unsigned d = u % 100;
+
+		u /= 100;
 		p -= 2;
-		memcpy(p, json_dd + 2 * v, 2);
+		memcpy(p, json_dd + 2 * d, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, json_dd + 2 * u, 2);
 	} else {
-		*--p = (char)('0' + v);
+		*--p = (char)('0' + u);
 	}
 	return (size_t)(end - p);
 }
@@ -418,21 +480,49 @@ static size_t json_ndigits(uint64_t v)
 	return t + 1 - (odd < pow10[t]);
 }
 
-/* Writes the digits of v at w, which has room for them (json_ndigits); returns the end. */
-static char *json_put_u64(char *w, uint64_t v)
+/* Writes the digits of v at w, which has room for them (json_ndigits); returns the end. Numbers
+ * below 10000 (ports, statuses, most sizes and counts) take no loop. */
+static inline char *json_put_u64(char *w, uint64_t v)
 {
-	char *end = w + json_ndigits(v);
+	char *end;
 
+	if (v < 100) {
+		if (v < 10) {
+			*w = (char)('0' + v);
+			return w + 1;
+		}
+		memcpy(w, json_dd + 2 * v, 2);
+		return w + 2;
+	}
+	if (v < 10000) {
+		unsigned hi = (unsigned)v / 100, lo = (unsigned)v % 100;
+
+		if (hi < 10) {
+			*w++ = (char)('0' + hi);
+		} else {
+			memcpy(w, json_dd + 2 * hi, 2);
+			w += 2;
+		}
+		memcpy(w, json_dd + 2 * lo, 2);
+		return w + 2;
+	}
+	end = w + json_ndigits(v);
 	json_format_u64(end, v);
 	return end;
 }
 
+#define JSON_U64_MAX_DIGITS 20
+
 void json__u64(json_buf_t *jb, uint64_t v)
 {
-	char *w = json_room(jb, json_ndigits(v));
+	char *w;
 
-	if (w)
-		jb->len = (size_t)(json_put_u64(w, v) - jb->buf);
+	/* With room for any number, the digits need not be counted first. */
+	if (JSON_U64_MAX_DIGITS <= jb->lim - jb->len)
+		w = jb->buf + jb->len;
+	else if (!(w = json_room(jb, json_ndigits(v))))
+		return;
+	jb->len = (size_t)(json_put_u64(w, v) - jb->buf);
 }
 
 void json__i64(json_buf_t *jb, int64_t v)

@@ -103,11 +103,11 @@ static const output_sink_ops_t output_sink_file = {
 /*
  * Every event of a flow in one direction repeats the same header text from event_type to
  * community_id (event type, file name, addresses, ports, protocol, app_proto, Community ID), and
- * the same flow_id. Both are kept in a small direct-mapped cache: an entry is used when the
- * fields its text was made from are those of the event; otherwise the header is written as
- * usual and the entry takes the copy.
+ * the same flow_id. Both are kept in a small cache of two-entry sets (output_hdr_find): an entry
+ * is used when the fields its text was made from are those of the event; otherwise the header
+ * is written as usual and an entry takes the copy.
  */
-#define OUTPUT_HDR_CACHE 256 /* a power of two */
+#define OUTPUT_HDR_CACHE 256 /* entries, a power of two: 128 sets of two */
 #define OUTPUT_HDR_TEXT 384 /* longer header text (a long file name) is not kept */
 #define OUTPUT_HDR_NAME 16 /* event_type and app_proto are kept up to 15 characters */
 #define OUTPUT_ETH_TEXT 112 /* "ether":{"ether_type":N,"src_mac":"..","dest_mac":".."} */
@@ -554,12 +554,6 @@ static void output_header_tail(output_t *o, const char *event_type, const flow_t
 			    flow_community_id_memo(f, o->cfg.community_id_seed));
 }
 
-/* The cache entry of a flow and side. */
-static output_hdr_t *output_hdr_slot(output_t *o, const flow_t *f, int s)
-{
-	return &o->hdr[(f->flow_id * 2 + (uint64_t)s) & (OUTPUT_HDR_CACHE - 1)];
-}
-
 /* Whether the entry's header text is the one this event would get. */
 static int output_hdr_match(const output_t *o, const output_hdr_t *h, const flow_t *f, int s,
 			    const char *event_type, const char *app_proto)
@@ -572,6 +566,28 @@ static int output_hdr_match(const output_t *o, const output_hdr_t *h, const flow
 	       memcmp(&h->addr[1], &f->addr[1 - s], sizeof(h->addr[1])) == 0 &&
 	       strcmp(h->event_type, event_type) == 0 && h->has_app_proto == !!app_proto &&
 	       (!app_proto || strcmp(h->app_proto, app_proto) == 0);
+}
+
+/*
+ * The cache entry for this event: the one of its set whose text matches (*hit 1), or the one to
+ * write (*hit 0). A set holds two entries, the one last written first: many flows at once
+ * collide less than in a direct-mapped cache. A flow's new entry takes the first place; the
+ * entry there moves to the second unless it is of the same flow (another event type or side).
+ */
+static output_hdr_t *output_hdr_find(output_t *o, const flow_t *f, int s, const char *event_type,
+				     const char *app_proto, int *hit)
+{
+	output_hdr_t *set = &o->hdr[(f->flow_id & (OUTPUT_HDR_CACHE / 2 - 1)) * 2];
+
+	*hit = 1;
+	if (output_hdr_match(o, &set[0], f, s, event_type, app_proto))
+		return &set[0];
+	if (output_hdr_match(o, &set[1], f, s, event_type, app_proto))
+		return &set[1];
+	*hit = 0;
+	if (set[0].len && set[0].flow_id != f->flow_id)
+		set[1] = set[0];
+	return &set[0];
 }
 
 /* Keeps the header text just written (text, n bytes) in the entry, when it fits. */
@@ -708,17 +724,20 @@ void output_eve_header(output_t *o, const char *event_type, uint64_t ts_us, cons
 {
 	json_buf_t *jb = &o->jb;
 	int s = dir == FLOW_TOCLIENT ? 1 : 0;
-	output_hdr_t *h = f ? output_hdr_slot(o, f, s) : NULL;
+	output_hdr_t *h = NULL;
 	size_t mark;
+	int hit = 0;
 
 	o->event_ts_us = ts_us;
+	if (f)
+		h = output_hdr_find(o, f, s, event_type, app_proto, &hit);
 	json_begin(jb);
 	json_kv_time(jb, "timestamp", ts_us);
 	if (f)
 		output_flow_id(o, h, f);
 	if (pcap_cnt)
 		json_kv_u64(jb, "pcap_cnt", pcap_cnt);
-	if (f && output_hdr_match(o, h, f, s, event_type, app_proto)) {
+	if (hit) {
 		json_members(jb, h->text, h->len);
 	} else {
 		mark = jb->len;

@@ -275,30 +275,38 @@ static int output_http_merged(output_http_t *h, const api_message_t *m, enum api
 	return 1;
 }
 
-/* A URL, with the values of secret query parameters redacted. */
-static void output_http_kv_url(output_http_t *h, json_buf_t *jb, const char *key, const char *v,
-			       size_t n)
+/* A URL (v, n bytes) as written: with the values of secret query parameters redacted, into the
+ * scratch buffer (*out, *m), or as it is. */
+static void output_http_url(output_http_t *h, const char *v, size_t n, const char **out, size_t *m)
 {
-	char *out = h->scratch + OUTPUT_HTTP_SCRATCH;
-	size_t m = output_http_redact_url(&h->cfg, v, n, out, OUTPUT_HTTP_SCRATCH);
+	char *r = h->scratch + OUTPUT_HTTP_SCRATCH;
+	size_t k = output_http_redact_url(&h->cfg, v, n, r, OUTPUT_HTTP_SCRATCH);
 
-	if (m == OUTPUT_HTTP_URL_TOO_LONG) {
+	if (k == OUTPUT_HTTP_URL_TOO_LONG) {
 		/* A secret in a query too long to rewrite: the query is left out. */
 		const char *q = memchr(v, '?', n);
 
-		m = (size_t)(q - v);
-		memcpy(out, v, m);
-		memcpy(out + m, "?redacted", 9);
-		json_kv_strn(jb, key, out, m + 9);
-	} else if (m) {
-		json_kv_strn(jb, key, out, m);
-	} else {
-		json_kv_strn(jb, key, v, n);
+		k = (size_t)(q - v);
+		memcpy(r, v, k);
+		memcpy(r + k, "?redacted", 9);
+		k += 9;
 	}
+	*out = k ? r : v;
+	*m = k ? k : n;
 }
 
-static void output_http_kv_header(output_http_t *h, json_buf_t *jb, const char *key,
-				  const api_message_t *m, enum api_hdr k)
+/* The members below are always inlined with a literal key, whose length and copy the compiler
+ * folds. */
+static inline __attribute__((always_inline)) void
+output_http_kv_url(output_http_t *h, json_buf_t *jb, const char *key, const char *v, size_t n)
+{
+	output_http_url(h, v, n, &v, &n);
+	json_kv_strn(jb, key, v, n);
+}
+
+static inline __attribute__((always_inline)) void
+output_http_kv_header(output_http_t *h, json_buf_t *jb, const char *key, const api_message_t *m,
+		      enum api_hdr k)
 {
 	const char *v;
 	size_t n;
@@ -533,53 +541,28 @@ static void output_http_object(output_http_t *h, json_buf_t *jb, const api_call_
 /* ------------------------------------------------------------------------------------------ */
 /* The api object */
 
-/* Keys of the api object per side, with their lengths: written without formatting or strlen. */
-typedef struct output_http_key {
-	const char *s;
-	size_t n;
-} output_http_key_t;
-
-#define OUTPUT_HTTP_KEY(lit)         \
-	{                            \
-		lit, sizeof(lit) - 1 \
-	}
-
-static const output_http_key_t output_http_keys[2][5] = {
-	{OUTPUT_HTTP_KEY("request_first"), OUTPUT_HTTP_KEY("request_end"),
-	 OUTPUT_HTTP_KEY("request_body_bytes"), OUTPUT_HTTP_KEY("request_body_wire_bytes"),
-	 OUTPUT_HTTP_KEY("request_encoding")},
-	{OUTPUT_HTTP_KEY("response_first"), OUTPUT_HTTP_KEY("response_end"),
-	 OUTPUT_HTTP_KEY("response_body_bytes"), OUTPUT_HTTP_KEY("response_body_wire_bytes"),
-	 OUTPUT_HTTP_KEY("response_encoding")},
-};
-
-static void output_http_api_message(json_buf_t *jb, int side, const api_message_t *m)
+/* The members of one side (0: request, 1: response). Always inlined with side a constant, so
+ * that every key is a literal whose length and copy the compiler folds. */
+static inline __attribute__((always_inline)) void output_http_api_message(json_buf_t *jb, int side,
+									  const api_message_t *m)
 {
-	const output_http_key_t *key = output_http_keys[side];
-
 	if (m->progress == API_MSG_NONE)
 		return;
-	if (m->first_us) {
-		json__key(jb, key[0].s, key[0].n);
-		json__time(jb, m->first_us);
-	}
-	if (m->end_us) {
-		json__key(jb, key[1].s, key[1].n);
-		json__time(jb, m->end_us);
-	}
+	if (m->first_us)
+		json_kv_time(jb, side ? "response_first" : "request_first", m->first_us);
+	if (m->end_us)
+		json_kv_time(jb, side ? "response_end" : "request_end", m->end_us);
 	/* A request without a body (most of them) carries no body sizes. */
 	if (side == 1 || m->body_wire_bytes || m->content_length > 0 || m->transfer_encoding.len) {
-		if (m->body_bytes != API_SIZE_UNKNOWN) {
-			json__key(jb, key[2].s, key[2].n);
-			json__u64(jb, m->body_bytes);
-		}
-		json__key(jb, key[3].s, key[3].n);
-		json__u64(jb, m->body_wire_bytes);
+		if (m->body_bytes != API_SIZE_UNKNOWN)
+			json_kv_u64(jb, side ? "response_body_bytes" : "request_body_bytes",
+				    m->body_bytes);
+		json_kv_u64(jb, side ? "response_body_wire_bytes" : "request_body_wire_bytes",
+			    m->body_wire_bytes);
 	}
-	if (m->encoding != API_ENC_IDENTITY) {
-		json__key(jb, key[4].s, key[4].n);
-		json__strn(jb, m->content_encoding.ptr, m->content_encoding.len);
-	}
+	if (m->encoding != API_ENC_IDENTITY)
+		json_kv_strn(jb, side ? "response_encoding" : "request_encoding",
+			     m->content_encoding.ptr, m->content_encoding.len);
 }
 
 /* latency_ms with three decimals. It is written from whole microseconds, which is what

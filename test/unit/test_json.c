@@ -165,6 +165,49 @@ static void test_json_time(void **state)
 	assert_string_equal(out, "1970-01-01T00:00:00.000000+0000");
 }
 
+/* Times in a line, where the date is kept from one second to the next: across second, minute,
+ * day, month and year boundaries, 29 February of leap years (2000, 2024) and 1 March of a
+ * century that is not one (2100), and going back in time, each equals json_format_time. */
+static void test_json_time_boundaries(void **state)
+{
+	static const uint64_t secs[] = {
+		0,	    59,		60,	    86399,	    86400,
+		951782399,  951782400,	951868799,  1709164799,	    1709251199,
+		1709251200, 1735689599, 1735689600, 4107542399,	    4107542400,
+		1700000000, 0,		86400,	    253402300799ull};
+	static const uint32_t us[] = {0, 1, 999999, 123456};
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[80], t[48];
+	size_t i, k;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		for (k = 0; k < sizeof(us) / sizeof(us[0]); k++) {
+			uint64_t ts = secs[i] * 1000000 + us[k];
+
+			json_buf_clear(&jb);
+			json_begin(&jb);
+			json_kv_time(&jb, "t", ts);
+			json_end(&jb);
+			json_format_time(t, sizeof(t), ts);
+			snprintf(want, sizeof(want), "{\"t\":\"%s\"}\n", t);
+			assert_string_equal(line(&jb), want);
+		}
+	}
+	json_format_time(t, sizeof(t), 951782400ull * 1000000);
+	assert_string_equal(t, "2000-02-29T00:00:00.000000+0000");
+	json_format_time(t, sizeof(t), 1709251199999999ull);
+	assert_string_equal(t, "2024-02-29T23:59:59.999999+0000");
+	json_format_time(t, sizeof(t), 4107542400ull * 1000000);
+	assert_string_equal(t, "2100-03-01T00:00:00.000000+0000");
+	json_format_time(t, sizeof(t), 1735689599999999ull);
+	assert_string_equal(t, "2024-12-31T23:59:59.999999+0000");
+	json_buf_free(&jb);
+}
+
 static void test_json_cap(void **state)
 {
 	mem_account_t acct;
@@ -237,6 +280,59 @@ static void test_json_escaping_blocks(void **state)
 	assert_int_equal(acct.in_use, 0);
 }
 
+/* Every byte value at every position of strings of 0 to 40 bytes (the short strings are copied
+ * as overlapping halves of 4, 8 or 16 bytes), alone and with a second byte after it, must be
+ * escaped as the byte-by-byte reference does: controls, DEL, 0x80-0xff as lone or truncated
+ * UTF-8, and the quote and backslash. */
+static void test_json_escaping_every_byte(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb;
+	unsigned char s[48];
+	char want[400];
+	const char *got;
+	size_t n, at, wl;
+	unsigned c, c2;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (n = 0; n <= 40; n++) {
+		for (c = 0; c < 256; c++) {
+			for (at = 0; at < (n ? n : 1); at++) {
+				for (c2 = 0; c2 < 2; c2++) {
+					memset(s, 'A' + (int)(n % 26), sizeof(s));
+					if (n) {
+						s[at] = (unsigned char)c;
+						if (c2 && at + 1 < n)
+							s[n - 1 - (at % 2)] =
+								(unsigned char)(0xff - c);
+					}
+					wl = ref_escape(want, s, n);
+					json_buf_clear(&jb);
+					json_begin(&jb);
+					json_kv_strn(&jb, "s", (const char *)s, n);
+					assert_int_equal(json_end(&jb), 0);
+					got = line(&jb);
+					assert_int_equal(strlen(got), wl + 7);
+					assert_memory_equal(got + 5, want, wl);
+				}
+			}
+		}
+	}
+	/* The empty string. */
+	json_buf_clear(&jb);
+	json_begin(&jb);
+	json_kv_strn(&jb, "e", "", 0);
+	json_open_array(&jb, "a");
+	json_strn(&jb, "", 0);
+	json_close_array(&jb);
+	assert_int_equal(json_end(&jb), 0);
+	assert_string_equal(line(&jb), "{\"e\":\"\",\"a\":[\"\"]}\n");
+	json_buf_free(&jb);
+	assert_int_equal(acct.in_use, 0);
+}
+
 /* Numbers at every change of digit count, both ends of the ranges, and fixed-point values. */
 static void test_json_numbers(void **state)
 {
@@ -283,6 +379,85 @@ static void test_json_numbers(void **state)
 				       "\"a\":0.000,\"b\":1.093,\"c\":1000000.007,\"d\":0.001,"
 				       "\"arr\":[0,10]}\n");
 	json_buf_free(&jb);
+}
+
+/* Numbers written without counting their digits first, or with no loop below 10000, must equal
+ * printf's: every value below 20000, both sides of every power of two (2^32 is where the
+ * formatting leaves 64-bit division), and json_format_u64 on its own. */
+static void test_json_numbers_all(void **state)
+{
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[64], tmp[24];
+	uint64_t v;
+	size_t n;
+	int k, d;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	json_buf_init(&jb, &acct, 1 << 20);
+	for (v = 0; v < 20000; v++) {
+		json_buf_clear(&jb);
+		json_begin(&jb);
+		json_kv_u64(&jb, "n", v);
+		json_end(&jb);
+		snprintf(want, sizeof(want), "{\"n\":%" PRIu64 "}\n", v);
+		assert_string_equal(line(&jb), want);
+	}
+	for (k = 0; k < 64; k++) {
+		for (d = -1; d <= 1; d++) {
+			v = ((uint64_t)1 << k) + (uint64_t)(int64_t)d;
+			json_buf_clear(&jb);
+			json_begin(&jb);
+			json_kv_u64(&jb, "n", v);
+			json_kv_i64(&jb, "i", -(int64_t)(v >> 1));
+			json_end(&jb);
+			snprintf(want, sizeof(want), "{\"n\":%" PRIu64 ",\"i\":%" PRId64 "}\n", v,
+				 -(int64_t)(v >> 1));
+			assert_string_equal(line(&jb), want);
+			n = json_format_u64(tmp + sizeof(tmp), v);
+			snprintf(want, sizeof(want), "%" PRIu64, v);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(tmp + sizeof(tmp) - n, want, n);
+		}
+	}
+	n = json_format_u64(tmp + sizeof(tmp), UINT64_MAX);
+	assert_int_equal(n, 20);
+	assert_memory_equal(tmp + sizeof(tmp) - n, "18446744073709551615", 20);
+	n = json_format_u64(tmp + sizeof(tmp), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(tmp[sizeof(tmp) - 1], '0');
+	json_buf_free(&jb);
+	assert_int_equal(acct.in_use, 0);
+}
+
+/* A number that ends a line exactly at the cap passes, one digit more overflows, whether the
+ * room left is above or below the 20 bytes any number fits in. */
+static void test_json_numbers_cap(void **state)
+{
+	static const uint64_t vals[] = {0, 7, 42, 999, 1000, 65535, 4294967296ull, UINT64_MAX};
+	mem_account_t acct;
+	json_buf_t jb;
+	char want[64];
+	size_t i, full, max;
+
+	(void)state;
+	mem_account_init(&acct, "t", 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		full = (size_t)snprintf(want, sizeof(want), "{\"n\":%" PRIu64 "}\n", vals[i]);
+		for (max = full - 3; max <= full + 25; max++) {
+			json_buf_init(&jb, &acct, max);
+			json_begin(&jb);
+			json_kv_u64(&jb, "n", vals[i]);
+			assert_int_equal(json_end(&jb), max >= full ? 0 : AW_ELIMIT);
+			if (max >= full)
+				assert_string_equal(line(&jb), want);
+			else
+				assert_int_equal(jb.len, 0);
+			json_buf_free(&jb);
+		}
+	}
+	assert_int_equal(acct.in_use, 0);
 }
 
 /* Lines accumulate until cleared; a dropped line leaves the others whole; members given as
@@ -382,9 +557,13 @@ int main(void)
 		cmocka_unit_test(test_json_structure),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_escaping_blocks),
+		cmocka_unit_test(test_json_escaping_every_byte),
 		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_json_numbers_all),
+		cmocka_unit_test(test_json_numbers_cap),
 		cmocka_unit_test(test_json_escaped_keys),
 		cmocka_unit_test(test_json_time),
+		cmocka_unit_test(test_json_time_boundaries),
 		cmocka_unit_test(test_json_cap),
 		cmocka_unit_test(test_json_cap_exact),
 		cmocka_unit_test(test_json_lines),
