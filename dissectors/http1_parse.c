@@ -76,20 +76,19 @@ static void http1_trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-/* Removes the line end (LF, CRLF, stray CRs) from a line. */
+/* Removes the line end (LF, CRLF, stray CRs) from a line. A line holds at most one LF, its
+ * last byte (lines end at the first one), so only CRs can come before it. */
 static size_t http1_chomp(const char *p, size_t n)
 {
-	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+	if (n && p[n - 1] == '\n')
+		n--;
+	while (n && p[n - 1] == '\r')
 		n--;
 	return n;
 }
 
-static int http1_eq_nocase(const char *p, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n == l && strncasecmp(p, lit, l) == 0;
-}
+/* The n bytes at p equal lit, a lower-case literal, in any ASCII case. */
+#define http1_eq_nocase(p, n, lit) aw_ieq((p), (n), lit, sizeof(lit) - 1)
 
 static int http1_contains_nocase(const char *p, size_t n, const char *lit)
 {
@@ -169,7 +168,8 @@ static int http1_parse_status(const char *p, size_t n)
 /* ------------------------------------------------------------------------------------------ */
 /* Message boundaries (probe, resynchronisation) */
 
-/* Methods a request may start with when nothing else tells that the bytes are HTTP. */
+/* Methods a request may start with when nothing else tells that the bytes are HTTP (methods
+ * are case-sensitive). Keep http1_method_known in step. */
 static const char *const http1_methods[] = {
 	"GET",		 "POST",     "HEAD",	   "PUT",      "DELETE",    "OPTIONS",
 	"PATCH",	 "CONNECT",  "TRACE",	   "PROPFIND", "PROPPATCH", "MKCOL",
@@ -394,14 +394,35 @@ static int http1_method_ok(const aw_slice_t *m)
 	return 1;
 }
 
-/* A method of the table above, as sent (methods are case-sensitive). */
-static int http1_method_known(const aw_slice_t *m)
+/* A method of the table above, as sent: the usual ones without a scan of the table. */
+int http1__method_known(const char *p, size_t n)
 {
 	int i;
 
+	switch (n) {
+	case 3:
+		if (memcmp(p, "GET", 3) == 0 || memcmp(p, "PUT", 3) == 0)
+			return 1;
+		break;
+	case 4:
+		if (memcmp(p, "POST", 4) == 0 || memcmp(p, "HEAD", 4) == 0)
+			return 1;
+		break;
+	case 5:
+		if (memcmp(p, "PATCH", 5) == 0)
+			return 1;
+		break;
+	case 6:
+		if (memcmp(p, "DELETE", 6) == 0)
+			return 1;
+		break;
+	case 0:
+		return 0;
+	default:
+		break;
+	}
 	for (i = 0; http1_methods[i]; i++)
-		if (strlen(http1_methods[i]) == m->len &&
-		    memcmp(http1_methods[i], m->ptr, m->len) == 0)
+		if (strlen(http1_methods[i]) == n && memcmp(http1_methods[i], p, n) == 0)
 			return 1;
 	return 0;
 }
@@ -409,7 +430,7 @@ static int http1_method_known(const aw_slice_t *m)
 /* The protocol names HTTP and a version ("HTTP/1.1", libhtp's case-insensitive prefix). */
 static int http1_protocol_http(const aw_slice_t *proto)
 {
-	return proto->len > 5 && strncasecmp(proto->ptr, "HTTP/", 5) == 0;
+	return proto->len > 5 && aw_ieq(proto->ptr, 5, "http/", 5);
 }
 
 /*
@@ -458,7 +479,7 @@ static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 		http1__anomaly(d, "REQUEST_LINE_INVALID", "request line is not METHOD SP URI");
 		return AW_EMALFORMED;
 	}
-	if (!http1_method_known(&m) && !http1_protocol_http(&proto))
+	if (!http1__method_known(m.ptr, m.len) && !http1_protocol_http(&proto))
 		return http1_cruft_line(d);
 	c = http1__call_new(st);
 	if (!c)
@@ -523,7 +544,7 @@ static int http1_status_line(http1_dir_t *d, const char *p, size_t n, size_t lle
 
 	while (i < n && (http1_is_space((unsigned char)p[i]) || p[i] == '\0'))
 		i++;
-	if (n - i < 4 || strncasecmp(p + i, "http", 4) != 0)
+	if (n - i < 4 || !aw_ieq(p + i, 4, "http", 4))
 		return http1_response_without_line(d, p, llen);
 	while (i < n && !http1_is_space((unsigned char)p[i])) /* the protocol */
 		i++;
@@ -829,8 +850,8 @@ static int http1_response_framing(http1_dir_t *d, api_call_t *c, int status)
 	const char *bad;
 	int64_t cl = http1_content_length(d, m, &bad);
 
-	head = http1_eq_nocase(c->method.ptr, c->method.len, "HEAD");
-	connect = http1_eq_nocase(c->method.ptr, c->method.len, "CONNECT");
+	head = http1_eq_nocase(c->method.ptr, c->method.len, "head");
+	connect = http1_eq_nocase(c->method.ptr, c->method.len, "connect");
 	if (connect && status >= 200 && status < 300)
 		return HTTP1_FRAME_TUNNEL;
 	if (status == 101 && te == 0 && cl == -1 && !bad)
@@ -1293,7 +1314,7 @@ static int http1_wants_hold(const api_call_t *c)
 
 	if (c->flags & API_CALL_F_NO_REQUEST)
 		return 0;
-	if (http1_eq_nocase(c->method.ptr, c->method.len, "CONNECT"))
+	if (http1_eq_nocase(c->method.ptr, c->method.len, "connect"))
 		return 1;
 	conn = api_message_known(&c->req, API_HDR_CONNECTION);
 	return api_message_known(&c->req, API_HDR_UPGRADE) && conn &&

@@ -16,6 +16,7 @@
 #include "dissector.h"
 #include "error.h"
 #include "http1.h"
+#include "http1_private.h"
 #include "output_http.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -557,6 +558,46 @@ static void test_http1_header_lengths(void **state)
 	SPLIT_TEST(steps, log);
 	assert_non_null(strstr(log, want));
 	assert_non_null(strstr(log, " A:b C:d:e "));
+	free(log);
+}
+
+/* Known methods: the usual ones are matched without the table, the rest through it; methods
+ * are case-sensitive, and prefixes or extensions of a method are none. */
+static void test_http1_method_known(void **state)
+{
+	static const char *const yes[] = {"GET",   "PUT",    "POST",	 "HEAD",
+					  "PATCH", "DELETE", "OPTIONS",	 "CONNECT",
+					  "TRACE", "PURGE",  "M-SEARCH", "X-MS-ENUMATTS",
+					  "QUERY", "ACL",    "BIND",	 "PROPPATCH"};
+	static const char *const no[] = {"",	 "G",	  "GE",	     "get",    "Get",	   "GETS",
+					 "PU",	 "PUTT",  "post",    "POS",    "POSTS",	   "HEAD ",
+					 "PATC", "DELET", "DELETES", "OPTION", "CONNECTS", "X-MS"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_int_equal(http1__method_known(yes[i], strlen(yes[i])), 1);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_int_equal(http1__method_known(no[i], strlen(no[i])), 0);
+	/* A NUL inside the token: the length decides, not the NUL. */
+	assert_int_equal(http1__method_known("GET\0", 4), 0);
+	assert_int_equal(http1__method_known("PU\0", 3), 0);
+}
+
+/* Line ends: CRLF, bare LF, stray CRs before the LF, and a CR inside a header line (kept). */
+static void test_http1_line_ends(void **state)
+{
+	static const t_step_t steps[] = {
+		D(0, "GET /e HTTP/1.1\r\r\nA: 1\r\r\r\nB: 2\nC: x\ry\r\nD:\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\r\nContent-Length: 1\r\n\r\nz"),
+	};
+	char *log;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_non_null(strstr(log, "m=GET u=/e"));
+	assert_non_null(strstr(log, " A:1 B:2 C:x\ry D: "));
+	assert_non_null(strstr(log, "cl=1 wire=1"));
 	free(log);
 }
 
@@ -1556,6 +1597,8 @@ int main(void)
 		cmocka_unit_test(test_http1_lenient_headers),
 		cmocka_unit_test(test_http1_header_lengths),
 		cmocka_unit_test(test_http1_known_header_case),
+		cmocka_unit_test(test_http1_method_known),
+		cmocka_unit_test(test_http1_line_ends),
 		cmocka_unit_test(test_http1_no_request_no_response),
 		cmocka_unit_test(test_http1_response_without_status_line),
 		cmocka_unit_test(test_http09_and_missing_protocol),
