@@ -601,6 +601,29 @@ static void test_http1_line_ends(void **state)
 	free(log);
 }
 
+/* Whitespace trimmed around names and values is libhtp's (SP, HT, LF, VT, FF, CR); bytes next
+ * to it in the character table (SOH, BS, SO, US, '!', 0x85, 0xA0) are kept. */
+static void test_http1_header_whitespace(void **state)
+{
+	static const char req[] = "GET /w HTTP/1.1\r\n"
+				  "A:\t\v\f x\v\f \t\r\n"
+				  "\vB\f : \x1fy\x1f\r\n"
+				  "C: \xa0z\x85 \r\n"
+				  "D:\x08!\x0e\r\n"
+				  "E:\x01n\x01\r\n"
+				  "\r\n";
+	static const t_step_t steps[] = {
+		DN(0, req, sizeof(req) - 1),
+		D(1, "HTTP/1.1 204 No Content\r\n\r\n"),
+	};
+	char *log;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_non_null(strstr(log, " A:x B:\x1fy\x1f C:\xa0z\x85 D:\x08!\x0e E:\x01n\x01 "));
+	free(log);
+}
+
 /* Well-known headers are recognised in any letter case, and only letters may differ: a name
  * with a control byte where the hyphen goes is another header (no body is framed by it). */
 static void test_http1_known_header_case(void **state)
@@ -1599,6 +1622,7 @@ int main(void)
 		cmocka_unit_test(test_http1_known_header_case),
 		cmocka_unit_test(test_http1_method_known),
 		cmocka_unit_test(test_http1_line_ends),
+		cmocka_unit_test(test_http1_header_whitespace),
 		cmocka_unit_test(test_http1_no_request_no_response),
 		cmocka_unit_test(test_http1_response_without_status_line),
 		cmocka_unit_test(test_http09_and_missing_protocol),
