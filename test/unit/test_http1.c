@@ -624,6 +624,36 @@ static void test_http1_header_whitespace(void **state)
 	free(log);
 }
 
+/* Every pair of name and value lengths up to past two 16-byte blocks, so that the colon and the
+ * line end fall at every offset of the first, second and third block of a line, relative to
+ * each other too (the value is searched for the LF alone once the colon is found). */
+static void test_http1_header_offsets(void **state)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+	char req[4096], want[4096];
+	int nl, vl;
+
+	(void)state;
+	for (nl = 1; nl <= 34; nl++) {
+		size_t r = 0, w = 0;
+		t_step_t steps[2] = {D(0, req), D(1, "HTTP/1.1 204 No Content\r\n\r\n")};
+		char *log;
+
+		r += (size_t)snprintf(req + r, sizeof(req) - r, "GET /o HTTP/1.1\r\n");
+		for (vl = 0; vl <= 34; vl++) {
+			r += (size_t)snprintf(req + r, sizeof(req) - r, "%.*s:%.*s%s", nl, abc, vl,
+					      abc + 3, vl % 2 ? "\n" : "\r\n");
+			w += (size_t)snprintf(want + w, sizeof(want) - w, " %.*s:%.*s", nl, abc, vl,
+					      abc + 3);
+		}
+		r += (size_t)snprintf(req + r, sizeof(req) - r, "\r\n");
+		steps[0].len = r;
+		SPLIT_TEST(steps, log);
+		assert_non_null(strstr(log, want));
+		free(log);
+	}
+}
+
 /* Well-known headers are recognised in any letter case, and only letters may differ: a name
  * with a control byte where the hyphen goes is another header (no body is framed by it). */
 static void test_http1_known_header_case(void **state)
@@ -1623,6 +1653,7 @@ int main(void)
 		cmocka_unit_test(test_http1_method_known),
 		cmocka_unit_test(test_http1_line_ends),
 		cmocka_unit_test(test_http1_header_whitespace),
+		cmocka_unit_test(test_http1_header_offsets),
 		cmocka_unit_test(test_http1_no_request_no_response),
 		cmocka_unit_test(test_http1_response_without_status_line),
 		cmocka_unit_test(test_http09_and_missing_protocol),
