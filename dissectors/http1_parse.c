@@ -33,10 +33,14 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Characters and small parsers */
 
-/* libhtp's whitespace: SP, HT, CR, LF, VT, FF. */
+/* libhtp's whitespace: SP, HT, CR, LF, VT, FF; one bit test where two range checks were. */
+#define HTTP1_SPACE_MASK                                                                     \
+	((1ull << ' ') | (1ull << '\t') | (1ull << '\n') | (1ull << '\v') | (1ull << '\f') | \
+	 (1ull << '\r'))
+
 static int http1_is_space(unsigned char c)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return c <= ' ' && ((HTTP1_SPACE_MASK >> c) & 1u);
 }
 
 /* RFC 9110 tchar. */
@@ -76,20 +80,19 @@ static void http1_trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-/* Removes the line end (LF, CRLF, stray CRs) from a line. */
+/* Removes the line end (LF, CRLF, stray CRs) from a line. A line holds at most one LF, its
+ * last byte (lines end at the first one), so only CRs can come before it. */
 static size_t http1_chomp(const char *p, size_t n)
 {
-	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+	if (n && p[n - 1] == '\n')
+		n--;
+	while (n && p[n - 1] == '\r')
 		n--;
 	return n;
 }
 
-static int http1_eq_nocase(const char *p, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n == l && strncasecmp(p, lit, l) == 0;
-}
+/* The n bytes at p equal lit, a lower-case literal, in any ASCII case. */
+#define http1_eq_nocase(p, n, lit) aw_ieq((p), (n), lit, sizeof(lit) - 1)
 
 static int http1_contains_nocase(const char *p, size_t n, const char *lit)
 {
@@ -169,7 +172,8 @@ static int http1_parse_status(const char *p, size_t n)
 /* ------------------------------------------------------------------------------------------ */
 /* Message boundaries (probe, resynchronisation) */
 
-/* Methods a request may start with when nothing else tells that the bytes are HTTP. */
+/* Methods a request may start with when nothing else tells that the bytes are HTTP (methods
+ * are case-sensitive). Keep http1_method_known in step. */
 static const char *const http1_methods[] = {
 	"GET",		 "POST",     "HEAD",	   "PUT",      "DELETE",    "OPTIONS",
 	"PATCH",	 "CONNECT",  "TRACE",	   "PROPFIND", "PROPPATCH", "MKCOL",
@@ -394,14 +398,35 @@ static int http1_method_ok(const aw_slice_t *m)
 	return 1;
 }
 
-/* A method of the table above, as sent (methods are case-sensitive). */
-static int http1_method_known(const aw_slice_t *m)
+/* A method of the table above, as sent: the usual ones without a scan of the table. */
+int http1__method_known(const char *p, size_t n)
 {
 	int i;
 
+	switch (n) {
+	case 3:
+		if (memcmp(p, "GET", 3) == 0 || memcmp(p, "PUT", 3) == 0)
+			return 1;
+		break;
+	case 4:
+		if (memcmp(p, "POST", 4) == 0 || memcmp(p, "HEAD", 4) == 0)
+			return 1;
+		break;
+	case 5:
+		if (memcmp(p, "PATCH", 5) == 0)
+			return 1;
+		break;
+	case 6:
+		if (memcmp(p, "DELETE", 6) == 0)
+			return 1;
+		break;
+	case 0:
+		return 0;
+	default:
+		break;
+	}
 	for (i = 0; http1_methods[i]; i++)
-		if (strlen(http1_methods[i]) == m->len &&
-		    memcmp(http1_methods[i], m->ptr, m->len) == 0)
+		if (strlen(http1_methods[i]) == n && memcmp(http1_methods[i], p, n) == 0)
 			return 1;
 	return 0;
 }
@@ -409,7 +434,7 @@ static int http1_method_known(const aw_slice_t *m)
 /* The protocol names HTTP and a version ("HTTP/1.1", libhtp's case-insensitive prefix). */
 static int http1_protocol_http(const aw_slice_t *proto)
 {
-	return proto->len > 5 && strncasecmp(proto->ptr, "HTTP/", 5) == 0;
+	return proto->len > 5 && aw_ieq(proto->ptr, 5, "http/", 5);
 }
 
 /*
@@ -458,7 +483,7 @@ static int http1_request_line(http1_dir_t *d, const char *p, size_t n)
 		http1__anomaly(d, "REQUEST_LINE_INVALID", "request line is not METHOD SP URI");
 		return AW_EMALFORMED;
 	}
-	if (!http1_method_known(&m) && !http1_protocol_http(&proto))
+	if (!http1__method_known(m.ptr, m.len) && !http1_protocol_http(&proto))
 		return http1_cruft_line(d);
 	c = http1__call_new(st);
 	if (!c)
@@ -523,7 +548,7 @@ static int http1_status_line(http1_dir_t *d, const char *p, size_t n, size_t lle
 
 	while (i < n && (http1_is_space((unsigned char)p[i]) || p[i] == '\0'))
 		i++;
-	if (n - i < 4 || strncasecmp(p + i, "http", 4) != 0)
+	if (n - i < 4 || !aw_ieq(p + i, 4, "http", 4))
 		return http1_response_without_line(d, p, llen);
 	while (i < n && !http1_is_space((unsigned char)p[i])) /* the protocol */
 		i++;
@@ -829,8 +854,8 @@ static int http1_response_framing(http1_dir_t *d, api_call_t *c, int status)
 	const char *bad;
 	int64_t cl = http1_content_length(d, m, &bad);
 
-	head = http1_eq_nocase(c->method.ptr, c->method.len, "HEAD");
-	connect = http1_eq_nocase(c->method.ptr, c->method.len, "CONNECT");
+	head = http1_eq_nocase(c->method.ptr, c->method.len, "head");
+	connect = http1_eq_nocase(c->method.ptr, c->method.len, "connect");
 	if (connect && status >= 200 && status < 300)
 		return HTTP1_FRAME_TUNNEL;
 	if (status == 101 && te == 0 && cl == -1 && !bad)
@@ -977,8 +1002,9 @@ static int http1_header_line_complete(http1_dir_t *d, const char *line, size_t l
 /*
  * The end (LF) of the line at p (n bytes), or NULL when the data ends first; *colon gets the
  * first ':' before it (NULL: none). Header lines are short and many: one pass over 16 bytes at
- * a time finds both, where two memchr calls would each pay their set-up. (A 64-byte window of
- * bit masks shared by the lines of a section measured no faster.)
+ * a time finds both, where two memchr calls would each pay their set-up; once the colon is
+ * found, the rest of the line is searched for the LF alone. (A 64-byte window of bit masks
+ * shared by the lines of a section measured no faster.)
  */
 static const char *http1_scan_line(const char *p, size_t n, const char **colon)
 {
@@ -988,18 +1014,33 @@ static const char *http1_scan_line(const char *p, size_t n, const char **colon)
 #if defined(__SSE2__)
 	const __m128i lf = _mm_set1_epi8('\n'), co = _mm_set1_epi8(':');
 
+	/* The name: up to the first colon or LF. */
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf));
 		unsigned mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, co));
 
-		if (ml)
-			mc &= (1u << __builtin_ctz(ml)) - 1; /* colons after the LF do not count */
-		if (mc && !c)
-			c = p + i + __builtin_ctz(mc);
 		if (ml) {
-			*colon = c;
+			mc &= (1u << __builtin_ctz(ml)) - 1; /* colons after the LF do not count */
+			*colon = mc ? p + i + __builtin_ctz(mc) : NULL;
 			return p + i + __builtin_ctz(ml);
+		}
+		if (mc) {
+			c = p + i + __builtin_ctz(mc);
+			i += 16;
+			break;
+		}
+	}
+	/* The value, once the colon is known: only the LF is looked for. */
+	if (c) {
+		for (; i + 16 <= n; i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf));
+
+			if (ml) {
+				*colon = c;
+				return p + i + __builtin_ctz(ml);
+			}
 		}
 	}
 #endif
@@ -1293,7 +1334,7 @@ static int http1_wants_hold(const api_call_t *c)
 
 	if (c->flags & API_CALL_F_NO_REQUEST)
 		return 0;
-	if (http1_eq_nocase(c->method.ptr, c->method.len, "CONNECT"))
+	if (http1_eq_nocase(c->method.ptr, c->method.len, "connect"))
 		return 1;
 	conn = api_message_known(&c->req, API_HDR_CONNECTION);
 	return api_message_known(&c->req, API_HDR_UPGRADE) && conn &&

@@ -152,6 +152,7 @@ int http1__line_flush_at_close(http1_dir_t *d);
 void http1__msg_finish(http1_dir_t *d, int by_close);
 int http1__looks_like_request(const char *p, size_t n);
 int http1__looks_like_response(const char *p, size_t n);
+int http1__method_known(const char *p, size_t n);
 
 /* http1_uri.c: host, port, path and query of a finished call (libhtp's rules). */
 void http1__finalize(api_call_t *c);

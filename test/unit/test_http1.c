@@ -16,6 +16,7 @@
 #include "dissector.h"
 #include "error.h"
 #include "http1.h"
+#include "http1_private.h"
 #include "output_http.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -558,6 +559,99 @@ static void test_http1_header_lengths(void **state)
 	assert_non_null(strstr(log, want));
 	assert_non_null(strstr(log, " A:b C:d:e "));
 	free(log);
+}
+
+/* Known methods: the usual ones are matched without the table, the rest through it; methods
+ * are case-sensitive, and prefixes or extensions of a method are none. */
+static void test_http1_method_known(void **state)
+{
+	static const char *const yes[] = {"GET",   "PUT",    "POST",	 "HEAD",
+					  "PATCH", "DELETE", "OPTIONS",	 "CONNECT",
+					  "TRACE", "PURGE",  "M-SEARCH", "X-MS-ENUMATTS",
+					  "QUERY", "ACL",    "BIND",	 "PROPPATCH"};
+	static const char *const no[] = {"",	 "G",	  "GE",	     "get",    "Get",	   "GETS",
+					 "PU",	 "PUTT",  "post",    "POS",    "POSTS",	   "HEAD ",
+					 "PATC", "DELET", "DELETES", "OPTION", "CONNECTS", "X-MS"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_int_equal(http1__method_known(yes[i], strlen(yes[i])), 1);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_int_equal(http1__method_known(no[i], strlen(no[i])), 0);
+	/* A NUL inside the token: the length decides, not the NUL. */
+	assert_int_equal(http1__method_known("GET\0", 4), 0);
+	assert_int_equal(http1__method_known("PU\0", 3), 0);
+}
+
+/* Line ends: CRLF, bare LF, stray CRs before the LF, and a CR inside a header line (kept). */
+static void test_http1_line_ends(void **state)
+{
+	static const t_step_t steps[] = {
+		D(0, "GET /e HTTP/1.1\r\r\nA: 1\r\r\r\nB: 2\nC: x\ry\r\nD:\r\n\r\n"),
+		D(1, "HTTP/1.1 200 OK\r\r\nContent-Length: 1\r\n\r\nz"),
+	};
+	char *log;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_non_null(strstr(log, "m=GET u=/e"));
+	assert_non_null(strstr(log, " A:1 B:2 C:x\ry D: "));
+	assert_non_null(strstr(log, "cl=1 wire=1"));
+	free(log);
+}
+
+/* Whitespace trimmed around names and values is libhtp's (SP, HT, LF, VT, FF, CR); bytes next
+ * to it in the character table (SOH, BS, SO, US, '!', 0x85, 0xA0) are kept. */
+static void test_http1_header_whitespace(void **state)
+{
+	static const char req[] = "GET /w HTTP/1.1\r\n"
+				  "A:\t\v\f x\v\f \t\r\n"
+				  "\vB\f : \x1fy\x1f\r\n"
+				  "C: \xa0z\x85 \r\n"
+				  "D:\x08!\x0e\r\n"
+				  "E:\x01n\x01\r\n"
+				  "\r\n";
+	static const t_step_t steps[] = {
+		DN(0, req, sizeof(req) - 1),
+		D(1, "HTTP/1.1 204 No Content\r\n\r\n"),
+	};
+	char *log;
+
+	(void)state;
+	SPLIT_TEST(steps, log);
+	assert_non_null(strstr(log, " A:x B:\x1fy\x1f C:\xa0z\x85 D:\x08!\x0e E:\x01n\x01 "));
+	free(log);
+}
+
+/* Every pair of name and value lengths up to past two 16-byte blocks, so that the colon and the
+ * line end fall at every offset of the first, second and third block of a line, relative to
+ * each other too (the value is searched for the LF alone once the colon is found). */
+static void test_http1_header_offsets(void **state)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+	char req[4096], want[4096];
+	int nl, vl;
+
+	(void)state;
+	for (nl = 1; nl <= 34; nl++) {
+		size_t r = 0, w = 0;
+		t_step_t steps[2] = {D(0, req), D(1, "HTTP/1.1 204 No Content\r\n\r\n")};
+		char *log;
+
+		r += (size_t)snprintf(req + r, sizeof(req) - r, "GET /o HTTP/1.1\r\n");
+		for (vl = 0; vl <= 34; vl++) {
+			r += (size_t)snprintf(req + r, sizeof(req) - r, "%.*s:%.*s%s", nl, abc, vl,
+					      abc + 3, vl % 2 ? "\n" : "\r\n");
+			w += (size_t)snprintf(want + w, sizeof(want) - w, " %.*s:%.*s", nl, abc, vl,
+					      abc + 3);
+		}
+		r += (size_t)snprintf(req + r, sizeof(req) - r, "\r\n");
+		steps[0].len = r;
+		SPLIT_TEST(steps, log);
+		assert_non_null(strstr(log, want));
+		free(log);
+	}
 }
 
 /* Well-known headers are recognised in any letter case, and only letters may differ: a name
@@ -1556,6 +1650,10 @@ int main(void)
 		cmocka_unit_test(test_http1_lenient_headers),
 		cmocka_unit_test(test_http1_header_lengths),
 		cmocka_unit_test(test_http1_known_header_case),
+		cmocka_unit_test(test_http1_method_known),
+		cmocka_unit_test(test_http1_line_ends),
+		cmocka_unit_test(test_http1_header_whitespace),
+		cmocka_unit_test(test_http1_header_offsets),
 		cmocka_unit_test(test_http1_no_request_no_response),
 		cmocka_unit_test(test_http1_response_without_status_line),
 		cmocka_unit_test(test_http09_and_missing_protocol),
