@@ -29,6 +29,7 @@
 #define PATH_NAME_MAX 48 /* "{" + 32-character word + "Id" + suffix + "}" fits */
 #define PATH_TABLE_MIN 1024 /* initial edge-table slots */
 #define PATH_SKETCH_BITS 128
+#define PATH_LIT_SCAN 4 /* positions with up to this many literals are walked, not hashed */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Character kinds and the lexical classifier */
@@ -63,35 +64,58 @@ static const char *const path_class_names[PATH_TEMPLATE_CLASS__COUNT] = {
 	[PATH_TEMPLATE_CLASS_OPAQUE] = "opaque",   [PATH_TEMPLATE_CLASS_LEARNED] = "learned",
 };
 
-/* The kind of one byte; letters, the common case, are tested first. */
+/* Character groups for the transition count of path_scan, above the kind bits of
+ * path_kinds[]: digit, lower case, upper case, anything else. */
+#define PATH_G_SHIFT 14
+#define PATH_G_DIG (0u << PATH_G_SHIFT)
+#define PATH_G_LOW (1u << PATH_G_SHIFT)
+#define PATH_G_UPP (2u << PATH_G_SHIFT)
+#define PATH_G_OTH (3u << PATH_G_SHIFT)
+#define PATH_K_ALL 0x3fffu
+
+/* The kind and group of every byte: one load per byte of a segment. */
+#define PATH_T_BAD (PATH_K_BAD | PATH_G_OTH)
+#define PATH_T_PUN (PATH_K_PUN | PATH_G_OTH)
+#define PATH_T_HIG (PATH_K_HIG | PATH_G_OTH)
+#define PATH_T_DIG (PATH_K_DIG | PATH_G_DIG)
+#define PATH_T_HXL (PATH_K_HXL | PATH_G_LOW)
+#define PATH_T_LOW (PATH_K_LOW | PATH_G_LOW)
+#define PATH_T_HXU (PATH_K_HXU | PATH_G_UPP)
+#define PATH_T_UPP (PATH_K_UPP | PATH_G_UPP)
+#define PATH_T_4(k) k, k, k, k
+#define PATH_T_16(k) PATH_T_4(k), PATH_T_4(k), PATH_T_4(k), PATH_T_4(k)
+
+/* clang-format off */
+static const uint16_t path_kinds[256] = {
+	/* 0x00 - 0x1f: control bytes */
+	PATH_T_16(PATH_T_BAD), PATH_T_16(PATH_T_BAD),
+	/* 0x20 - 0x2f: space ! " # $ % & ' ( ) * + , - . / */
+	PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_T_PUN,
+	PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_K_PLS | PATH_G_OTH, PATH_T_PUN,
+	PATH_K_DSH | PATH_G_OTH, PATH_K_DOT | PATH_G_OTH, PATH_T_BAD,
+	/* 0x30 - 0x3f: 0-9 : ; < = > ? */
+	PATH_T_4(PATH_T_DIG), PATH_T_4(PATH_T_DIG), PATH_T_DIG, PATH_T_DIG,
+	PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_K_EQU | PATH_G_OTH, PATH_T_PUN, PATH_T_PUN,
+	/* 0x40 - 0x5f: @ A-F G-Z [ \ ] ^ _ */
+	PATH_K_AT | PATH_G_OTH,
+	PATH_T_HXU, PATH_T_HXU, PATH_T_HXU, PATH_T_HXU, PATH_T_HXU, PATH_T_HXU,
+	PATH_T_4(PATH_T_UPP), PATH_T_16(PATH_T_UPP),
+	PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_T_PUN, PATH_K_UND | PATH_G_OTH,
+	/* 0x60 - 0x7f: ` a-f g-z { | } ~ DEL */
+	PATH_T_PUN,
+	PATH_T_HXL, PATH_T_HXL, PATH_T_HXL, PATH_T_HXL, PATH_T_HXL, PATH_T_HXL,
+	PATH_T_4(PATH_T_LOW), PATH_T_16(PATH_T_LOW),
+	PATH_T_BAD, PATH_T_PUN, PATH_T_BAD, PATH_T_PUN, PATH_T_BAD,
+	/* 0x80 - 0xff: UTF-8 */
+	PATH_T_16(PATH_T_HIG), PATH_T_16(PATH_T_HIG), PATH_T_16(PATH_T_HIG), PATH_T_16(PATH_T_HIG),
+	PATH_T_16(PATH_T_HIG), PATH_T_16(PATH_T_HIG), PATH_T_16(PATH_T_HIG), PATH_T_16(PATH_T_HIG),
+};
+/* clang-format on */
+
+/* The kind of one byte. */
 static unsigned path_kind_of(uint8_t c)
 {
-	if (c >= 'a' && c <= 'z')
-		return c <= 'f' ? PATH_K_HXL : PATH_K_LOW;
-	if (c >= '0' && c <= '9')
-		return PATH_K_DIG;
-	if (c >= 'A' && c <= 'Z')
-		return c <= 'F' ? PATH_K_HXU : PATH_K_UPP;
-	if (c >= 0x80)
-		return PATH_K_HIG;
-	if (c < 0x20 || c == 0x7f || c == '{' || c == '}' || c == '/')
-		return PATH_K_BAD;
-	switch (c) {
-	case '-':
-		return PATH_K_DSH;
-	case '_':
-		return PATH_K_UND;
-	case '.':
-		return PATH_K_DOT;
-	case '@':
-		return PATH_K_AT;
-	case '+':
-		return PATH_K_PLS;
-	case '=':
-		return PATH_K_EQU;
-	default:
-		return PATH_K_PUN;
-	}
+	return path_kinds[c] & PATH_K_ALL;
 }
 
 static int path_is_digit(uint8_t c)
@@ -106,33 +130,27 @@ typedef struct path_scan {
 	uint32_t transitions; /* neighbours of different groups: digit, lower, upper, other */
 } path_scan_t;
 
-static unsigned path_group(unsigned k)
-{
-	if (k & PATH_K_DIG)
-		return 0;
-	if (k & (PATH_K_HXL | PATH_K_LOW))
-		return 1;
-	if (k & (PATH_K_HXU | PATH_K_UPP))
-		return 2;
-	return 3;
-}
-
 static void path_scan(path_scan_t *sc, const uint8_t *s, size_t n)
 {
-	unsigned prev = path_group(path_kind_of(s[0]));
+	unsigned mask = 0, prev = path_kinds[s[0]] >> PATH_G_SHIFT;
+	uint32_t digits = 0, dots = 0, ats = 0, transitions = 0;
 	size_t i;
 
-	memset(sc, 0, sizeof(*sc));
 	for (i = 0; i < n; i++) {
-		unsigned k = path_kind_of(s[i]), g = path_group(k);
+		unsigned e = path_kinds[s[i]], g = e >> PATH_G_SHIFT;
 
-		sc->mask |= k;
-		sc->digits += (k & PATH_K_DIG) != 0;
-		sc->dots += (k & PATH_K_DOT) != 0;
-		sc->ats += (k & PATH_K_AT) != 0;
-		sc->transitions += g != prev;
+		mask |= e;
+		digits += e & PATH_K_DIG;
+		dots += (e & PATH_K_DOT) != 0;
+		ats += (e & PATH_K_AT) != 0;
+		transitions += g != prev;
 		prev = g;
 	}
+	sc->mask = mask & PATH_K_ALL;
+	sc->digits = digits;
+	sc->dots = dots;
+	sc->ats = ats;
+	sc->transitions = transitions;
 }
 
 /* n decimal digits at s into *v; 0 unless all n are digits. */
@@ -194,6 +212,22 @@ static int path_is_uuid(const uint8_t *s)
 	for (i = 0; i < 36; i++)
 		if ((s[i] == '-') != (i == 8 || i == 13 || i == 18 || i == 23))
 			return 0;
+	return 1;
+}
+
+/* 8-4-4-4-12 hex digits, checked in one pass: what the full scan and path_is_uuid find. */
+static int path_is_uuid_fast(const uint8_t *s)
+{
+	int i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!(path_kinds[s[i]] & PATH_K_HEX)) {
+			return 0;
+		}
+	}
 	return 1;
 }
 
@@ -337,12 +371,21 @@ enum path_template_class path_template_classify(const char *str, size_t n)
 		return PATH_TEMPLATE_CLASS_LITERAL;
 	if (n > PATH_TEMPLATE_SEGMENT_MAX)
 		return PATH_TEMPLATE_CLASS_OPAQUE;
+	if (n == 36 && path_is_uuid_fast(s))
+		return PATH_TEMPLATE_CLASS_UUID;
+	/* Numbers, the most common parameter, without the full scan. */
+	if (path_is_digit(s[0])) {
+		size_t i = 1;
+
+		while (i < n && path_is_digit(s[i]))
+			i++;
+		if (i == n)
+			return n == 8 && path_is_date8(s) ? PATH_TEMPLATE_CLASS_DATE
+							  : PATH_TEMPLATE_CLASS_INTEGER;
+	}
 	path_scan(&sc, s, n);
 	if (sc.mask & PATH_K_BAD)
 		return PATH_TEMPLATE_CLASS_OPAQUE;
-	if (sc.mask == PATH_K_DIG)
-		return n == 8 && path_is_date8(s) ? PATH_TEMPLATE_CLASS_DATE
-						  : PATH_TEMPLATE_CLASS_INTEGER;
 	if (!(sc.mask & ~PATH_K_HEX) && n >= 16) {
 		if (n == 24)
 			return PATH_TEMPLATE_CLASS_OBJECT_ID;
@@ -391,27 +434,29 @@ enum path_node_kind {
 typedef struct path_tree path_tree_t;
 typedef struct path_node path_node_t;
 
+/* The fields a walk reads at every node come first, in one cache line; the size is what the
+ * fields take, whatever their order. */
 struct path_node {
 	path_node_t *parent;
 	path_node_t *first; /* literal children, newest first */
 	path_node_t *next; /* next literal sibling */
 	path_node_t *param; /* parameter child, or NULL */
+	uint64_t hits; /* calls that went through this node */
+	uint64_t pos_hits; /* calls routed from here to a child: the traffic of the position */
+	uint64_t lex_hits; /* ... of which lexical parameters */
+	uint16_t label_len;
+	uint8_t kind; /* PATH_NODE_* */
+	uint8_t flags; /* PATH_N_* */
+	uint32_t nlit; /* literal children */
 	path_node_t *tail; /* {*} child, or NULL */
 	path_tree_t *tree;
 	path_template_t *tmpl; /* template of paths ending here, made on first use */
 	uint64_t id; /* unique, never reused: part of the children's edge keys */
 	uint64_t hash; /* edge hash, when indexed */
-	uint64_t hits; /* calls that went through this node */
-	uint64_t pos_hits; /* calls routed from here to a child: the traffic of the position */
-	uint64_t lex_hits; /* ... of which lexical parameters */
 	uint64_t sketch[PATH_SKETCH_BITS / 64]; /* values turned away by a frozen position */
-	uint32_t nlit; /* literal children */
 	uint32_t n1; /* literal children seen once */
 	uint32_t novel; /* sketch bits set: distinct values turned away, under-counted */
-	uint16_t label_len;
-	uint8_t kind; /* PATH_NODE_* */
 	uint8_t cls; /* PARAM: the class that named it */
-	uint8_t flags; /* PATH_N_* */
 	char label[]; /* label_len bytes and a NUL */
 };
 
@@ -642,6 +687,20 @@ static void path_release(path_template_ctx_t *ctx, void *p, size_t n)
 		return;
 	mem_free(ctx->acct, p, n);
 	ctx->counters.bytes -= n;
+}
+
+/* The literal child of p labelled s, found by walking p's children when they are few: cheaper
+ * than classifying s and hashing it for the edge table, which would find the same child. */
+static path_node_t *path_lit_scan(const path_node_t *p, const char *s, size_t n)
+{
+	path_node_t *c;
+
+	if (p->nlit > PATH_LIT_SCAN)
+		return NULL;
+	for (c = p->first; c; c = c->next)
+		if (c->label_len == n && memcmp(c->label, s, n) == 0)
+			return c;
+	return NULL;
 }
 
 /* Keyed hash of an edge: the parent's id, then the segment (or a tree's "METHOD\0host"). */
@@ -905,9 +964,12 @@ static path_node_t *path_tail_get(path_template_ctx_t *ctx, path_node_t *p)
 static void path_hits_add(path_node_t *c, uint64_t n)
 {
 	if (c->kind == PATH_NODE_LITERAL) {
-		c->parent->n1 -= c->hits == 1;
+		uint64_t was = c->hits;
+
 		c->hits += n;
-		c->parent->n1 += c->hits == 1;
+		/* Seen once before or after: the parent's count of such children moves. */
+		if (was == 1 || c->hits == 1)
+			c->parent->n1 += (uint32_t)(c->hits == 1) - (uint32_t)(was == 1);
 	} else {
 		c->hits += n;
 	}
@@ -1161,14 +1223,21 @@ static path_node_t *path_route_value(path_template_ctx_t *ctx, path_node_t *p, c
 	return path_param_get(ctx, p, PATH_TEMPLATE_CLASS_LEARNED);
 }
 
-/* The child of p that segment s of class cls goes to; NULL when caps leave none. */
-static path_node_t *path_route(path_template_ctx_t *ctx, path_node_t *p, const char *s, size_t n,
-			       unsigned cls)
+/* The child of p that segment s goes to; NULL when caps leave none. */
+static path_node_t *path_route(path_template_ctx_t *ctx, path_node_t *p, const char *s, size_t n)
 {
 	path_node_t *c;
+	unsigned cls;
 	uint64_t h;
 
 	p->pos_hits++;
+	/* A literal child's label is a literal: when s is one, it is what the classifier and the
+	 * edge table would find. */
+	if ((p->flags & (PATH_N_SHAPED | PATH_N_COLLAPSED)) != PATH_N_SHAPED &&
+	    (c = path_lit_scan(p, s, n)) != NULL)
+		return c;
+	cls = n > ctx->cfg.max_segment_len ? PATH_TEMPLATE_CLASS_OPAQUE
+					   : path_template_classify(s, n);
 	if (cls != PATH_TEMPLATE_CLASS_LITERAL) {
 		p->lex_hits++;
 		/* A compact date (20240131) is as likely an order number: it names like one. */
@@ -1468,12 +1537,7 @@ static path_node_t *path_walk(path_template_ctx_t *ctx, path_tree_t *tree, const
 	uint32_t i;
 
 	for (i = 0; i < nseg; i++) {
-		const char *s = segs[i].ptr;
-		size_t n = segs[i].len;
-		unsigned cls = n > ctx->cfg.max_segment_len ? PATH_TEMPLATE_CLASS_OPAQUE
-							    : path_template_classify(s, n);
-
-		c = path_route(ctx, node, s, n, cls);
+		c = path_route(ctx, node, segs[i].ptr, segs[i].len);
 		if (!c)
 			return NULL;
 		path_hits_add(c, 1);
