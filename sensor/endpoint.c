@@ -661,21 +661,49 @@ static void endpoint_scan(endpoint_catalog_t *cat, endpoint_t *ep, const api_cal
 	}
 }
 
+/* Eight lower-case hex digits at s (most significant first) into *v; 0 when one is not. */
+static int endpoint_hex8(const char *s, uint32_t *v)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t x, dig, let;
+
+	memcpy(&x, s, 8);
+	/* Per byte (all below 0x80), the high bit says: at least lo, and not above hi. */
+	dig = (x + ones * (0x80 - '0')) & ~(x + ones * (0x7f - '9'));
+	let = (x + ones * (0x80 - 'a')) & ~(x + ones * (0x7f - 'f'));
+	if ((x & high) || ((dig | let) & high) != high)
+		return 0;
+	x = (x & ones * 0x0f) + ((let & high) >> 7) * 9; /* byte k: the value of digit k */
+	x = (x << 4 | x >> 8) & 0x00ff00ff00ff00ffull;
+	x = (x | x >> 8) & 0x0000ffff0000ffffull;
+	x = (x | x >> 16) & 0xffffffffull;
+	*v = __builtin_bswap32((uint32_t)x);
+	return 1;
+}
+
 /*
  * The principal into the callers' estimate. Ids of credentials end in a keyed hash already
  * ("jwt:p:0123456789abcdef"): its digits are the hash; addresses are hashed here.
  */
 static void endpoint_caller(const endpoint_catalog_t *cat, endpoint_t *ep, const char *id)
 {
-	const char *p = strstr(id, ":p:");
+	const char *p = id;
 	uint64_t h = 0;
+	uint32_t hi, lo;
 	int i;
 
-	if (p && strlen(p + 3) == 16) {
-		for (i = 3; i < 19; i++) {
-			char c = p[i];
+	/* The first ":p:", and 16 characters after it to the end. */
+	while (*p && !(p[0] == ':' && p[1] == 'p' && p[2] == ':'))
+		p++;
+	if (*p && strlen(p + 3) == 16) {
+		if (endpoint_hex8(p + 3, &hi) && endpoint_hex8(p + 11, &lo)) {
+			h = (uint64_t)hi << 32 | lo;
+		} else {
+			for (i = 3; i < 19; i++) {
+				char c = p[i];
 
-			h = h << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+				h = h << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+			}
 		}
 	} else {
 		h = siphash24(cat->key, id, strlen(id));
