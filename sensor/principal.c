@@ -10,6 +10,7 @@
  * sensitive.c into stack buffers.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -827,6 +828,20 @@ static void principal_format_id(char id[PRINCIPAL_ID_LEN], const char *kind, uin
 	id[n + 16] = '\0';
 }
 
+/* Clears a result before it is filled. The claims are two thirds of it and seldom there: with
+ * a memo, out holds zeros or an earlier result (principal.h), whose claims past nclaims are
+ * zeros already, so only its first nclaims entries are cleared. */
+static void principal_clear(principal_t *out, int earlier)
+{
+	size_t names = offsetof(principal_t, apikey_header);
+	unsigned k = earlier && out->nclaims < PRINCIPAL_MAX_CLAIMS ? out->nclaims
+								    : PRINCIPAL_MAX_CLAIMS;
+
+	memset(out->claims, 0, k * sizeof(out->claims[0]));
+	memset(out, 0, offsetof(principal_t, claims));
+	memset((char *)out + names, 0, sizeof(*out) - names);
+}
+
 int principal_from_request(const principal_config_t *cfg, principal_t *out,
 			   const api_header_t *hdrs, size_t n, const char *query, size_t qlen,
 			   const net_addr_t *client, int ip_version)
@@ -841,12 +856,15 @@ int principal_from_request_memo(const principal_config_t *cfg, principal_memo_t 
 				int ip_version)
 {
 	principal_scan_t ps;
-	principal_hops_t xff = {.n = 0, .forwarded = 0}, fwd = {.n = 0, .forwarded = 1};
+	principal_hops_t xff, fwd; /* hdr[] is written before it is read */
 	int k;
 
 	if (!cfg || !out || (!hdrs && n) || (!query && qlen))
 		return AW_EINVAL;
-	memset(out, 0, sizeof(*out));
+	xff.n = fwd.n = 0;
+	xff.forwarded = 0;
+	fwd.forwarded = 1;
+	principal_clear(out, memo != NULL);
 	memset(&ps, 0, sizeof(ps));
 	ps.cfg = cfg;
 	ps.memo = memo;

@@ -202,7 +202,9 @@ typedef struct principal_memo {
 } principal_memo_t;
 
 /* As principal_from_request, decoding JWTs through memo (which may be NULL). The result is
- * the same as without the memo. */
+ * the same as without the memo. With a memo, *out must hold zeros or an earlier result of this
+ * function: the claims past an earlier result's nclaims are known to be zeros and are not
+ * cleared again (they are most of the struct, and most requests carry no JWT). */
 int principal_from_request_memo(const principal_config_t *cfg, principal_memo_t *memo,
 				principal_t *out, const api_header_t *hdrs, size_t n,
 				const char *query, size_t qlen, const net_addr_t *client,

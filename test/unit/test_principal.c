@@ -52,12 +52,13 @@ static void set_peer(const char *a)
 
 /* Runs with the current headers, an optional query and the peer. */
 /* The memo shared by every test: each request is also run through it twice (a miss, then a
- * hit, with whatever earlier tests left in it) and must give the very same result. */
+ * hit, with whatever earlier tests left in it) and must give the very same result, into a
+ * result that holds the previous request's (as the inventory's does). */
 static principal_memo_t memo;
+static principal_t with_memo;
 
 static const principal_t *run(const char *query)
 {
-	principal_t with_memo;
 	int i;
 
 	assert_int_equal(principal_from_request(&cfg, &out, hdrs, nhdrs, query,
