@@ -30,6 +30,9 @@
 #define PATH_TABLE_MIN 1024 /* initial edge-table slots */
 #define PATH_SKETCH_BITS 128
 #define PATH_LIT_SCAN 4 /* positions with up to this many literals are walked, not hashed */
+/* Entries of the literal cache: the room of the copy of the last tree's key it replaced, so
+ * that the context's size (and the memory it accounts for) stayed the same. */
+#define PATH_LIT_CACHE ((sizeof(size_t) + PATH_KEY_MAX) / sizeof(void *))
 
 /* ------------------------------------------------------------------------------------------ */
 /* Character kinds and the lexical classifier */
@@ -471,11 +474,13 @@ struct path_tree {
 struct path_template_ctx {
 	path_template_config_t cfg;
 	mem_account_t *acct;
-	/* The tree of the last call and its key: calls come in runs of one host and method (a
-	 * keep-alive connection), and trees live as long as the context. */
+	/* The tree of the last call: calls come in runs of one host and method (a keep-alive
+	 * connection), and trees live as long as the context. */
 	path_tree_t *last_tree;
-	size_t last_klen;
-	char last_key[PATH_KEY_MAX];
+	/* Literal children of wide positions lately routed to, by an unkeyed index of (parent,
+	 * segment): a hit is checked against the child's parent and label, and stands for the
+	 * classifier and the keyed edge table. A node leaves when it is released. */
+	path_node_t *lit_cache[PATH_LIT_CACHE];
 	path_template_merge_cb merge_cb;
 	void *merge_ud;
 	uint8_t key[SIPHASH_KEY_LEN];
@@ -695,12 +700,30 @@ static path_node_t *path_lit_scan(const path_node_t *p, const char *s, size_t n)
 {
 	path_node_t *c;
 
-	if (p->nlit > PATH_LIT_SCAN)
-		return NULL;
 	for (c = p->first; c; c = c->next)
 		if (c->label_len == n && memcmp(c->label, s, n) == 0)
 			return c;
 	return NULL;
+}
+
+/* The literal cache's slot of segment s under parent: its length and two of its bytes, mixed
+ * with the parent's address. Not keyed: colliding segments only miss the cache. */
+static uint32_t path_lit_slot(const path_node_t *parent, const char *s, size_t n)
+{
+	uint64_t v = (uint64_t)(uintptr_t)parent ^
+		     ((uint64_t)(uint8_t)s[0] << 32 | (uint64_t)(uint8_t)s[n - 1] << 40 |
+		      (uint64_t)n << 48);
+
+	return (uint32_t)(((v * 0x9e3779b97f4a7c15ull) >> 32) % PATH_LIT_CACHE);
+}
+
+/* The literal child of p labelled s, when the cache holds it. */
+static path_node_t *path_lit_cached(const path_template_ctx_t *ctx, const path_node_t *p,
+				    const char *s, size_t n)
+{
+	path_node_t *c = ctx->lit_cache[path_lit_slot(p, s, n)];
+
+	return c && c->parent == p && c->label_len == n && memcmp(c->label, s, n) == 0 ? c : NULL;
 }
 
 /* Keyed hash of an edge: the parent's id, then the segment (or a tree's "METHOD\0host"). */
@@ -833,6 +856,13 @@ static path_node_t *path_node_new(path_template_ctx_t *ctx, path_tree_t *tree, p
 static void path_node_release(path_template_ctx_t *ctx, path_node_t *nd)
 {
 	assert(!nd->first && !nd->param && !nd->tail && !nd->tmpl);
+	if (nd->kind == PATH_NODE_LITERAL) {
+		path_node_t **e =
+			&ctx->lit_cache[path_lit_slot(nd->parent, nd->label, nd->label_len)];
+
+		if (*e == nd)
+			*e = NULL;
+	}
 	if (nd->flags & PATH_N_INDEXED)
 		path_edge_del(ctx, nd);
 	nd->tree->nodes--;
@@ -1234,7 +1264,7 @@ static path_node_t *path_route(path_template_ctx_t *ctx, path_node_t *p, const c
 	/* A literal child's label is a literal: when s is one, it is what the classifier and the
 	 * edge table would find. */
 	if ((p->flags & (PATH_N_SHAPED | PATH_N_COLLAPSED)) != PATH_N_SHAPED &&
-	    (c = path_lit_scan(p, s, n)) != NULL)
+	    (c = p->nlit <= PATH_LIT_SCAN ? path_lit_scan(p, s, n) : path_lit_cached(ctx, p, s, n)))
 		return c;
 	cls = n > ctx->cfg.max_segment_len ? PATH_TEMPLATE_CLASS_OPAQUE
 					   : path_template_classify(s, n);
@@ -1249,8 +1279,11 @@ static path_node_t *path_route(path_template_ctx_t *ctx, path_node_t *p, const c
 		path_collapse(ctx, p, 0);
 	h = path_edge_hash(ctx, p->id, s, n);
 	c = path_edge_find(ctx, p, s, n, h);
-	if (c)
+	if (c) {
+		if (p->nlit > PATH_LIT_SCAN)
+			ctx->lit_cache[path_lit_slot(p, s, n)] = c;
 		return c;
+	}
 	if (!(p->flags & PATH_N_FROZEN)) {
 		if (path_novelty_test(ctx, p, 1)) {
 			path_collapse(ctx, p, 0);
@@ -1402,14 +1435,13 @@ static path_tree_t *path_tree_get(path_template_ctx_t *ctx, aw_slice_t host, aw_
 	if (hlen)
 		memcpy(key + mlen + 1, host.ptr, hlen);
 	klen = mlen + 1 + hlen;
-	if (ctx->last_tree && klen == ctx->last_klen && memcmp(key, ctx->last_key, klen) == 0)
+	if (ctx->last_tree && klen == ctx->last_tree->root->label_len &&
+	    memcmp(key, ctx->last_tree->root->label, klen) == 0)
 		return ctx->last_tree;
 	h = path_edge_hash(ctx, 0, key, klen);
 	root = path_edge_find(ctx, NULL, key, klen, h);
 	if (root) {
 		ctx->last_tree = root->tree;
-		ctx->last_klen = klen;
-		memcpy(ctx->last_key, key, klen);
 		return root->tree;
 	}
 	if (ctx->ntrees >= ctx->cfg.max_trees) {
