@@ -58,7 +58,7 @@ static int names_has(const principal_names_t *l, const char *p, size_t n)
 {
 	uint32_t i;
 
-	if (n >= 64 || !(l->lens & (1ull << n)))
+	if (n >= 64 || !(l->lens & (1ull << n)) || !(l->lasts & (1u << (lower(p[n - 1]) & 31))))
 		return 0;
 	for (i = 0; i < l->n; i++)
 		if (l->len[i] == n && slice_ieq(p, n, l->name[i]))
@@ -633,6 +633,7 @@ static int names_parse(principal_names_t *l, const char *list)
 	const char *p = list;
 
 	tmp.n = 0;
+	tmp.lasts = 0;
 	tmp.lens = 0;
 	while (*p) {
 		const char *comma = strchr(p, ','), *name = p;
@@ -648,6 +649,7 @@ static int names_parse(principal_names_t *l, const char *list)
 			tmp.name[tmp.n][i] = lower(name[i]);
 		tmp.name[tmp.n][n] = '\0';
 		tmp.len[tmp.n++] = (uint8_t)n;
+		tmp.lasts |= 1u << (lower(name[n - 1]) & 31);
 		if (n < 64)
 			tmp.lens |= 1ull << n;
 	}

@@ -94,6 +94,7 @@ typedef struct principal_cidr {
 /* A list of names compared case-insensitively. */
 typedef struct principal_names {
 	uint32_t n;
+	uint32_t lasts; /* bit (c & 31): some name ends in c: most names that pass lens miss here */
 	uint64_t lens; /* bit n: some name is n bytes long (n < 64): most names miss at once */
 	uint8_t len[PRINCIPAL_MAX_NAMES];
 	char name[PRINCIPAL_MAX_NAMES][PRINCIPAL_NAME_LEN];
