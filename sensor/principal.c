@@ -54,16 +54,21 @@ static int slice_iends(const char *p, size_t n, const char *s)
 	return n >= m && slice_ieq(p + n - m, m, s);
 }
 
-static int names_has(const principal_names_t *l, const char *p, size_t n)
+/* The list's names of length n against p; names_has has filtered. */
+static int names_find(const principal_names_t *l, const char *p, size_t n)
 {
 	uint32_t i;
 
-	if (n >= 64 || !(l->lens & (1ull << n)) || !(l->lasts & (1u << (lower(p[n - 1]) & 31))))
-		return 0;
 	for (i = 0; i < l->n; i++)
 		if (l->len[i] == n && slice_ieq(p, n, l->name[i]))
 			return 1;
 	return 0;
+}
+
+static inline int names_has(const principal_names_t *l, const char *p, size_t n)
+{
+	return n < 64 && (l->lens & (1ull << n)) && (l->lasts & (1u << (lower(p[n - 1]) & 31))) &&
+	       names_find(l, p, n);
 }
 
 /* Trims spaces and tabs from both ends of [*p, *p + *n). */
