@@ -285,7 +285,8 @@ static int principal_jwt(principal_scan_t *ps, const char *t, size_t n, enum pri
 	set = &ps->memo->slot[principal_memo_index(t, n)];
 	s = NULL;
 	memcpy(&tail, t + n - sizeof(tail), sizeof(tail));
-	for (w = 0; w < PRINCIPAL_MEMO_WAYS; w++) {
+	/* Slots of a set fill in order and are never emptied: the first empty one ends it. */
+	for (w = 0; w < PRINCIPAL_MEMO_WAYS && set[w].len; w++) {
 		if (set[w].len == n && set[w].tail == tail && memcmp(set[w].token, t, n) == 0 &&
 		    memcmp(set[w].key, ps->cfg->hash_key, sizeof(set[w].key)) == 0) {
 			s = &set[w];
