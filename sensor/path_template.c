@@ -30,9 +30,10 @@
 #define PATH_TABLE_MIN 1024 /* initial edge-table slots */
 #define PATH_SKETCH_BITS 128
 #define PATH_LIT_SCAN 4 /* positions with up to this many literals are walked, not hashed */
-/* Entries of the literal cache: the room of the copy of the last tree's key it replaced, so
- * that the context's size (and the memory it accounts for) stayed the same. */
-#define PATH_LIT_CACHE ((sizeof(size_t) + PATH_KEY_MAX) / sizeof(void *))
+/* The literal cache and a short copy of the last tree's key share the room a full copy of that
+ * key took, so that the context's size (and the memory it accounts for) stayed the same. */
+#define PATH_LIT_CACHE 32
+#define PATH_LAST_KEY (sizeof(size_t) + PATH_KEY_MAX - PATH_LIT_CACHE * sizeof(void *) - 4)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Character kinds and the lexical classifier */
@@ -477,6 +478,8 @@ struct path_template_ctx {
 	/* The tree of the last call: calls come in runs of one host and method (a keep-alive
 	 * connection), and trees live as long as the context. */
 	path_tree_t *last_tree;
+	uint32_t last_klen; /* its key's length, */
+	char last_key[PATH_LAST_KEY]; /* and the key when it fits (else the root's label is read) */
 	/* Literal children of wide positions lately routed to, by an unkeyed index of (parent,
 	 * segment): a hit is checked against the child's parent and label, and stands for the
 	 * classifier and the keyed edge table. A node leaves when it is released. */
@@ -714,7 +717,7 @@ static uint32_t path_lit_slot(const path_node_t *parent, const char *s, size_t n
 		     ((uint64_t)(uint8_t)s[0] << 32 | (uint64_t)(uint8_t)s[n - 1] << 40 |
 		      (uint64_t)n << 48);
 
-	return (uint32_t)(((v * 0x9e3779b97f4a7c15ull) >> 32) % PATH_LIT_CACHE);
+	return (uint32_t)((v * 0x9e3779b97f4a7c15ull) >> 59);
 }
 
 /* The literal child of p labelled s, when the cache holds it. */
@@ -1435,13 +1438,17 @@ static path_tree_t *path_tree_get(path_template_ctx_t *ctx, aw_slice_t host, aw_
 	if (hlen)
 		memcpy(key + mlen + 1, host.ptr, hlen);
 	klen = mlen + 1 + hlen;
-	if (ctx->last_tree && klen == ctx->last_tree->root->label_len &&
-	    memcmp(key, ctx->last_tree->root->label, klen) == 0)
+	if (ctx->last_tree && klen == ctx->last_klen &&
+	    memcmp(key, klen <= PATH_LAST_KEY ? ctx->last_key : ctx->last_tree->root->label,
+		   klen) == 0)
 		return ctx->last_tree;
 	h = path_edge_hash(ctx, 0, key, klen);
 	root = path_edge_find(ctx, NULL, key, klen, h);
 	if (root) {
 		ctx->last_tree = root->tree;
+		ctx->last_klen = (uint32_t)klen;
+		if (klen <= PATH_LAST_KEY)
+			memcpy(ctx->last_key, key, klen);
 		return root->tree;
 	}
 	if (ctx->ntrees >= ctx->cfg.max_trees) {
