@@ -154,34 +154,50 @@ const alert_detector_t *detect_rule_info(unsigned rule)
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables */
 
-static int dt_table_init(dt_table_t *t, size_t stride, uint32_t cap, uint64_t horizon_us,
+/* n bytes aligned to DT_LINE, from mem_calloc: *mem and *len are what to free. */
+static void *dt_alloc_aligned(mem_account_t *acct, size_t n, void **mem, size_t *len)
+{
+	*len = n + DT_LINE;
+	*mem = mem_calloc(acct, *len);
+	if (!*mem)
+		return NULL;
+	return (void *)(((uintptr_t)*mem + DT_LINE - 1) & ~(uintptr_t)(DT_LINE - 1));
+}
+
+static int dt_table_init(dt_table_t *t, size_t size, uint32_t cap, uint64_t horizon_us,
 			 detect_table_counters_t *c, mem_account_t *acct)
 {
 	uint32_t sets = 1;
+	size_t stride = DT_LINE;
 
 	while ((uint64_t)sets * DT_WAYS < cap && sets < (1u << 28))
 		sets <<= 1;
+	if (size > DT_LINE)
+		stride = (size + DT_LINE - 1) & ~(size_t)(DT_LINE - 1);
+	else
+		while (stride / 2 >= size)
+			stride /= 2;
 	t->stride = stride;
 	t->mask = sets - 1;
 	t->horizon_us = horizon_us;
 	t->c = c;
 	c->capacity = (uint64_t)sets * DT_WAYS;
-	t->slots = mem_calloc(acct, (size_t)c->capacity * stride);
-	t->keys = mem_calloc(acct, (size_t)c->capacity * sizeof(uint64_t));
-	t->last = mem_calloc(acct, (size_t)c->capacity * sizeof(uint64_t));
-	return t->slots && t->keys && t->last ? 0 : AW_ENOMEM;
+	t->slots =
+		dt_alloc_aligned(acct, (size_t)c->capacity * stride, &t->slots_mem, &t->slots_len);
+	t->keys = dt_alloc_aligned(acct, (size_t)c->capacity * sizeof(uint64_t), &t->keys_mem,
+				   &t->keys_len);
+	return t->slots && t->keys ? 0 : AW_ENOMEM;
 }
 
 static void dt_table_fini(dt_table_t *t, mem_account_t *acct)
 {
-	if (t->slots)
-		mem_free(acct, t->slots, (size_t)t->c->capacity * t->stride);
-	if (t->keys)
-		mem_free(acct, t->keys, (size_t)t->c->capacity * sizeof(uint64_t));
-	if (t->last)
-		mem_free(acct, t->last, (size_t)t->c->capacity * sizeof(uint64_t));
+	if (t->slots_mem)
+		mem_free(acct, t->slots_mem, t->slots_len);
+	if (t->keys_mem)
+		mem_free(acct, t->keys_mem, t->keys_len);
 	t->slots = NULL;
-	t->keys = t->last = NULL;
+	t->keys = NULL;
+	t->slots_mem = t->keys_mem = NULL;
 }
 
 /* Index of the first way of key's set. */
@@ -208,14 +224,11 @@ void *dt_find(dt_table_t *t, uint64_t key)
 	return NULL;
 }
 
-/* Asks the cache for key's set (keys and last uses), or for key's entry when the set is
- * already at hand; no effect on the table. */
+/* Asks the cache for key's set, or for key's entry when the set is already at hand; no
+ * effect on the table. */
 static void dt_prefetch_set(const dt_table_t *t, uint64_t key)
 {
-	size_t s = dt_set(t, key ? key : 1);
-
-	__builtin_prefetch(t->keys + s);
-	__builtin_prefetch(t->last + s);
+	__builtin_prefetch(t->keys + dt_set(t, key ? key : 1));
 }
 
 static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
@@ -239,36 +252,46 @@ static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
 
 void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
 {
-	const uint64_t *keys, *last;
+	uint64_t *keys;
 	size_t s;
 	dt_head_t *h;
-	unsigned w, victim = 0;
+	unsigned w, victim = DT_WAYS;
 
 	key = key ? key : 1;
 	*fresh = 0;
 	s = dt_set(t, key);
 	keys = t->keys + s;
-	last = t->last + s;
 	for (w = 0; w < DT_WAYS; w++) {
 		if (keys[w] == key) {
 			h = dt_entry(t, s + w);
-			if (now_us > last[w])
-				t->last[s + w] = h->last_us = now_us;
+			if (now_us > h->last_us)
+				h->last_us = now_us;
 			return h;
 		}
-	}
-	/* The first free way, else the least recently used one (the first of equals). */
-	for (w = 1; w < DT_WAYS && keys[victim]; w++)
-		if (!keys[w] || last[w] < last[victim])
+		if (!keys[w] && victim == DT_WAYS)
 			victim = w;
-	if (!keys[victim])
+	}
+	if (victim < DT_WAYS) { /* the first free way */
 		t->c->entries++;
-	else if (last[victim] + t->horizon_us > now_us)
-		t->c->evictions++;
+	} else { /* else the least recently used one (the first of equals) */
+		uint64_t oldest = dt_entry(t, s)->last_us;
+
+		victim = 0;
+		for (w = 1; w < DT_WAYS; w++) {
+			uint64_t l = dt_entry(t, s + w)->last_us;
+
+			if (l < oldest) {
+				oldest = l;
+				victim = w;
+			}
+		}
+		if (oldest + t->horizon_us > now_us)
+			t->c->evictions++;
+	}
 	h = dt_entry(t, s + victim);
 	memset(h, 0, t->stride);
-	h->key = t->keys[s + victim] = key;
-	h->last_us = t->last[s + victim] = now_us;
+	keys[victim] = key;
+	h->last_us = now_us;
 	*fresh = 1;
 	return h;
 }

@@ -18,18 +18,22 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables of fixed-size entries (detect.c) */
 
-/* Every entry starts with this header; key 0 marks a free slot. */
+/* Every entry starts with this header. Keys live in the table's keys array only (0 marks a
+ * free slot): a lookup reads its set's keys, one cache line, then the entry it found. */
 typedef struct dt_head {
-	uint64_t key;
 	uint64_t last_us; /* packet time of the last use: the oldest of a set goes first */
 } dt_head_t;
 
+#define DT_LINE 64 /* cache line: sets of keys and entries are aligned to it */
+
 typedef struct dt_table {
-	uint8_t *slots;
-	/* The headers' key and last_us again, a set's ways side by side: a lookup reads one or
-	 * two cache lines instead of one per way. The entries' own headers are kept equal. */
-	uint64_t *keys, *last;
-	size_t stride; /* bytes of an entry, header included */
+	uint8_t *slots; /* aligned to DT_LINE; entries of stride bytes */
+	uint64_t *keys; /* a set's DT_WAYS keys side by side, aligned to DT_LINE */
+	void *slots_mem, *keys_mem; /* as allocated */
+	size_t slots_len, keys_len;
+	size_t stride; /* bytes of an entry, header included: a multiple of DT_LINE, or a
+			* power of two below it, so that no entry straddles more lines than it
+			* must */
 	uint32_t mask; /* sets - 1 */
 	uint64_t horizon_us; /* an entry unused for this long is free to take, not evicted */
 	detect_table_counters_t *c;

@@ -388,7 +388,7 @@ static void test_quiet(void **state)
 			e = (dt_endpoint_t *)(void *)(W.det->t[DETECT_T_ENDPOINTS].slots +
 						      i * W.det->t[DETECT_T_ENDPOINTS].stride);
 			/* Endpoints; a host's 5xx entry and sibling families are not known. */
-			if (e->h.key && e->known) {
+			if (W.det->t[DETECT_T_ENDPOINTS].keys[i] && e->known) {
 				n++;
 				armed += e->armed;
 			}
