@@ -164,8 +164,8 @@ static void *dt_alloc_aligned(mem_account_t *acct, size_t n, void **mem, size_t 
 	return (void *)(((uintptr_t)*mem + DT_LINE - 1) & ~(uintptr_t)(DT_LINE - 1));
 }
 
-static int dt_table_init(dt_table_t *t, size_t size, uint32_t cap, uint64_t horizon_us,
-			 detect_table_counters_t *c, mem_account_t *acct)
+static int dt_table_init(dt_table_t *t, dt_table_mem_t *m, size_t size, uint32_t cap,
+			 uint64_t horizon_us, detect_table_counters_t *c, mem_account_t *acct)
 {
 	uint32_t sets = 1;
 	size_t stride = DT_LINE;
@@ -177,27 +177,26 @@ static int dt_table_init(dt_table_t *t, size_t size, uint32_t cap, uint64_t hori
 	else
 		while (stride / 2 >= size)
 			stride /= 2;
-	t->stride = stride;
+	t->stride = (uint32_t)stride;
 	t->mask = sets - 1;
 	t->horizon_us = horizon_us;
 	t->c = c;
 	c->capacity = (uint64_t)sets * DT_WAYS;
-	t->slots =
-		dt_alloc_aligned(acct, (size_t)c->capacity * stride, &t->slots_mem, &t->slots_len);
-	t->keys = dt_alloc_aligned(acct, (size_t)c->capacity * sizeof(uint64_t), &t->keys_mem,
-				   &t->keys_len);
+	t->slots = dt_alloc_aligned(acct, (size_t)c->capacity * stride, &m->slots, &m->slots_len);
+	t->keys = dt_alloc_aligned(acct, (size_t)c->capacity * sizeof(uint64_t), &m->keys,
+				   &m->keys_len);
 	return t->slots && t->keys ? 0 : AW_ENOMEM;
 }
 
-static void dt_table_fini(dt_table_t *t, mem_account_t *acct)
+static void dt_table_fini(dt_table_t *t, dt_table_mem_t *m, mem_account_t *acct)
 {
-	if (t->slots_mem)
-		mem_free(acct, t->slots_mem, t->slots_len);
-	if (t->keys_mem)
-		mem_free(acct, t->keys_mem, t->keys_len);
+	if (m->slots)
+		mem_free(acct, m->slots, m->slots_len);
+	if (m->keys)
+		mem_free(acct, m->keys, m->keys_len);
+	memset(m, 0, sizeof(*m));
 	t->slots = NULL;
 	t->keys = NULL;
-	t->slots_mem = t->keys_mem = NULL;
 }
 
 /* Index of the first way of key's set. */
@@ -208,7 +207,7 @@ static size_t dt_set(const dt_table_t *t, uint64_t key)
 
 static dt_head_t *dt_entry(dt_table_t *t, size_t slot)
 {
-	return (dt_head_t *)(void *)(t->slots + slot * t->stride);
+	return (dt_head_t *)(void *)(t->slots + slot * (size_t)t->stride);
 }
 
 void *dt_find(dt_table_t *t, uint64_t key)
@@ -365,15 +364,31 @@ int detect_new(detect_t **out, const detect_config_t *cfg, baseline_t *bl,
 						       sizeof(dt_principal_t), sizeof(dt_client_t),
 						       sizeof(dt_user_t),      sizeof(dt_object_t)};
 	detect_t *d;
+	void *mem;
+	size_t len;
 	int i, rc = 0;
 
 	*out = NULL;
-	d = mem_calloc(acct, sizeof(*d));
+	d = dt_alloc_aligned(acct, sizeof(*d), &mem, &len);
 	if (!d) {
 		snprintf(errbuf, errlen, "cannot set up the detectors: %s", error_str(AW_ENOMEM));
 		return AW_ENOMEM;
 	}
+	d->mem = mem;
+	d->mem_len = len;
 	d->cfg = *cfg;
+	d->on = (cfg->bola ? DT_ON_BOLA : 0) | (cfg->auth ? DT_ON_AUTH : 0) |
+		(cfg->sharing ? DT_ON_SHARING : 0) | (cfg->jwt ? DT_ON_JWT : 0) |
+		(cfg->exposure ? DT_ON_EXPOSURE : 0) |
+		(cfg->sensitive_new ? DT_ON_SENSITIVE_NEW : 0) |
+		(cfg->mass_assignment ? DT_ON_MASS_ASSIGNMENT : 0) | (cfg->rate ? DT_ON_RATE : 0) |
+		(cfg->errors ? DT_ON_ERRORS : 0) | (cfg->authz ? DT_ON_AUTHZ : 0) |
+		(cfg->scraping ? DT_ON_SCRAPING : 0) |
+		(cfg->impersonation ? DT_ON_IMPERSONATION : 0) | (cfg->unauth ? DT_ON_UNAUTH : 0) |
+		(cfg->shadow && spec ? DT_ON_SHADOW : 0);
+	d->scraping_min_calls = cfg->scraping_min_calls;
+	d->scraping_window_us = cfg->scraping_window_us;
+	d->sharing_window_us = cfg->sharing_window_us;
 	d->bl = bl;
 	d->spec = spec;
 	memcpy(d->key, hash_key, sizeof(d->key));
@@ -394,7 +409,7 @@ int detect_new(detect_t **out, const detect_config_t *cfg, baseline_t *bl,
 
 		if (i == DETECT_T_ENDPOINTS || i == DETECT_T_OBJECTS)
 			horizon = 24 * 60 * DT_MINUTE_US; /* learned figures: keep them long */
-		rc = dt_table_init(&d->t[i], stride[i], cap ? cap : 1, horizon,
+		rc = dt_table_init(&d->t[i], &d->tmem[i], stride[i], cap ? cap : 1, horizon,
 				   &d->counters.tables[i], acct);
 	}
 	if (rc < 0) {
@@ -413,10 +428,10 @@ void detect_free(detect_t *d)
 	if (!d)
 		return;
 	for (i = 0; i < DETECT_T__COUNT; i++)
-		dt_table_fini(&d->t[i], d->acct);
+		dt_table_fini(&d->t[i], &d->tmem[i], d->acct);
 	if (d->view)
 		mem_free(d->acct, d->view, sizeof(*d->view));
-	mem_free(d->acct, d, sizeof(*d));
+	mem_free(d->acct, d->mem, d->mem_len);
 }
 
 void detect_tick(detect_t *d, uint64_t now_us)
