@@ -249,30 +249,17 @@ static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
 	}
 }
 
-void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
+/* A new entry for key in set s (no way holds it): the first free way (victim < DT_WAYS), else
+ * the least recently used one (the first of equals); zeroed. */
+DT_COLD static dt_head_t *dt_insert(dt_table_t *t, size_t s, unsigned victim, uint64_t key,
+				    uint64_t now_us)
 {
-	uint64_t *keys;
-	size_t s;
 	dt_head_t *h;
-	unsigned w, victim = DT_WAYS;
+	unsigned w;
 
-	key = key ? key : 1;
-	*fresh = 0;
-	s = dt_set(t, key);
-	keys = t->keys + s;
-	for (w = 0; w < DT_WAYS; w++) {
-		if (keys[w] == key) {
-			h = dt_entry(t, s + w);
-			if (now_us > h->last_us)
-				h->last_us = now_us;
-			return h;
-		}
-		if (!keys[w] && victim == DT_WAYS)
-			victim = w;
-	}
-	if (victim < DT_WAYS) { /* the first free way */
+	if (victim < DT_WAYS) {
 		t->c->entries++;
-	} else { /* else the least recently used one (the first of equals) */
+	} else {
 		uint64_t oldest = dt_entry(t, s)->last_us;
 
 		victim = 0;
@@ -289,10 +276,35 @@ void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
 	}
 	h = dt_entry(t, s + victim);
 	memset(h, 0, t->stride);
-	keys[victim] = key;
+	t->keys[s + victim] = key;
 	h->last_us = now_us;
-	*fresh = 1;
 	return h;
+}
+
+/* Out of line: one copy of the lookup for every table keeps the per-call code small. */
+__attribute__((noinline)) void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
+{
+	const uint64_t *keys;
+	size_t s;
+	dt_head_t *h;
+	unsigned w, victim = DT_WAYS;
+
+	key = key ? key : 1;
+	s = dt_set(t, key);
+	keys = t->keys + s;
+	for (w = 0; w < DT_WAYS; w++) {
+		if (keys[w] == key) {
+			h = dt_entry(t, s + w);
+			if (now_us > h->last_us)
+				h->last_us = now_us;
+			*fresh = 0;
+			return h;
+		}
+		if (!keys[w] && victim == DT_WAYS)
+			victim = w;
+	}
+	*fresh = 1;
+	return dt_insert(t, s, victim, key, now_us);
 }
 
 int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h)
@@ -492,7 +504,8 @@ static int dt_is_neutral_header(uint64_t h)
 	return 0;
 }
 
-static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_endpoint_view_t *v)
+DT_COLD static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e,
+					const baseline_endpoint_view_t *v)
 {
 	uint64_t agent_calls = 0;
 	uint32_t i, j;
@@ -567,6 +580,15 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 		d->api_principals = e->principals_mean;
 }
 
+/* The endpoint's figures, read from its baseline view (once per minute). */
+DT_COLD static void dt_endpoint_read(detect_t *d, const dt_call_t *c, dt_endpoint_t *e)
+{
+	e->view_minute = c->minute + 1;
+	d->counters.view_reads++;
+	if (baseline_endpoint_view(d->bl, c->ep_key, d->view) == 0)
+		dt_endpoint_figures(d, e, d->view);
+}
+
 /* The endpoint's entry, its figures read when the minute is new. */
 static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 {
@@ -574,12 +596,8 @@ static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 	dt_endpoint_t *e = dt_get(&d->t[DETECT_T_ENDPOINTS], c->ep_key, c->t_us, &fresh);
 
 	*new_minute = 0;
-	if (e->view_minute != c->minute + 1) {
-		e->view_minute = c->minute + 1;
-		d->counters.view_reads++;
-		if (baseline_endpoint_view(d->bl, c->ep_key, d->view) == 0)
-			dt_endpoint_figures(d, e, d->view);
-	}
+	if (e->view_minute != c->minute + 1)
+		dt_endpoint_read(d, c, e);
 	if (e->minute != c->minute) {
 		*new_minute = !fresh || e->minute;
 		dt_roll(&e->fired, &e->over_minutes, e->minute, c->minute);
@@ -591,6 +609,13 @@ static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 
 /* ------------------------------------------------------------------------------------------ */
 /* What a call is */
+
+DT_COLD static uint64_t dt_client_key_miss(detect_t *d, dt_ckey_cache_t *e, const net_addr_t *a)
+{
+	e->key = dt_hash(d, 'C', a->b, sizeof(a->b)); /* never 0 */
+	memcpy(e->addr, a->b, sizeof(e->addr));
+	return e->key;
+}
 
 /* dt_hash 'C' of a client address, through the cache (compared in full). */
 static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
@@ -604,9 +629,7 @@ static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
 	e = &d->ckc[(x >> 48) & (DT_CKC_SLOTS - 1)];
 	if (e->key && memcmp(e->addr, a->b, sizeof(e->addr)) == 0)
 		return e->key;
-	e->key = dt_hash(d, 'C', a->b, sizeof(a->b)); /* never 0 */
-	memcpy(e->addr, a->b, sizeof(e->addr));
-	return e->key;
+	return dt_client_key_miss(d, e, a);
 }
 
 static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const principal_t *who,
@@ -661,13 +684,11 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 	c->id_hash = h ? h : 1;
 }
 
-/* The pair's minute; its principal baseline read with the first call of the minute. */
-static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
+/* A new minute of the pair: its counters rolled, its principal baseline read. */
+DT_COLD static void dt_pair_roll(detect_t *d, dt_call_t *c, dt_pair_t *p)
 {
 	baseline_principal_view_t pv;
 
-	if (p->minute == c->minute + 1)
-		return;
 	dt_roll(&p->fired, &p->over_minutes, p->minute, c->minute + 1);
 	p->minute = c->minute + 1;
 	p->calls = p->fails = 0;
@@ -684,6 +705,13 @@ static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	p->pv_ids_sd = dt_sd(pv.object_ids.var);
 	p->pv_fails_mean = pv.fails_rate.mean;
 	p->pv_fails_sd = dt_sd(pv.fails_rate.var);
+}
+
+/* The pair's minute; its principal baseline read with the first call of the minute. */
+static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
+{
+	if (p->minute != c->minute + 1)
+		dt_pair_roll(d, c, p);
 }
 
 void detect_call(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us)
