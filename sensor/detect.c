@@ -307,17 +307,6 @@ __attribute__((noinline)) void *dt_get(dt_table_t *t, uint64_t key, uint64_t now
 	return dt_insert(t, s, victim, key, now_us);
 }
 
-int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h)
-{
-	unsigned bit = (unsigned)((h ^ (h >> 32)) % (nwords * 64u));
-	uint64_t m = 1ull << (bit & 63);
-
-	if (w[bit >> 6] & m)
-		return 0;
-	w[bit >> 6] |= m;
-	return 1;
-}
-
 double dt_bits_count(const uint64_t *w, unsigned nwords)
 {
 	unsigned i, set = 0, m = nwords * 64u;
@@ -867,17 +856,30 @@ static size_t dt_json_ws(const char *p, size_t n, size_t i)
 	return i;
 }
 
-/* End of a string starting at p[i] == '"' (the index after its closing quote), n if cut. */
+/* End of a string starting at p[i] == '"' (the index after its closing quote), n if cut. A
+ * quote closes it unless an odd run of backslashes (within the string) precedes it. */
 static size_t dt_json_string_end(const char *p, size_t n, size_t i)
 {
-	for (i++; i < n; i++) {
-		if (p[i] == '\\')
-			i++;
-		else if (p[i] == '"')
-			return i + 1;
+	size_t s = i + 1, q = s;
+
+	while (q < n) {
+		const char *x = memchr(p + q, '"', n - q);
+		size_t b;
+
+		if (!x)
+			return n;
+		q = (size_t)(x - p);
+		for (b = q; b > s && p[b - 1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+		q++;
 	}
 	return n;
 }
+
+/* The bytes that open or close a string, an object or an array. */
+static const uint8_t dt_json_nest[256] = {['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1};
 
 /* End of the value starting at p[i]; nesting is followed to a fixed depth. Arrays report
  * their element count in *elems (top level of that value only) when elems is not NULL. */
@@ -898,8 +900,16 @@ static size_t dt_json_value_end(const char *p, size_t n, size_t i, long *elems)
 		return i;
 	}
 	for (; i < n; i++) {
-		char ch = p[i];
+		char ch;
 
+		/* Inside an element only strings and nesting matter: skip to the next. */
+		if (depth > 1) {
+			while (i < n && !dt_json_nest[(uint8_t)p[i]])
+				i++;
+			if (i >= n)
+				break;
+		}
+		ch = p[i];
 		if (ch == '"') {
 			i = dt_json_string_end(p, n, i) - 1;
 			if (depth == 1)

@@ -60,8 +60,18 @@ typedef struct dt_bits256 {
 	uint64_t w[4];
 } dt_bits256_t;
 
-/* Adds a hash; 1 when its bit was new (the value is new for sure). */
-int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h);
+/* Adds a hash; 1 when its bit was new (the value is new for sure). Inline: nwords is a
+ * constant at every call, and the bit's index a mask rather than a division. */
+static inline int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h)
+{
+	unsigned bit = (unsigned)((h ^ (h >> 32)) % (nwords * 64u));
+	uint64_t m = 1ull << (bit & 63);
+
+	if (w[bit >> 6] & m)
+		return 0;
+	w[bit >> 6] |= m;
+	return 1;
+}
 /* Whether a hash's bit is set. */
 static inline int dt_bits_test(const uint64_t *w, unsigned nwords, uint64_t h)
 {
