@@ -93,11 +93,8 @@ double dt_bits_count(const uint64_t *w, unsigned nwords);
 typedef struct dt_endpoint {
 	dt_head_t h;
 	uint64_t view_minute; /* 1 + the minute the figures were read in; 0 never */
-	uint64_t minute; /* minute of the counters below */
-	/* This minute. */
-	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;
-	uint32_t fired; /* bit (1 << rule): fired this minute */
-	uint32_t over_minutes; /* minutes in a row over the rate limit */
+	uint64_t minute; /* minute of the counters below (and of cur_* further on) */
+	uint32_t cur_calls, cur_samples; /* this minute */
 	uint64_t host_key; /* an endpoint's: its host's entry (0: not worked out yet) */
 	/* From the baseline view. */
 	uint8_t armed, known, app_only, shadow_checked, shadow;
@@ -109,6 +106,10 @@ typedef struct dt_endpoint {
 	 * several (bearer, cookie, API key header or query). Calls the unauthenticated rule
 	 * fires on are not learned. */
 	uint64_t cred_seen, cred_calls;
+	/* This minute, read by rules that can fire only. */
+	uint32_t cur_errors, cur_login_fails;
+	uint32_t fired; /* bit (1 << rule): fired this minute */
+	uint32_t over_minutes; /* minutes in a row over the rate limit */
 	uint64_t calls, body_samples;
 	double fail_share; /* 4xx share of calls */
 	double rate_mean, rate_sd, principals_mean;
