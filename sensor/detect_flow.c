@@ -111,13 +111,15 @@ static void dt_page_ids(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 	size_t i = 0;
 
 	while (i < q.len) {
-		size_t s = i, eq;
+		size_t s = i, eq = SIZE_MAX;
 		aw_slice_t k;
 
-		while (i < q.len && q.ptr[i] != '&')
-			i++;
-		for (eq = s; eq < i && q.ptr[eq] != '='; eq++)
-			;
+		/* One pass over the parameter: its end, and its first '=' (else its end). */
+		for (; i < q.len && q.ptr[i] != '&'; i++)
+			if (q.ptr[i] == '=' && eq == SIZE_MAX)
+				eq = i;
+		if (eq == SIZE_MAX)
+			eq = i;
 		k.ptr = q.ptr + s;
 		k.len = eq - s;
 		if (eq < i && (dt_slice_ieq(k, "page") || dt_slice_ieq(k, "offset") ||
