@@ -154,34 +154,49 @@ const alert_detector_t *detect_rule_info(unsigned rule)
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables */
 
-static int dt_table_init(dt_table_t *t, size_t stride, uint32_t cap, uint64_t horizon_us,
-			 detect_table_counters_t *c, mem_account_t *acct)
+/* n bytes aligned to DT_LINE, from mem_calloc: *mem and *len are what to free. */
+static void *dt_alloc_aligned(mem_account_t *acct, size_t n, void **mem, size_t *len)
+{
+	*len = n + DT_LINE;
+	*mem = mem_calloc(acct, *len);
+	if (!*mem)
+		return NULL;
+	return (void *)(((uintptr_t)*mem + DT_LINE - 1) & ~(uintptr_t)(DT_LINE - 1));
+}
+
+static int dt_table_init(dt_table_t *t, dt_table_mem_t *m, size_t size, uint32_t cap,
+			 uint64_t horizon_us, detect_table_counters_t *c, mem_account_t *acct)
 {
 	uint32_t sets = 1;
+	size_t stride = DT_LINE;
 
 	while ((uint64_t)sets * DT_WAYS < cap && sets < (1u << 28))
 		sets <<= 1;
-	t->stride = stride;
+	if (size > DT_LINE)
+		stride = (size + DT_LINE - 1) & ~(size_t)(DT_LINE - 1);
+	else
+		while (stride / 2 >= size)
+			stride /= 2;
+	t->stride = (uint32_t)stride;
 	t->mask = sets - 1;
 	t->horizon_us = horizon_us;
 	t->c = c;
 	c->capacity = (uint64_t)sets * DT_WAYS;
-	t->slots = mem_calloc(acct, (size_t)c->capacity * stride);
-	t->keys = mem_calloc(acct, (size_t)c->capacity * sizeof(uint64_t));
-	t->last = mem_calloc(acct, (size_t)c->capacity * sizeof(uint64_t));
-	return t->slots && t->keys && t->last ? 0 : AW_ENOMEM;
+	t->slots = dt_alloc_aligned(acct, (size_t)c->capacity * stride, &m->slots, &m->slots_len);
+	t->keys = dt_alloc_aligned(acct, (size_t)c->capacity * sizeof(uint64_t), &m->keys,
+				   &m->keys_len);
+	return t->slots && t->keys ? 0 : AW_ENOMEM;
 }
 
-static void dt_table_fini(dt_table_t *t, mem_account_t *acct)
+static void dt_table_fini(dt_table_t *t, dt_table_mem_t *m, mem_account_t *acct)
 {
-	if (t->slots)
-		mem_free(acct, t->slots, (size_t)t->c->capacity * t->stride);
-	if (t->keys)
-		mem_free(acct, t->keys, (size_t)t->c->capacity * sizeof(uint64_t));
-	if (t->last)
-		mem_free(acct, t->last, (size_t)t->c->capacity * sizeof(uint64_t));
+	if (m->slots)
+		mem_free(acct, m->slots, m->slots_len);
+	if (m->keys)
+		mem_free(acct, m->keys, m->keys_len);
+	memset(m, 0, sizeof(*m));
 	t->slots = NULL;
-	t->keys = t->last = NULL;
+	t->keys = NULL;
 }
 
 /* Index of the first way of key's set. */
@@ -192,7 +207,7 @@ static size_t dt_set(const dt_table_t *t, uint64_t key)
 
 static dt_head_t *dt_entry(dt_table_t *t, size_t slot)
 {
-	return (dt_head_t *)(void *)(t->slots + slot * t->stride);
+	return (dt_head_t *)(void *)(t->slots + slot * (size_t)t->stride);
 }
 
 void *dt_find(dt_table_t *t, uint64_t key)
@@ -208,14 +223,11 @@ void *dt_find(dt_table_t *t, uint64_t key)
 	return NULL;
 }
 
-/* Asks the cache for key's set (keys and last uses), or for key's entry when the set is
- * already at hand; no effect on the table. */
+/* Asks the cache for key's set, or for key's entry when the set is already at hand; no
+ * effect on the table. */
 static void dt_prefetch_set(const dt_table_t *t, uint64_t key)
 {
-	size_t s = dt_set(t, key ? key : 1);
-
-	__builtin_prefetch(t->keys + s);
-	__builtin_prefetch(t->last + s);
+	__builtin_prefetch(t->keys + dt_set(t, key ? key : 1));
 }
 
 static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
@@ -237,51 +249,62 @@ static void dt_prefetch_entry(dt_table_t *t, uint64_t key)
 	}
 }
 
-void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
+/* A new entry for key in set s (no way holds it): the first free way (victim < DT_WAYS), else
+ * the least recently used one (the first of equals); zeroed. */
+DT_COLD static dt_head_t *dt_insert(dt_table_t *t, size_t s, unsigned victim, uint64_t key,
+				    uint64_t now_us)
 {
-	const uint64_t *keys, *last;
-	size_t s;
 	dt_head_t *h;
-	unsigned w, victim = 0;
+	unsigned w;
 
-	key = key ? key : 1;
-	*fresh = 0;
-	s = dt_set(t, key);
-	keys = t->keys + s;
-	last = t->last + s;
-	for (w = 0; w < DT_WAYS; w++) {
-		if (keys[w] == key) {
-			h = dt_entry(t, s + w);
-			if (now_us > last[w])
-				t->last[s + w] = h->last_us = now_us;
-			return h;
-		}
-	}
-	/* The first free way, else the least recently used one (the first of equals). */
-	for (w = 1; w < DT_WAYS && keys[victim]; w++)
-		if (!keys[w] || last[w] < last[victim])
-			victim = w;
-	if (!keys[victim])
+	if (victim < DT_WAYS) {
 		t->c->entries++;
-	else if (last[victim] + t->horizon_us > now_us)
-		t->c->evictions++;
+	} else {
+		uint64_t oldest = dt_entry(t, s)->last_us;
+
+		victim = 0;
+		for (w = 1; w < DT_WAYS; w++) {
+			uint64_t l = dt_entry(t, s + w)->last_us;
+
+			if (l < oldest) {
+				oldest = l;
+				victim = w;
+			}
+		}
+		if (oldest + t->horizon_us > now_us)
+			t->c->evictions++;
+	}
 	h = dt_entry(t, s + victim);
 	memset(h, 0, t->stride);
-	h->key = t->keys[s + victim] = key;
-	h->last_us = t->last[s + victim] = now_us;
-	*fresh = 1;
+	t->keys[s + victim] = key;
+	h->last_us = now_us;
 	return h;
 }
 
-int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h)
+/* Out of line: one copy of the lookup for every table keeps the per-call code small. */
+__attribute__((noinline)) void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh)
 {
-	unsigned bit = (unsigned)((h ^ (h >> 32)) % (nwords * 64u));
-	uint64_t m = 1ull << (bit & 63);
+	const uint64_t *keys;
+	size_t s;
+	dt_head_t *h;
+	unsigned w, victim = DT_WAYS;
 
-	if (w[bit >> 6] & m)
-		return 0;
-	w[bit >> 6] |= m;
-	return 1;
+	key = key ? key : 1;
+	s = dt_set(t, key);
+	keys = t->keys + s;
+	for (w = 0; w < DT_WAYS; w++) {
+		if (keys[w] == key) {
+			h = dt_entry(t, s + w);
+			if (now_us > h->last_us)
+				h->last_us = now_us;
+			*fresh = 0;
+			return h;
+		}
+		if (!keys[w] && victim == DT_WAYS)
+			victim = w;
+	}
+	*fresh = 1;
+	return dt_insert(t, s, victim, key, now_us);
 }
 
 double dt_bits_count(const uint64_t *w, unsigned nwords)
@@ -342,15 +365,31 @@ int detect_new(detect_t **out, const detect_config_t *cfg, baseline_t *bl,
 						       sizeof(dt_principal_t), sizeof(dt_client_t),
 						       sizeof(dt_user_t),      sizeof(dt_object_t)};
 	detect_t *d;
+	void *mem;
+	size_t len;
 	int i, rc = 0;
 
 	*out = NULL;
-	d = mem_calloc(acct, sizeof(*d));
+	d = dt_alloc_aligned(acct, sizeof(*d), &mem, &len);
 	if (!d) {
 		snprintf(errbuf, errlen, "cannot set up the detectors: %s", error_str(AW_ENOMEM));
 		return AW_ENOMEM;
 	}
+	d->mem = mem;
+	d->mem_len = len;
 	d->cfg = *cfg;
+	d->on = (cfg->bola ? DT_ON_BOLA : 0) | (cfg->auth ? DT_ON_AUTH : 0) |
+		(cfg->sharing ? DT_ON_SHARING : 0) | (cfg->jwt ? DT_ON_JWT : 0) |
+		(cfg->exposure ? DT_ON_EXPOSURE : 0) |
+		(cfg->sensitive_new ? DT_ON_SENSITIVE_NEW : 0) |
+		(cfg->mass_assignment ? DT_ON_MASS_ASSIGNMENT : 0) | (cfg->rate ? DT_ON_RATE : 0) |
+		(cfg->errors ? DT_ON_ERRORS : 0) | (cfg->authz ? DT_ON_AUTHZ : 0) |
+		(cfg->scraping ? DT_ON_SCRAPING : 0) |
+		(cfg->impersonation ? DT_ON_IMPERSONATION : 0) | (cfg->unauth ? DT_ON_UNAUTH : 0) |
+		(cfg->shadow && spec ? DT_ON_SHADOW : 0);
+	d->scraping_min_calls = cfg->scraping_min_calls;
+	d->scraping_window_us = cfg->scraping_window_us;
+	d->sharing_window_us = cfg->sharing_window_us;
 	d->bl = bl;
 	d->spec = spec;
 	memcpy(d->key, hash_key, sizeof(d->key));
@@ -371,7 +410,7 @@ int detect_new(detect_t **out, const detect_config_t *cfg, baseline_t *bl,
 
 		if (i == DETECT_T_ENDPOINTS || i == DETECT_T_OBJECTS)
 			horizon = 24 * 60 * DT_MINUTE_US; /* learned figures: keep them long */
-		rc = dt_table_init(&d->t[i], stride[i], cap ? cap : 1, horizon,
+		rc = dt_table_init(&d->t[i], &d->tmem[i], stride[i], cap ? cap : 1, horizon,
 				   &d->counters.tables[i], acct);
 	}
 	if (rc < 0) {
@@ -390,10 +429,10 @@ void detect_free(detect_t *d)
 	if (!d)
 		return;
 	for (i = 0; i < DETECT_T__COUNT; i++)
-		dt_table_fini(&d->t[i], d->acct);
+		dt_table_fini(&d->t[i], &d->tmem[i], d->acct);
 	if (d->view)
 		mem_free(d->acct, d->view, sizeof(*d->view));
-	mem_free(d->acct, d, sizeof(*d));
+	mem_free(d->acct, d->mem, d->mem_len);
 }
 
 void detect_tick(detect_t *d, uint64_t now_us)
@@ -454,7 +493,8 @@ static int dt_is_neutral_header(uint64_t h)
 	return 0;
 }
 
-static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_endpoint_view_t *v)
+DT_COLD static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e,
+					const baseline_endpoint_view_t *v)
 {
 	uint64_t agent_calls = 0;
 	uint32_t i, j;
@@ -529,6 +569,15 @@ static void dt_endpoint_figures(detect_t *d, dt_endpoint_t *e, const baseline_en
 		d->api_principals = e->principals_mean;
 }
 
+/* The endpoint's figures, read from its baseline view (once per minute). */
+DT_COLD static void dt_endpoint_read(detect_t *d, const dt_call_t *c, dt_endpoint_t *e)
+{
+	e->view_minute = c->minute + 1;
+	d->counters.view_reads++;
+	if (baseline_endpoint_view(d->bl, c->ep_key, d->view) == 0)
+		dt_endpoint_figures(d, e, d->view);
+}
+
 /* The endpoint's entry, its figures read when the minute is new. */
 static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 {
@@ -536,12 +585,8 @@ static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 	dt_endpoint_t *e = dt_get(&d->t[DETECT_T_ENDPOINTS], c->ep_key, c->t_us, &fresh);
 
 	*new_minute = 0;
-	if (e->view_minute != c->minute + 1) {
-		e->view_minute = c->minute + 1;
-		d->counters.view_reads++;
-		if (baseline_endpoint_view(d->bl, c->ep_key, d->view) == 0)
-			dt_endpoint_figures(d, e, d->view);
-	}
+	if (e->view_minute != c->minute + 1)
+		dt_endpoint_read(d, c, e);
 	if (e->minute != c->minute) {
 		*new_minute = !fresh || e->minute;
 		dt_roll(&e->fired, &e->over_minutes, e->minute, c->minute);
@@ -553,6 +598,13 @@ static dt_endpoint_t *dt_endpoint(detect_t *d, dt_call_t *c, int *new_minute)
 
 /* ------------------------------------------------------------------------------------------ */
 /* What a call is */
+
+DT_COLD static uint64_t dt_client_key_miss(detect_t *d, dt_ckey_cache_t *e, const net_addr_t *a)
+{
+	e->key = dt_hash(d, 'C', a->b, sizeof(a->b)); /* never 0 */
+	memcpy(e->addr, a->b, sizeof(e->addr));
+	return e->key;
+}
 
 /* dt_hash 'C' of a client address, through the cache (compared in full). */
 static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
@@ -566,9 +618,7 @@ static uint64_t dt_client_key(detect_t *d, const net_addr_t *a)
 	e = &d->ckc[(x >> 48) & (DT_CKC_SLOTS - 1)];
 	if (e->key && memcmp(e->addr, a->b, sizeof(e->addr)) == 0)
 		return e->key;
-	e->key = dt_hash(d, 'C', a->b, sizeof(a->b)); /* never 0 */
-	memcpy(e->addr, a->b, sizeof(e->addr));
-	return e->key;
+	return dt_client_key_miss(d, e, a);
 }
 
 static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const principal_t *who,
@@ -623,13 +673,11 @@ static void dt_prepare(detect_t *d, dt_call_t *c, const api_call_t *call, const 
 	c->id_hash = h ? h : 1;
 }
 
-/* The pair's minute; its principal baseline read with the first call of the minute. */
-static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
+/* A new minute of the pair: its counters rolled, its principal baseline read. */
+DT_COLD static void dt_pair_roll(detect_t *d, dt_call_t *c, dt_pair_t *p)
 {
 	baseline_principal_view_t pv;
 
-	if (p->minute == c->minute + 1)
-		return;
 	dt_roll(&p->fired, &p->over_minutes, p->minute, c->minute + 1);
 	p->minute = c->minute + 1;
 	p->calls = p->fails = 0;
@@ -646,6 +694,13 @@ static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
 	p->pv_ids_sd = dt_sd(pv.object_ids.var);
 	p->pv_fails_mean = pv.fails_rate.mean;
 	p->pv_fails_sd = dt_sd(pv.fails_rate.var);
+}
+
+/* The pair's minute; its principal baseline read with the first call of the minute. */
+static void dt_pair_minute(detect_t *d, dt_call_t *c, dt_pair_t *p)
+{
+	if (p->minute != c->minute + 1)
+		dt_pair_roll(d, c, p);
 }
 
 void detect_call(detect_t *d, const api_call_t *call, const principal_t *who, uint64_t now_us)
@@ -801,17 +856,30 @@ static size_t dt_json_ws(const char *p, size_t n, size_t i)
 	return i;
 }
 
-/* End of a string starting at p[i] == '"' (the index after its closing quote), n if cut. */
+/* End of a string starting at p[i] == '"' (the index after its closing quote), n if cut. A
+ * quote closes it unless an odd run of backslashes (within the string) precedes it. */
 static size_t dt_json_string_end(const char *p, size_t n, size_t i)
 {
-	for (i++; i < n; i++) {
-		if (p[i] == '\\')
-			i++;
-		else if (p[i] == '"')
-			return i + 1;
+	size_t s = i + 1, q = s;
+
+	while (q < n) {
+		const char *x = memchr(p + q, '"', n - q);
+		size_t b;
+
+		if (!x)
+			return n;
+		q = (size_t)(x - p);
+		for (b = q; b > s && p[b - 1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+		q++;
 	}
 	return n;
 }
+
+/* The bytes that open or close a string, an object or an array. */
+static const uint8_t dt_json_nest[256] = {['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1};
 
 /* End of the value starting at p[i]; nesting is followed to a fixed depth. Arrays report
  * their element count in *elems (top level of that value only) when elems is not NULL. */
@@ -832,8 +900,16 @@ static size_t dt_json_value_end(const char *p, size_t n, size_t i, long *elems)
 		return i;
 	}
 	for (; i < n; i++) {
-		char ch = p[i];
+		char ch;
 
+		/* Inside an element only strings and nesting matter: skip to the next. */
+		if (depth > 1) {
+			while (i < n && !dt_json_nest[(uint8_t)p[i]])
+				i++;
+			if (i >= n)
+				break;
+		}
+		ch = p[i];
 		if (ch == '"') {
 			i = dt_json_string_end(p, n, i) - 1;
 			if (depth == 1)

@@ -216,7 +216,7 @@ static void dt_sharing(detect_t *d, dt_call_t *c)
 	double clients, agents;
 	char why[160];
 
-	if (!pr->share_start || c->t_us - pr->share_start >= d->cfg.sharing_window_us) {
+	if (!pr->share_start || c->t_us - pr->share_start >= d->sharing_window_us) {
 		pr->share_start = c->t_us;
 		pr->share_fired = 0;
 		memset(&pr->clients, 0, sizeof(pr->clients));
@@ -236,7 +236,7 @@ static void dt_sharing(detect_t *d, dt_call_t *c)
 	snprintf(why, sizeof(why),
 		 "one credential used from %.0f client addresses and %.0f user "
 		 "agents in %u min",
-		 clients, agents, (unsigned)(d->cfg.sharing_window_us / DT_MINUTE_US));
+		 clients, agents, (unsigned)(d->sharing_window_us / DT_MINUTE_US));
 	if (clients >= d->cfg.sharing_clients)
 		dt_emit(d, c, DETECT_CREDENTIAL_SHARING, 1, clients, d->cfg.sharing_clients,
 			"clients_per_window", why);
@@ -263,11 +263,11 @@ static void dt_jwt(detect_t *d, dt_call_t *c)
 
 void detect_auth_call(detect_t *d, dt_call_t *c)
 {
-	if (d->cfg.jwt)
+	if (d->on & DT_ON_JWT)
 		dt_jwt(d, c);
-	if (d->cfg.sharing && c->pr && c->credentialed)
+	if ((d->on & DT_ON_SHARING) && c->pr && c->credentialed)
 		dt_sharing(d, c);
-	if (!d->cfg.auth || !dt_slice_ieq(c->call->method, "post"))
+	if (!(d->on & DT_ON_AUTH) || !dt_slice_ieq(c->call->method, "post"))
 		return;
 	if (dt_ep_is_login(c) || (c->ep->known && c->ep->calls >= 100 && c->ep->fail_share >= 0.2))
 		dt_login(d, c);

@@ -108,7 +108,7 @@ static void dt_unauthenticated(detect_t *d, dt_call_t *c)
 		e->cred_calls += c->credentialed ? 1 : 0;
 		return;
 	}
-	if (!d->cfg.unauth || !c->cl || !dt_fire(&c->cl->fired, DETECT_UNAUTHENTICATED))
+	if (!(d->on & DT_ON_UNAUTH) || !c->cl || !dt_fire(&c->cl->fired, DETECT_UNAUTHENTICATED))
 		return;
 	snprintf(why, sizeof(why),
 		 "answered %d without credentials; %.1f%% of this endpoint's calls carry them",
@@ -137,12 +137,13 @@ void detect_client_call(detect_t *d, dt_call_t *c)
 {
 	dt_endpoint_t *e = c->ep;
 
-	if (d->cfg.shadow && d->spec)
+	if (d->on & DT_ON_SHADOW)
 		dt_shadow(d, c);
 	dt_unauthenticated(d, c);
 	if (!e->pictured)
 		return;
-	if (!d->cfg.impersonation || !c->pair || !c->credentialed || (!e->nreq && !e->app_only))
+	if (!(d->on & DT_ON_IMPERSONATION) || !c->pair || !c->credentialed ||
+	    (!e->nreq && !e->app_only))
 		return;
 	if (c->pair->imp_start && c->t_us - c->pair->imp_start >= d->cfg.imp_window_us) {
 		c->pair->imp_start = 0;

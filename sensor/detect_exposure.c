@@ -94,7 +94,7 @@ void detect_exposure_minute(detect_t *d, dt_call_t *c)
 	char why[200];
 	size_t o;
 
-	if (!d->cfg.sensitive_new)
+	if (!(d->on & DT_ON_SENSITIVE_NEW))
 		return;
 	if (!e->armed) {
 		fresh = e->known ? dt_family_fresh(d, c) : 0;
@@ -255,7 +255,7 @@ void detect_exposure_call(detect_t *d, dt_call_t *c)
 {
 	uint32_t *fired = c->pair ? &c->pair->fired : &c->ep->fired;
 
-	if (d->cfg.exposure) {
+	if (d->on & DT_ON_EXPOSURE) {
 		dt_records(d, c, fired);
 		if (c->ep->armed && c->cls == 2)
 			dt_bytes(d, c, fired);
@@ -263,6 +263,6 @@ void detect_exposure_call(detect_t *d, dt_call_t *c)
 	/* Writes are thin next to reads (a profile update every few minutes): the rule needs
 	 * learning to be over (some endpoint armed) and a few sampled bodies of this endpoint
 	 * that show what it normally receives, not its own rates. */
-	if (d->cfg.mass_assignment && (c->ep->armed || d->api_principals > 0))
+	if ((d->on & DT_ON_MASS_ASSIGNMENT) && (c->ep->armed || d->api_principals > 0))
 		dt_mass_assignment(d, c, fired);
 }

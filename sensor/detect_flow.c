@@ -111,13 +111,15 @@ static void dt_page_ids(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 	size_t i = 0;
 
 	while (i < q.len) {
-		size_t s = i, eq;
+		size_t s = i, eq = SIZE_MAX;
 		aw_slice_t k;
 
-		while (i < q.len && q.ptr[i] != '&')
-			i++;
-		for (eq = s; eq < i && q.ptr[eq] != '='; eq++)
-			;
+		/* One pass over the parameter: its end, and its first '=' (else its end). */
+		for (; i < q.len && q.ptr[i] != '&'; i++)
+			if (q.ptr[i] == '=' && eq == SIZE_MAX)
+				eq = i;
+		if (eq == SIZE_MAX)
+			eq = i;
 		k.ptr = q.ptr + s;
 		k.len = eq - s;
 		if (eq < i && (dt_slice_ieq(k, "page") || dt_slice_ieq(k, "offset") ||
@@ -134,9 +136,9 @@ static void dt_scrape_track(detect_t *d, dt_call_t *c, dt_principal_t *pr)
 	uint64_t req_us = c->call->req.first_us ? c->call->req.first_us : c->t_us;
 	uint32_t i;
 
-	if (!pr->win_start || c->t_us - pr->win_start >= d->cfg.scraping_window_us) {
-		memset(&pr->win_start, 0,
-		       offsetof(dt_principal_t, share_start) - offsetof(dt_principal_t, win_start));
+	if (!pr->win_start || c->t_us - pr->win_start >= d->scraping_window_us) {
+		memset(&pr->calls, 0,
+		       offsetof(dt_principal_t, clients) - offsetof(dt_principal_t, calls));
 		pr->win_start = c->t_us;
 	}
 	/* Gaps between the requests themselves: a call reaches the detectors when its
@@ -190,7 +192,7 @@ static void dt_scraping(detect_t *d, dt_call_t *c)
 			"distinct_ids_per_window", why);
 		return;
 	}
-	if (!pr->armed_endpoint || pr->calls < d->cfg.scraping_min_calls || pr->gaps < 2 ||
+	if (!pr->armed_endpoint || pr->calls < d->scraping_min_calls || pr->gaps < 2 ||
 	    c->t_us - pr->win_start < 3 * DT_MINUTE_US)
 		return;
 	endpoints = pr->nendpoints + (pr->endpoints_over ? 1 : 0);
@@ -216,13 +218,13 @@ static void dt_scraping(detect_t *d, dt_call_t *c)
 
 void detect_flow_call(detect_t *d, dt_call_t *c)
 {
-	if (d->cfg.authz && c->pair && c->ep->armed && (c->cls == 2 || c->cls == 3))
+	if ((d->on & DT_ON_AUTHZ) && c->pair && c->ep->armed && (c->cls == 2 || c->cls == 3))
 		dt_authz(d, c);
 	/* A privileged function is rare by nature and may never arm; a refusal needs no
 	 * baseline of it, only that learning is over (some endpoint armed). */
-	if (d->cfg.authz && c->pair && c->credentialed && d->api_principals > 0 &&
+	if ((d->on & DT_ON_AUTHZ) && c->pair && c->credentialed && d->api_principals > 0 &&
 	    (c->status == 401 || c->status == 403))
 		dt_authz_refused(d, c);
-	if (d->cfg.scraping && c->pr)
+	if ((d->on & DT_ON_SCRAPING) && c->pr)
 		dt_scraping(d, c);
 }

@@ -180,7 +180,7 @@ void detect_object_call(detect_t *d, dt_call_t *c)
 	/* Object level authorization is about who may read an object: an anonymous client has
 	 * no objects of its own, and objects answered to it are public (scraping's business) or
 	 * answered without the credential the endpoint needs (unauthenticated's). */
-	if (!d->cfg.bola || !c->has_id || !p || !c->credentialed)
+	if (!(d->on & DT_ON_BOLA) || !c->has_id || !p || !c->credentialed)
 		return;
 	new_id = dt_bits_add(p->ids.w, 8, c->id_hash);
 	if (c->status == 403 || c->status == 404)

@@ -10,6 +10,9 @@
 #include "detect.h"
 
 #define DT_MINUTE_US 60000000ull
+/* Work done once per endpoint, pair or key, not per call: kept out of line and apart from the
+ * per-call path, whose code then spans fewer instruction cache lines. */
+#define DT_COLD __attribute__((cold, noinline))
 #define DT_WAYS 8 /* ways of a set of the short-term tables */
 #define DT_REQ_HEADERS 8 /* headers nearly always present, kept per endpoint */
 #define DT_REC_BUCKETS BASELINE_REC_BUCKETS /* log2 buckets of response record counts */
@@ -18,22 +21,30 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables of fixed-size entries (detect.c) */
 
-/* Every entry starts with this header; key 0 marks a free slot. */
+/* Every entry starts with this header. Keys live in the table's keys array only (0 marks a
+ * free slot): a lookup reads its set's keys, one cache line, then the entry it found. */
 typedef struct dt_head {
-	uint64_t key;
 	uint64_t last_us; /* packet time of the last use: the oldest of a set goes first */
 } dt_head_t;
 
+#define DT_LINE 64 /* cache line: sets of keys and entries are aligned to it */
+
 typedef struct dt_table {
-	uint8_t *slots;
-	/* The headers' key and last_us again, a set's ways side by side: a lookup reads one or
-	 * two cache lines instead of one per way. The entries' own headers are kept equal. */
-	uint64_t *keys, *last;
-	size_t stride; /* bytes of an entry, header included */
+	uint8_t *slots; /* aligned to DT_LINE; entries of stride bytes */
+	uint64_t *keys; /* a set's DT_WAYS keys side by side, aligned to DT_LINE */
+	uint32_t stride; /* bytes of an entry, header included: a multiple of DT_LINE, or a
+			  * power of two below it, so that no entry straddles more lines than it
+			  * must */
 	uint32_t mask; /* sets - 1 */
 	uint64_t horizon_us; /* an entry unused for this long is free to take, not evicted */
 	detect_table_counters_t *c;
 } dt_table_t;
+
+/* A table's memory as allocated (dt_table_t holds it aligned). */
+typedef struct dt_table_mem {
+	void *slots, *keys;
+	size_t slots_len, keys_len;
+} dt_table_mem_t;
 
 /* The entry of key, made (zeroed) when absent: *fresh is set then. Never NULL. */
 void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh);
@@ -49,8 +60,18 @@ typedef struct dt_bits256 {
 	uint64_t w[4];
 } dt_bits256_t;
 
-/* Adds a hash; 1 when its bit was new (the value is new for sure). */
-int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h);
+/* Adds a hash; 1 when its bit was new (the value is new for sure). Inline: nwords is a
+ * constant at every call, and the bit's index a mask rather than a division. */
+static inline int dt_bits_add(uint64_t *w, unsigned nwords, uint64_t h)
+{
+	unsigned bit = (unsigned)((h ^ (h >> 32)) % (nwords * 64u));
+	uint64_t m = 1ull << (bit & 63);
+
+	if (w[bit >> 6] & m)
+		return 0;
+	w[bit >> 6] |= m;
+	return 1;
+}
 /* Whether a hash's bit is set. */
 static inline int dt_bits_test(const uint64_t *w, unsigned nwords, uint64_t h)
 {
@@ -64,33 +85,43 @@ double dt_bits_count(const uint64_t *w, unsigned nwords);
 /* ------------------------------------------------------------------------------------------ */
 /* Entries */
 
+/* The entries below put what every call reads or counts in their first line (64 bytes, the
+ * header's included) and what only an armed endpoint's rules read after it. */
+
 /* An endpoint: the figures of its baseline view (refreshed once per minute) and this minute's
  * counters. */
 typedef struct dt_endpoint {
 	dt_head_t h;
 	uint64_t view_minute; /* 1 + the minute the figures were read in; 0 never */
-	uint64_t minute; /* minute of the counters below */
+	uint64_t minute; /* minute of the counters below (and of cur_* further on) */
+	uint32_t cur_calls, cur_samples; /* this minute */
+	uint64_t host_key; /* an endpoint's: its host's entry (0: not worked out yet) */
 	/* From the baseline view. */
 	uint8_t armed, known, app_only, shadow_checked, shadow;
 	/* By method and template, worked out with the first call: 0 not yet, 1 no, 2 yes. */
 	uint8_t login, privileged;
 	uint8_t pictured; /* usual headers and agents taken (armed, or thin: detect.c) */
-	uint8_t nreq; /* headers in req[] */
-	uint8_t nagents;
-	uint8_t sens_ref_set; /* sens_ref holds the types of the first armed view */
-	uint32_t sens_ref, sens_now; /* sensitive types: at arming, now */
-	uint32_t priv_keys_normal; /* bit i: privileged body key i is normal here */
-	uint64_t calls, body_samples;
-	double rate_mean, rate_sd, fails_mean, fails_sd, principals_mean, clients_mean;
-	double err_mean; /* 5xx per active minute */
-	double fail_share; /* 4xx share of calls */
-	uint64_t ref_calls; /* calls of the view the usual headers and agents were taken from */
 	/* Calls and credentialed calls (a principal from a credential), learned here: the
 	 * baseline counts credential headers one name at a time, and an endpoint's callers use
 	 * several (bearer, cookie, API key header or query). Calls the unauthenticated rule
 	 * fires on are not learned. */
 	uint64_t cred_seen, cred_calls;
+	/* This minute, read by rules that can fire only. */
+	uint32_t cur_errors, cur_login_fails;
+	uint32_t fired; /* bit (1 << rule): fired this minute */
+	uint32_t over_minutes; /* minutes in a row over the rate limit */
+	uint64_t calls, body_samples;
+	double fail_share; /* 4xx share of calls */
+	double rate_mean, rate_sd, principals_mean;
+	double clients_mean, fails_mean, fails_sd;
+	double err_mean; /* 5xx per active minute */
 	double bytes_p99, bytes_max;
+	uint8_t nreq; /* headers in req[] */
+	uint8_t nagents;
+	uint8_t sens_ref_set; /* sens_ref holds the types of the first armed view */
+	uint32_t sens_ref, sens_now; /* sensitive types: at arming, now */
+	uint32_t priv_keys_normal; /* bit i: privileged body key i is normal here */
+	uint64_t ref_calls; /* calls of the view the usual headers and agents were taken from */
 	uint64_t req[DT_REQ_HEADERS]; /* name hashes of headers in >= presence of calls */
 	uint64_t agents[BASELINE_TOP_AGENTS];
 	/* Learned by the detectors into the baseline store (baseline_learn_records, _objects):
@@ -102,12 +133,7 @@ typedef struct dt_endpoint {
 	/* A host's entry (key of 'H' host; detect_rate.c): finished minutes and their 5xx, minutes
 	 * that fired error_spike left out. */
 	uint64_t host_minutes, host_errors;
-	uint64_t host_key; /* an endpoint's: its host's entry (0: not worked out yet) */
 	dt_bits256_t members; /* a family's entry (detect_exposure.c): its endpoints */
-	/* This minute. */
-	uint32_t cur_calls, cur_errors, cur_login_fails, cur_samples;
-	uint32_t over_minutes; /* minutes in a row over the rate limit */
-	uint32_t fired; /* bit (1 << rule): fired this minute */
 } dt_endpoint_t;
 
 /* A principal on an endpoint, this minute. */
@@ -115,35 +141,38 @@ typedef struct dt_pair {
 	dt_head_t h;
 	uint64_t minute;
 	uint32_t calls, fails, over_minutes, fired;
-	dt_bits512_t ids;
-	dt_bits256_t fail_ids;
 	int64_t walk_last[2]; /* last integer object ID of two runs (detect_object.c) */
 	uint32_t walk_run[2]; /* IDs in a row one to three from the previous */
 	int8_t walk_dir[2];
 	uint8_t walk_misses; /* IDs in a row that extended neither run */
+	/* The principal's own baseline on the endpoint, read with the first call of the minute. */
+	uint8_t pv_armed, pv_known;
 	/* Impersonation, over detect.impersonation.window: calls, calls lacking the usual
 	 * headers, calls with an agent unknown on an app-only endpoint. */
 	uint64_t imp_start;
 	uint32_t imp_calls, imp_missing, imp_odd, imp_fired;
-	/* The principal's own baseline on the endpoint, read with the first call of the minute. */
-	uint8_t pv_armed, pv_known;
-	double pv_rate_mean, pv_rate_sd, pv_ids_mean, pv_ids_sd, pv_fails_mean, pv_fails_sd;
 	uint64_t pv_calls;
+	double pv_rate_mean, pv_rate_sd, pv_ids_mean, pv_ids_sd;
+	_Alignas(DT_LINE) dt_bits512_t ids; /* a line of its own */
+	double pv_fails_mean, pv_fails_sd;
+	dt_bits256_t fail_ids;
 } dt_pair_t;
 
-/* A principal across endpoints: the scraping window and the sharing window. */
+/* A principal across endpoints: the sharing window and the scraping window (from calls to
+ * ids: zeroed together when it starts again). */
 typedef struct dt_principal {
 	dt_head_t h;
-	uint64_t win_start, last_call_us;
-	uint32_t calls, gaps, nendpoints, fired_win;
-	uint8_t endpoints_over;
-	uint64_t endpoints[4];
-	uint64_t armed_endpoint; /* an armed endpoint it called in the window */
-	double gap_sum, gap_sq; /* seconds */
-	dt_bits512_t ids;
-	double own_ids_mean; /* the largest learned IDs per minute of its endpoints */
 	uint64_t share_start;
 	uint32_t share_fired;
+	uint32_t calls;
+	uint64_t win_start, last_call_us;
+	uint32_t gaps, nendpoints, fired_win;
+	uint8_t endpoints_over;
+	double gap_sum, gap_sq; /* seconds */
+	uint64_t endpoints[4];
+	uint64_t armed_endpoint; /* an armed endpoint it called in the window */
+	double own_ids_mean; /* the largest learned IDs per minute of its endpoints */
+	_Alignas(DT_LINE) dt_bits512_t ids; /* a line of its own */
 	dt_bits256_t clients, agents;
 } dt_principal_t;
 
@@ -183,7 +212,34 @@ typedef struct dt_ckey_cache {
 	uint8_t addr[16];
 } dt_ckey_cache_t;
 
+/* Families switched on (DT_ON_*): the settings every call tests, in one word. */
+enum {
+	DT_ON_BOLA = 1u << 0,
+	DT_ON_AUTH = 1u << 1,
+	DT_ON_SHARING = 1u << 2,
+	DT_ON_JWT = 1u << 3,
+	DT_ON_EXPOSURE = 1u << 4,
+	DT_ON_SENSITIVE_NEW = 1u << 5,
+	DT_ON_MASS_ASSIGNMENT = 1u << 6,
+	DT_ON_RATE = 1u << 7,
+	DT_ON_ERRORS = 1u << 8,
+	DT_ON_AUTHZ = 1u << 9,
+	DT_ON_SCRAPING = 1u << 10,
+	DT_ON_IMPERSONATION = 1u << 11,
+	DT_ON_UNAUTH = 1u << 12,
+	DT_ON_SHADOW = 1u << 13, /* and a spec to compare with */
+};
+
+/* The stage. What every call reads comes first, aligned to a cache line (the stage is
+ * allocated so): the clock, the enabled families, the tables. */
 struct detect {
+	uint64_t now_us;
+	double api_principals; /* the largest learned principals per minute of an endpoint */
+	uint32_t on; /* DT_ON_* */
+	/* Settings of cfg that every call with a principal reads, again. */
+	uint32_t scraping_min_calls;
+	uint64_t scraping_window_us, sharing_window_us;
+	dt_table_t t[DETECT_T__COUNT];
 	detect_config_t cfg;
 	baseline_t *bl;
 	const endpoint_spec_t *spec;
@@ -191,13 +247,13 @@ struct detect {
 	alert_emit_fn emit;
 	void *ud;
 	mem_account_t *acct;
-	dt_table_t t[DETECT_T__COUNT];
+	void *mem; /* as allocated */
+	size_t mem_len;
+	dt_table_mem_t tmem[DETECT_T__COUNT];
 	baseline_endpoint_view_t *view; /* scratch, one view read at a time */
-	double api_principals; /* the largest learned principals per minute of an endpoint */
 	struct {
 		uint64_t w[DT_AGENT_WORDS];
 	} known_agents; /* agents in the picture of any armed endpoint (bits of their hashes) */
-	uint64_t now_us;
 	detect_counters_t counters;
 	dt_ckey_cache_t ckc[DT_CKC_SLOTS];
 };

@@ -119,13 +119,13 @@ void detect_rate_call(detect_t *d, dt_call_t *c)
 {
 	dt_endpoint_t *e = c->ep;
 
-	if (d->cfg.errors)
+	if (d->on & DT_ON_ERRORS)
 		dt_host_errors(d, c);
 	if (!e->armed)
 		return;
-	if (d->cfg.errors && c->cls == 5)
+	if ((d->on & DT_ON_ERRORS) && c->cls == 5)
 		dt_errors(d, c);
-	if (!d->cfg.rate)
+	if (!(d->on & DT_ON_RATE))
 		return;
 	dt_rate(d, c, DETECT_RATE_ENDPOINT, 0, e->cur_calls, &e->fired, e->over_minutes,
 		dt_rate_limit(d, e->rate_mean, e->rate_sd, d->cfg.rate_endpoint_min), e->rate_mean);

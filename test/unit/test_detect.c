@@ -388,7 +388,7 @@ static void test_quiet(void **state)
 			e = (dt_endpoint_t *)(void *)(W.det->t[DETECT_T_ENDPOINTS].slots +
 						      i * W.det->t[DETECT_T_ENDPOINTS].stride);
 			/* Endpoints; a host's 5xx entry and sibling families are not known. */
-			if (e->h.key && e->known) {
+			if (W.det->t[DETECT_T_ENDPOINTS].keys[i] && e->known) {
 				n++;
 				armed += e->armed;
 			}
@@ -1105,8 +1105,13 @@ static void test_json_records(void **state)
 	static const char a[] = "[{\"a\":[1,2,3]},{\"b\":\"x,y\"},3]";
 	static const char o[] = "{\"total\":3,\"items\":[1,2,3,4],\"tags\":[\"a\"]}";
 	static const char cut[] = "[1,2,3,4,5";
+	/* Escaped quotes and backslashes inside strings, nested deeper than the records. */
+	static const char esc[] = "[{\"k\":\"a\\\",b\"},{\"k\":[\"\\\\\",\"]\"]},\"\\\\\",\"[x\"]";
+	static const char esc_obj[] = "{\"m\\\"\":[1,{\"x\":\"]\\\"\"}],\"n\":[\"\\\\\",2]}";
 
 	(void)state;
+	assert_int_equal(dt_json_records(esc, sizeof(esc) - 1), 4);
+	assert_int_equal(dt_json_records(esc_obj, sizeof(esc_obj) - 1), 2);
 	assert_int_equal(dt_json_records(a, sizeof(a) - 1), 3);
 	assert_int_equal(dt_json_records(o, sizeof(o) - 1), 4);
 	assert_int_equal(dt_json_records("[]", 2), 0);
