@@ -779,8 +779,10 @@ static void bl_sample_bodies(baseline_t *b, bl_profile_t *cur, const api_call_t 
 			cur->f[BL_F_SENS0 + t]++;
 }
 
-static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
-				const baseline_obs_t *o, uint64_t minute, uint64_t pr_hash)
+/* Learns the call in the endpoint's open minute, all but the distinct counts (baseline_observe
+ * adds them once it knows the principal's entry); returns the client address's hash. */
+static uint64_t bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
+				    const baseline_obs_t *o, uint64_t minute)
 {
 	bl_profile_t *cur = &e->cur;
 	int cls = o->status >= 100 && o->status < 600 ? o->status / 100 : 0;
@@ -797,9 +799,7 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 		e->next_active = b->ep_active;
 		b->ep_active = idx + 1;
 	}
-	/* The distinct counts are added last: their dense registers are fetched meanwhile. */
-	if (pr_hash)
-		bl_hll_prefetch(&b->hll, &e->hll[0], pr_hash);
+	/* The client count is added last: its register is fetched meanwhile. */
 	if (o->client) {
 		addr_hash = bl_addr_hash(o->client);
 		bl_hll_prefetch(&b->hll, &e->hll[1], addr_hash);
@@ -830,10 +830,7 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 	 * its rate, and a replay samples the same calls. */
 	if (o->call && cur->f[BL_F_BODY_SAMPLES] < b->cfg.body_sample)
 		bl_sample_bodies(b, cur, o->call);
-	if (pr_hash)
-		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
-	if (o->client)
-		bl_hll_add(&b->hll, &e->hll[1], addr_hash);
+	return addr_hash;
 }
 
 static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
@@ -868,7 +865,7 @@ void baseline_prefetch(const baseline_t *b, uint64_t ep_key, uint64_t pr_key)
 void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 {
 	uint64_t t = o->time_us > b->now_us ? o->time_us : b->now_us, minute = t / BL_MINUTE_US;
-	uint64_t ek, pk = 0;
+	uint64_t ek, pk = 0, addr_hash;
 	bl_endpoint_t *e;
 	bl_principal_t *p;
 	uint32_t ei, pi;
@@ -899,10 +896,17 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 			__builtin_prefetch((const char *)&b->pr[v - 1] + 128, 1);
 		}
 	}
-	bl_observe_endpoint(b, e, ei, o, minute, pk);
-	if (!pk)
-		return;
-	p = bl_pr_get(b, ek, ei, pk, &pi);
+	addr_hash = bl_observe_endpoint(b, e, ei, o, minute);
+	p = pk ? bl_pr_get(b, ek, ei, pk, &pi) : NULL;
+	/* Distinct principals: a principal is in the endpoint's set from its first call of the
+	 * minute there, the call that opens its own entry's minute (both minutes are the current
+	 * one: they are finished together by the sweep). Adding it then only gives the same
+	 * registers as adding it on every call; one refused an entry is added every time. The
+	 * sets are added to in the same order as before (principals, clients, object IDs). */
+	if (pk && (!p || !p->active || minute > p->minute))
+		bl_hll_add(&b->hll, &e->hll[0], pk);
+	if (o->client)
+		bl_hll_add(&b->hll, &e->hll[1], addr_hash);
 	if (p)
 		bl_observe_principal(b, p, pi, o, minute);
 }
