@@ -79,6 +79,43 @@ uint64_t baseline_principal_key(const baseline_t *b, aw_slice_t principal)
 	return siphash24(b->cfg.hash_key, principal.ptr, principal.len);
 }
 
+static inline uint64_t bl_load64(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t bl_load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* a and b hold the same n bytes: word by word (the last word overlapping the one before),
+ * reading nothing outside [a, a + n) and [b, b + n); the caches' texts are mostly short
+ * names, for which a memcmp call would cost more than the comparison. */
+static inline int bl_text_eq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (bl_load64(a + i) != bl_load64(b + i))
+				return 0;
+		return bl_load64(a + n - 8) == bl_load64(b + n - 8);
+	}
+	if (n >= 4)
+		return bl_load32(a) == bl_load32(b) && bl_load32(a + n - 4) == bl_load32(b + n - 4);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* A cheap mix of a few bytes of a string, for a cache slot (the entry is compared in full). */
 static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 {
@@ -107,9 +144,9 @@ static uint64_t bl_cached_endpoint_key(baseline_t *b, aw_slice_t host, aw_slice_
 		return baseline_endpoint_key(b, host, method, tpl);
 	c = &b->ekc[bl_cache_slot(tpl, host.len << 8 ^ method.len, BL_EKC_SLOTS)];
 	if (c->key && c->host_len == host.len && c->method_len == method.len &&
-	    c->tpl_len == tpl.len && aw_mem_eq(c->text, tpl.ptr, tpl.len) &&
-	    aw_mem_eq(c->text + tpl.len, method.ptr, method.len) &&
-	    aw_mem_eq(c->text + tpl.len + method.len, host.ptr, host.len))
+	    c->tpl_len == tpl.len && bl_text_eq(c->text, tpl.ptr, tpl.len) &&
+	    bl_text_eq(c->text + tpl.len, method.ptr, method.len) &&
+	    bl_text_eq(c->text + tpl.len + method.len, host.ptr, host.len))
 		return c->key;
 	k = baseline_endpoint_key(b, host, method, tpl);
 	c->key = k; /* 0 marks an empty slot: a key of 0 is worked out every time */
@@ -130,7 +167,7 @@ static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
 	if (pr.len > BL_PKC_TEXT)
 		return baseline_principal_key(b, pr);
 	c = &b->pkc[bl_cache_slot(pr, 0, BL_PKC_SLOTS)];
-	if (c->key && c->len == pr.len && aw_mem_eq(c->text, pr.ptr, pr.len))
+	if (c->key && c->len == pr.len && bl_text_eq(c->text, pr.ptr, pr.len))
 		return c->key;
 	k = baseline_principal_key(b, pr);
 	c->key = k;
@@ -147,7 +184,7 @@ static uint64_t bl_cached_header_name(baseline_t *b, aw_slice_t s)
 	if (s.len > BL_HNC_TEXT)
 		return baseline_hash_name(s.ptr, s.len, 1);
 	c = &b->hnc[bl_cache_slot(s, 0x68, BL_HNC_SLOTS)];
-	if (c->hash && c->len == s.len && aw_mem_eq(c->text, s.ptr, s.len))
+	if (c->hash && c->len == s.len && bl_text_eq(c->text, s.ptr, s.len))
 		return c->hash;
 	h = baseline_hash_name(s.ptr, s.len, 1); /* never 0 */
 	c->hash = h;
@@ -164,7 +201,7 @@ static uint64_t bl_cached_agent(baseline_t *b, aw_slice_t s)
 	if (s.len > BL_UAC_TEXT)
 		return baseline_hash_name(s.ptr, s.len, 0);
 	c = &b->uac[bl_cache_slot(s, 0x7561, BL_UAC_SLOTS)];
-	if (c->hash && c->len == s.len && aw_mem_eq(c->text, s.ptr, s.len))
+	if (c->hash && c->len == s.len && bl_text_eq(c->text, s.ptr, s.len))
 		return c->hash;
 	h = baseline_hash_name(s.ptr, s.len, 0);
 	c->hash = h;
@@ -674,21 +711,35 @@ static uint64_t bl_addr_hash(const net_addr_t *a)
 
 static void bl_headers(bl_profile_t *cur, const baseline_obs_t *o)
 {
-	uint64_t seen[BASELINE_TOP_HEADERS];
-	uint32_t i, j, n = 0;
+	uint64_t seen[BASELINE_TOP_HEADERS], seen_bits = 0;
+	uint32_t i, j, n = 0, at = 0;
 
 	for (i = 0; i < o->nreq_headers; i++) {
 		const api_header_t *h = &o->req_headers[i];
 		uint64_t x = i < o->nname_hash ? o->name_hash[i]
 					       : baseline_hash_name(h->name.ptr, h->name.len, 1);
+		uint64_t bit = 1ull << (x & 63);
 
-		for (j = 0; j < n && seen[j] != x; j++)
-			;
-		if (j < n)
-			continue; /* a repeated header counts once per call */
-		if (n < BASELINE_TOP_HEADERS)
+		/* seen_bits has the bit of every hash in seen[]: a clear bit says "not seen". */
+		if (seen_bits & bit) {
+			for (j = 0; j < n && seen[j] != x; j++)
+				;
+			if (j < n)
+				continue; /* a repeated header counts once per call */
+		}
+		if (n < BASELINE_TOP_HEADERS) {
 			seen[n++] = x;
-		bl_list_add(cur, BL_L_HEADERS, x, 1);
+			seen_bits |= bit;
+		}
+		/* Names come in much the same order call after call: most are the item after the
+		 * last one's. */
+		if (at < cur->n[BL_L_HEADERS] && cur->item[BL_L_HEADERS][at].hash == x) {
+			if (cur->item[BL_L_HEADERS][at].count != UINT64_MAX)
+				cur->item[BL_L_HEADERS][at].count++;
+			at++;
+		} else {
+			at = bl_list_add_at(cur, BL_L_HEADERS, x, 1, at);
+		}
 	}
 }
 

@@ -151,6 +151,12 @@ int bl_field_lookup(const char *name, size_t n);
 
 /* Counts one occurrence of hash in list l of p; a full table counts it in its other field. */
 void bl_list_add(bl_profile_t *p, enum bl_list l, uint64_t hash, uint64_t count);
+/* The same, looking first from index hint on (a hash is at most once in a list, so where the
+ * search starts changes nothing but its cost): names that come in the same order call after
+ * call are found at once when hint is the value returned for the name before. Returns 1 + the
+ * hash's index, 0 when it went to the other count. */
+uint32_t bl_list_add_at(bl_profile_t *p, enum bl_list l, uint64_t hash, uint64_t count,
+			uint32_t hint);
 void bl_profile_add(bl_profile_t *dst, const bl_profile_t *src);
 void bl_profile_sub(bl_profile_t *dst, const bl_profile_t *src);
 void bl_pprofile_add(bl_pprofile_t *dst, const bl_pprofile_t *src);
