@@ -116,6 +116,24 @@ static inline int bl_text_eq(const char *a, const char *b, size_t n)
 	return 1;
 }
 
+/* Index of the first '/' of s[i, n), or n: eight bytes at a time while eight are left (the
+ * lowest byte flagged by the zero-byte test is always a true match; little-endian). */
+static inline size_t bl_next_slash(const char *s, size_t i, size_t n)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = bl_load64(s + i) ^ 0x2f2f2f2f2f2f2f2full;
+		uint64_t z = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+
+		if (z)
+			return i + ((unsigned)__builtin_ctzll(z) >> 3);
+	}
+#endif
+	while (i < n && s[i] != '/')
+		i++;
+	return i;
+}
+
 /* A cheap mix of a few bytes of a string, for a cache slot (the entry is compared in full). */
 static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 {
@@ -134,29 +152,66 @@ static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 	return (uint32_t)(x >> 40) & (slots - 1);
 }
 
-static uint64_t bl_cached_endpoint_key(baseline_t *b, aw_slice_t host, aw_slice_t method,
-				       aw_slice_t tpl)
+/* The endpoint cache is part of the store's memory figure (stats): its entry keeps its size. */
+_Static_assert(sizeof(bl_ekey_cache_t) == 216, "an endpoint cache entry takes 216 bytes");
+_Static_assert(BL_EKC_TEXT <= UINT8_MAX, "object-ID offsets fit a byte");
+
+/* The object-ID segments of template tpl, as baseline_object_ids walks it. */
+static void bl_tpl_ids(bl_ekey_cache_t *c, aw_slice_t tpl)
+{
+	size_t ti = 0, ts;
+	unsigned k;
+
+	c->nid = 0;
+	for (k = 0; ti < tpl.len; k++) {
+		while (ti < tpl.len && tpl.ptr[ti] == '/')
+			ti++;
+		ts = ti;
+		ti = bl_next_slash(tpl.ptr, ti, tpl.len);
+		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*')) {
+			if (c->nid == BASELINE_OBS_IDS) {
+				c->nid = UINT8_MAX;
+				return;
+			}
+			c->id_seg[c->nid] = (uint8_t)k; /* both under BL_EKC_TEXT */
+			c->id_off[c->nid++] = (uint8_t)ts;
+		}
+	}
+}
+
+/* The cache entry of an endpoint (its key and its template's object-ID segments), or NULL
+ * when its strings are too long to be cached; *key gets its key either way. */
+static const bl_ekey_cache_t *bl_cached_endpoint(baseline_t *b, aw_slice_t host, aw_slice_t method,
+						 aw_slice_t tpl, uint64_t *key)
 {
 	bl_ekey_cache_t *c;
 	uint64_t k;
 
-	if (host.len + method.len + tpl.len > BL_EKC_TEXT)
-		return baseline_endpoint_key(b, host, method, tpl);
+	if (host.len + method.len + tpl.len > BL_EKC_TEXT) {
+		*key = baseline_endpoint_key(b, host, method, tpl);
+		return NULL;
+	}
 	c = &b->ekc[bl_cache_slot(tpl, host.len << 8 ^ method.len, BL_EKC_SLOTS)];
 	if (c->key && c->host_len == host.len && c->method_len == method.len &&
 	    c->tpl_len == tpl.len && bl_text_eq(c->text, tpl.ptr, tpl.len) &&
 	    bl_text_eq(c->text + tpl.len, method.ptr, method.len) &&
-	    bl_text_eq(c->text + tpl.len + method.len, host.ptr, host.len))
-		return c->key;
+	    bl_text_eq(c->text + tpl.len + method.len, host.ptr, host.len)) {
+		*key = c->key;
+		return c;
+	}
 	k = baseline_endpoint_key(b, host, method, tpl);
-	c->key = k; /* 0 marks an empty slot: a key of 0 is worked out every time */
+	*key = k;
+	if (!k)
+		return NULL; /* 0 marks an empty slot: a key of 0 is worked out every time */
+	c->key = k;
 	c->host_len = (uint16_t)host.len;
 	c->method_len = (uint16_t)method.len;
 	c->tpl_len = (uint16_t)tpl.len;
 	aw_mem_copy(c->text, tpl.ptr, tpl.len);
 	aw_mem_copy(c->text + tpl.len, method.ptr, method.len);
 	aw_mem_copy(c->text + tpl.len + method.len, host.ptr, host.len);
-	return k;
+	bl_tpl_ids(c, tpl);
+	return c;
 }
 
 static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
@@ -231,10 +286,8 @@ uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t pat
 			pi++;
 		ts = ti;
 		ps = pi;
-		while (ti < tpl.len && tpl.ptr[ti] != '/')
-			ti++;
-		while (pi < path.len && path.ptr[pi] != '/')
-			pi++;
+		ti = bl_next_slash(tpl.ptr, ti, tpl.len);
+		pi = bl_next_slash(path.ptr, pi, path.len);
 		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
 		    pi > ps) {
 			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
@@ -257,15 +310,56 @@ uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t pat
 	return n;
 }
 
+/* baseline_object_ids for a template whose object-ID segments c holds (at most max): the
+ * path is walked segment by segment up to the last of them only. */
+static uint32_t bl_object_ids_cached(const baseline_t *b, const bl_ekey_cache_t *c, aw_slice_t path,
+				     uint64_t *ids, int64_t *last_int, int *last_is_int)
+{
+	size_t pi = 0, ps, k;
+	uint32_t n = 0, j, seg;
+
+	*last_is_int = 0;
+	*last_int = 0;
+	for (seg = 0, j = 0; j < c->nid && pi < path.len; seg++) {
+		while (pi < path.len && path.ptr[pi] == '/')
+			pi++;
+		ps = pi;
+		pi = bl_next_slash(path.ptr, pi, path.len);
+		if (seg != c->id_seg[j])
+			continue;
+		j++;
+		if (pi > ps) {
+			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
+			int64_t v = 0;
+
+			ids[n++] = h ^ (uint64_t)c->id_off[j - 1] * 0x9e3779b97f4a7c15ull;
+			*last_is_int = pi - ps <= 15;
+			for (k = ps; k < pi && *last_is_int; k++) {
+				if (path.ptr[k] < '0' || path.ptr[k] > '9')
+					*last_is_int = 0;
+				else
+					v = v * 10 + (path.ptr[k] - '0');
+			}
+			*last_int = v;
+		}
+	}
+	return n;
+}
+
 void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 {
 	uint32_t i, n = o->nreq_headers < BASELINE_OBS_NAMES ? o->nreq_headers : BASELINE_OBS_NAMES;
+	const bl_ekey_cache_t *c =
+		bl_cached_endpoint(b, o->host, o->method, o->endpoint, &o->ep_key);
 
-	o->nids = baseline_object_ids(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
-				      &o->last_id_int, &o->last_id_is_int);
+	if (c && c->nid <= BASELINE_OBS_IDS)
+		o->nids = bl_object_ids_cached(b, c, o->path, o->ids, &o->last_id_int,
+					       &o->last_id_is_int);
+	else
+		o->nids = baseline_object_ids(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
+					      &o->last_id_int, &o->last_id_is_int);
 	o->ids_known = o->nids <= BASELINE_OBS_IDS;
 
-	o->ep_key = bl_cached_endpoint_key(b, o->host, o->method, o->endpoint);
 	o->pr_key = o->principal.len ? bl_cached_principal_key(b, o->principal) : 0;
 	o->ua_hash = o->user_agent.len ? bl_cached_agent(b, o->user_agent) : 0;
 	for (i = 0; i < n; i++)

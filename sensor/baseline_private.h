@@ -216,13 +216,19 @@ typedef struct baseline_redis baseline_redis_t;
 
 /* Direct-mapped caches of keys by their strings (baseline_obs_keys). */
 #define BL_EKC_SLOTS 256
-#define BL_EKC_TEXT 200 /* host, method and template bytes; longer ones are not cached */
+#define BL_EKC_TEXT 185 /* host, method and template bytes; longer ones are not cached */
 #define BL_PKC_SLOTS 1024
 #define BL_PKC_TEXT 64
 
 typedef struct bl_ekey_cache {
 	uint64_t key; /* 0: empty */
 	uint16_t host_len, method_len, tpl_len;
+	/* The template's object-ID segments (baseline_object_ids): how many (UINT8_MAX: more
+	 * than BASELINE_OBS_IDS, not kept), their indexes among its segments and their offsets
+	 * in it (under BL_EKC_TEXT). An entry takes 216 bytes, as before they were kept. */
+	uint8_t nid;
+	uint8_t id_seg[BASELINE_OBS_IDS];
+	uint8_t id_off[BASELINE_OBS_IDS];
 	char text[BL_EKC_TEXT];
 } bl_ekey_cache_t;
 
