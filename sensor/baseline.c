@@ -661,7 +661,8 @@ static void bl_ep_finish(baseline_t *b, uint32_t idx)
 {
 	bl_endpoint_t *e = &b->ep[idx];
 	bl_profile_t *d = &e->cur;
-	uint64_t d1 = bl_hll_count(&b->hll, &e->hll[0]), d2 = bl_hll_count(&b->hll, &e->hll[1]);
+	uint64_t d1 = bl_hll_count(&b->hll, &e->principals),
+		 d2 = bl_hll_count(&b->hll, &e->clients);
 
 	d->f[BL_F_MINUTES] = 1;
 	d->f[BL_F_CALLS] = e->cur_calls;
@@ -680,8 +681,8 @@ static void bl_ep_finish(baseline_t *b, uint32_t idx)
 		bl_profile_add(e->inflight, d);
 	}
 	memset(d, 0, sizeof(*d));
-	bl_hll_clear(&b->hll, &e->hll[0]);
-	bl_hll_clear(&b->hll, &e->hll[1]);
+	bl_hll_clear(&b->hll, &e->principals);
+	bl_hll_clear(&b->hll, &e->clients);
 	e->cur_calls = e->cur_fails = 0;
 	e->active = 0;
 	b->counters.minutes_finished++;
@@ -947,7 +948,7 @@ static uint64_t bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t id
 	/* The client count is added last: its register is fetched meanwhile. */
 	if (o->client) {
 		addr_hash = bl_addr_hash(o->client);
-		bl_hll_prefetch(&b->hll, &e->hll[1], addr_hash);
+		bl_hll_prefetch(&b->hll, &e->clients, addr_hash);
 	}
 	e->cur_calls++;
 	if (cls == 4)
@@ -1049,9 +1050,9 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	 * registers as adding it on every call; one refused an entry is added every time. The
 	 * sets are added to in the same order as before (principals, clients, object IDs). */
 	if (pk && (!p || !p->active || minute > p->minute))
-		bl_hll_add(&b->hll, &e->hll[0], pk);
+		bl_hll_add(&b->hll, &e->principals, pk);
 	if (o->client)
-		bl_hll_add(&b->hll, &e->hll[1], addr_hash);
+		bl_hll_add(&b->hll, &e->clients, addr_hash);
 	if (p)
 		bl_observe_principal(b, p, pi, o, minute);
 }

@@ -178,14 +178,17 @@ void bl_hist_dist(const uint64_t *h, baseline_dist_t *d);
 /* The store's tables (baseline.c). */
 
 typedef struct bl_endpoint {
+	/* What every call reads or writes comes first, the client count's head among it (the
+	 * principal count takes an add only on a principal's first call of the minute). */
 	uint64_t key;
-	uint32_t next_active; /* 1 + index: the list of entries with an open minute */
-	uint32_t next_free; /* 1 + index: freed entries (merges) */
-	uint8_t used, active, listed;
 	uint64_t minute; /* open minute (minutes since the epoch) when active */
 	uint32_t cur_calls, cur_fails;
-	uint64_t sample_tick; /* calls seen, for the 1-in-N body sample */
-	bl_hll_t hll[2]; /* open minute: principals, clients */
+	uint8_t used, active, listed;
+	bl_hll_t clients; /* open minute: distinct client addresses */
+	uint32_t next_active; /* 1 + index: the list of entries with an open minute */
+	uint32_t next_free; /* 1 + index: freed entries (merges) */
+	uint64_t sample_tick; /* unused (keeps the entry's size, part of the memory figures) */
+	bl_hll_t principals; /* open minute: distinct principals */
 	bl_profile_t cur; /* open minute's additive counters */
 	bl_profile_t learned; /* finished minutes (embedded; Redis: this sensor's own) */
 	bl_profile_t *remote; /* Redis: merged profile as read back; NULL before the first */
