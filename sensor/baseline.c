@@ -207,6 +207,7 @@ static const bl_ekey_cache_t *bl_cached_endpoint(baseline_t *b, aw_slice_t host,
 	c->host_len = (uint16_t)host.len;
 	c->method_len = (uint16_t)method.len;
 	c->tpl_len = (uint16_t)tpl.len;
+	c->ep = 0;
 	aw_mem_copy(c->text, tpl.ptr, tpl.len);
 	aw_mem_copy(c->text + tpl.len, method.ptr, method.len);
 	aw_mem_copy(c->text + tpl.len + method.len, host.ptr, host.len);
@@ -351,6 +352,7 @@ void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 	uint32_t i, n = o->nreq_headers < BASELINE_OBS_NAMES ? o->nreq_headers : BASELINE_OBS_NAMES;
 	const bl_ekey_cache_t *c =
 		bl_cached_endpoint(b, o->host, o->method, o->endpoint, &o->ep_key);
+	uint32_t hint = c ? c->ep : 0;
 
 	if (c && c->nid <= BASELINE_OBS_IDS)
 		o->nids = bl_object_ids_cached(b, c, o->path, o->ids, &o->last_id_int,
@@ -365,6 +367,7 @@ void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 	for (i = 0; i < n; i++)
 		o->name_hash[i] = bl_cached_header_name(b, o->req_headers[i].name);
 	o->nname_hash = n;
+	b->obs_hint = hint; /* last: its line has been read by now (baseline_private.h) */
 }
 
 /* FNV-1a over 64 bits, optionally of the lower-cased bytes: names are public (header names,
@@ -1002,10 +1005,37 @@ static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
 
 void baseline_prefetch(const baseline_t *b, uint64_t ep_key, uint64_t pr_key)
 {
-	__builtin_prefetch(&b->ep_index.slot[ep_key & b->ep_index.mask]);
+	if (b->obs_hint)
+		__builtin_prefetch(&b->ep[b->obs_hint - 1]);
+	else
+		__builtin_prefetch(&b->ep_index.slot[ep_key & b->ep_index.mask]);
 	if (pr_key)
 		__builtin_prefetch(
 			&b->pr_index.slot[bl_index_pair(ep_key, pr_key) & b->pr_index.mask]);
+}
+
+/* The endpoint's entry: the one the endpoint cache remembered for the call's key (checked:
+ * entries are freed by merges and taken again), without the index, else bl_ep_get's, which
+ * the cache then remembers. */
+static bl_endpoint_t *bl_ep_hinted(baseline_t *b, const baseline_obs_t *o, uint64_t ek,
+				   uint32_t *idx)
+{
+	uint32_t h = b->obs_hint;
+	bl_endpoint_t *e;
+	bl_ekey_cache_t *c;
+
+	b->obs_hint = 0;
+	if (h && h <= b->ep_used && b->ep[h - 1].used && b->ep[h - 1].key == ek) {
+		*idx = h - 1;
+		return &b->ep[h - 1];
+	}
+	e = bl_ep_get(b, ek, idx);
+	if (!e || o->host.len + o->method.len + o->endpoint.len > BL_EKC_TEXT)
+		return e;
+	c = &b->ekc[bl_cache_slot(o->endpoint, o->host.len << 8 ^ o->method.len, BL_EKC_SLOTS)];
+	if (c->key == ek)
+		c->ep = *idx + 1;
+	return e;
 }
 
 void baseline_observe(baseline_t *b, const baseline_obs_t *o)
@@ -1029,7 +1059,7 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	/* The principal's index slot, then its entry, are fetched while the endpoint learns. */
 	if (pk)
 		__builtin_prefetch(&b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask]);
-	e = bl_ep_get(b, ek, &ei);
+	e = bl_ep_hinted(b, o, ek, &ei);
 	b->obs_ep = e ? ei + 1 : 0;
 	if (!e)
 		return;

@@ -219,7 +219,7 @@ typedef struct baseline_redis baseline_redis_t;
 
 /* Direct-mapped caches of keys by their strings (baseline_obs_keys). */
 #define BL_EKC_SLOTS 256
-#define BL_EKC_TEXT 185 /* host, method and template bytes; longer ones are not cached */
+#define BL_EKC_TEXT 180 /* host, method and template bytes; longer ones are not cached */
 #define BL_PKC_SLOTS 1024
 #define BL_PKC_TEXT 64
 
@@ -232,6 +232,7 @@ typedef struct bl_ekey_cache {
 	uint8_t nid;
 	uint8_t id_seg[BASELINE_OBS_IDS];
 	uint8_t id_off[BASELINE_OBS_IDS];
+	uint32_t ep; /* 1 + index of the endpoint's entry when last seen (checked), 0: none */
 	char text[BL_EKC_TEXT];
 } bl_ekey_cache_t;
 
@@ -278,9 +279,11 @@ struct baseline {
 	void *scratch; /* sensitive-scan report, allocated once */
 	bl_ekey_cache_t *ekc; /* BL_EKC_SLOTS */
 	bl_pkey_cache_t *pkc; /* BL_PKC_SLOTS */
+	/* Written by baseline_obs_keys after it read the pointers around it: a line it has. */
+	uint32_t obs_hint; /* 1 + index of the entry it expects for the call's endpoint, 0: none */
+	uint32_t obs_ep; /* 1 + index of the endpoint baseline_observe last learned, 0: none */
 	bl_hname_cache_t *hnc; /* BL_HNC_SLOTS */
 	bl_agent_cache_t *uac; /* BL_UAC_SLOTS */
-	uint32_t obs_ep; /* 1 + index of the endpoint baseline_observe last learned, 0: none */
 };
 
 uint64_t bl_index_pair(uint64_t ep, uint64_t pr);

@@ -42,6 +42,8 @@ static aw_slice_t sl(const char *s)
 	return x;
 }
 
+static int with_keys; /* call() works the keys out first, as the pipeline does */
+
 /* One call to GET host/users/{userId} at time t. */
 static void call(baseline_t *b, const char *tpl, const char *path, const char *who, uint64_t t,
 		 int status, uint64_t size, uint64_t lat)
@@ -70,6 +72,8 @@ static void call(baseline_t *b, const char *tpl, const char *path, const char *w
 	o.nreq_headers = (t / 1000) % 10 ? 3 : 2; /* the Accept header on 90% of calls */
 	o.user_agent = sl("app/1.0");
 	o.query = sl("page=1&limit=5&page=2");
+	if (with_keys)
+		baseline_obs_keys(b, &o);
 	baseline_observe(b, &o);
 }
 
@@ -449,6 +453,44 @@ static void test_distinct_principals(void **state)
 	}
 }
 
+/* The endpoint cache remembers each endpoint's entry: one merged away (/d), or merged away
+ * and its entry taken by another endpoint (/a), is found again through the index. */
+static void test_obs_hint(void **state)
+{
+	static const char *const want[][2] = {
+		{"/a", "2"}, {"/b", "8"}, {"/c", "2"}, {"/d", "1"}, {"/e", "1"}};
+	baseline_t *b = mk(16, 64, NULL);
+	baseline_endpoint_view_t v;
+	unsigned i;
+
+	(void)state;
+	with_keys = 1;
+	for (i = 0; i < 3; i++) {
+		call(b, "/a", "/a", "jwt:x", T0 + i, 200, 1, 1);
+		call(b, "/b", "/b", "jwt:x", T0 + i, 200, 1, 1);
+	}
+	call(b, "/d", "/d", "jwt:x", T0 + 5, 200, 1, 1);
+	baseline_merge_endpoint(b, ek(b, "/a"), ek(b, "/b"));
+	baseline_merge_endpoint(b, ek(b, "/d"), ek(b, "/b"));
+	call(b, "/d", "/d", "jwt:x", T0 + 10, 200, 1, 1);
+	/* The next minute's sweep frees /a's and /d's first entries: /c and /e take them. */
+	call(b, "/c", "/c", "jwt:x", T0 + MIN_US, 200, 1, 1);
+	call(b, "/e", "/e", "jwt:x", T0 + MIN_US, 200, 1, 1);
+	call(b, "/a", "/a", "jwt:x", T0 + MIN_US + 1, 200, 1, 1);
+	call(b, "/a", "/a", "jwt:x", T0 + MIN_US + 2, 200, 1, 1);
+	call(b, "/b", "/b", "jwt:x", T0 + MIN_US + 3, 200, 1, 1);
+	call(b, "/c", "/c", "jwt:x", T0 + MIN_US + 4, 200, 1, 1);
+	with_keys = 0;
+	baseline_finish(b);
+	assert_int_equal(baseline_counters(b)->endpoints, 5);
+	assert_int_equal(baseline_counters(b)->calls, 14);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(baseline_endpoint_view(b, ek(b, want[i][0]), &v), 0);
+		assert_int_equal(v.calls, strtoull(want[i][1], NULL, 10));
+	}
+	baseline_free(b);
+}
+
 static void test_save_load(void **state)
 {
 	const char *path = "test_baseline.tmp";
@@ -698,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_save_load),    cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_learned),	     cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_obs_ids),	     cmocka_unit_test(test_distinct_principals),
+		cmocka_unit_test(test_obs_hint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
