@@ -79,6 +79,61 @@ uint64_t baseline_principal_key(const baseline_t *b, aw_slice_t principal)
 	return siphash24(b->cfg.hash_key, principal.ptr, principal.len);
 }
 
+static inline uint64_t bl_load64(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t bl_load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* a and b hold the same n bytes: word by word (the last word overlapping the one before),
+ * reading nothing outside [a, a + n) and [b, b + n); the caches' texts are mostly short
+ * names, for which a memcmp call would cost more than the comparison. */
+static inline int bl_text_eq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (bl_load64(a + i) != bl_load64(b + i))
+				return 0;
+		return bl_load64(a + n - 8) == bl_load64(b + n - 8);
+	}
+	if (n >= 4)
+		return bl_load32(a) == bl_load32(b) && bl_load32(a + n - 4) == bl_load32(b + n - 4);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* Index of the first '/' of s[i, n), or n: eight bytes at a time while eight are left (the
+ * lowest byte flagged by the zero-byte test is always a true match; little-endian). */
+static inline size_t bl_next_slash(const char *s, size_t i, size_t n)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = bl_load64(s + i) ^ 0x2f2f2f2f2f2f2f2full;
+		uint64_t z = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+
+		if (z)
+			return i + ((unsigned)__builtin_ctzll(z) >> 3);
+	}
+#endif
+	while (i < n && s[i] != '/')
+		i++;
+	return i;
+}
+
 /* A cheap mix of a few bytes of a string, for a cache slot (the entry is compared in full). */
 static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 {
@@ -97,29 +152,67 @@ static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 	return (uint32_t)(x >> 40) & (slots - 1);
 }
 
-static uint64_t bl_cached_endpoint_key(baseline_t *b, aw_slice_t host, aw_slice_t method,
-				       aw_slice_t tpl)
+/* The endpoint cache is part of the store's memory figure (stats): its entry keeps its size. */
+_Static_assert(sizeof(bl_ekey_cache_t) == 216, "an endpoint cache entry takes 216 bytes");
+_Static_assert(BL_EKC_TEXT <= UINT8_MAX, "object-ID offsets fit a byte");
+
+/* The object-ID segments of template tpl, as baseline_object_ids walks it. */
+static void bl_tpl_ids(bl_ekey_cache_t *c, aw_slice_t tpl)
+{
+	size_t ti = 0, ts;
+	unsigned k;
+
+	c->nid = 0;
+	for (k = 0; ti < tpl.len; k++) {
+		while (ti < tpl.len && tpl.ptr[ti] == '/')
+			ti++;
+		ts = ti;
+		ti = bl_next_slash(tpl.ptr, ti, tpl.len);
+		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*')) {
+			if (c->nid == BASELINE_OBS_IDS) {
+				c->nid = UINT8_MAX;
+				return;
+			}
+			c->id_seg[c->nid] = (uint8_t)k; /* both under BL_EKC_TEXT */
+			c->id_off[c->nid++] = (uint8_t)ts;
+		}
+	}
+}
+
+/* The cache entry of an endpoint (its key and its template's object-ID segments), or NULL
+ * when its strings are too long to be cached; *key gets its key either way. */
+static const bl_ekey_cache_t *bl_cached_endpoint(baseline_t *b, aw_slice_t host, aw_slice_t method,
+						 aw_slice_t tpl, uint64_t *key)
 {
 	bl_ekey_cache_t *c;
 	uint64_t k;
 
-	if (host.len + method.len + tpl.len > BL_EKC_TEXT)
-		return baseline_endpoint_key(b, host, method, tpl);
+	if (host.len + method.len + tpl.len > BL_EKC_TEXT) {
+		*key = baseline_endpoint_key(b, host, method, tpl);
+		return NULL;
+	}
 	c = &b->ekc[bl_cache_slot(tpl, host.len << 8 ^ method.len, BL_EKC_SLOTS)];
 	if (c->key && c->host_len == host.len && c->method_len == method.len &&
-	    c->tpl_len == tpl.len && aw_mem_eq(c->text, tpl.ptr, tpl.len) &&
-	    aw_mem_eq(c->text + tpl.len, method.ptr, method.len) &&
-	    aw_mem_eq(c->text + tpl.len + method.len, host.ptr, host.len))
-		return c->key;
+	    c->tpl_len == tpl.len && bl_text_eq(c->text, tpl.ptr, tpl.len) &&
+	    bl_text_eq(c->text + tpl.len, method.ptr, method.len) &&
+	    bl_text_eq(c->text + tpl.len + method.len, host.ptr, host.len)) {
+		*key = c->key;
+		return c;
+	}
 	k = baseline_endpoint_key(b, host, method, tpl);
-	c->key = k; /* 0 marks an empty slot: a key of 0 is worked out every time */
+	*key = k;
+	if (!k)
+		return NULL; /* 0 marks an empty slot: a key of 0 is worked out every time */
+	c->key = k;
 	c->host_len = (uint16_t)host.len;
 	c->method_len = (uint16_t)method.len;
 	c->tpl_len = (uint16_t)tpl.len;
+	c->ep = 0;
 	aw_mem_copy(c->text, tpl.ptr, tpl.len);
 	aw_mem_copy(c->text + tpl.len, method.ptr, method.len);
 	aw_mem_copy(c->text + tpl.len + method.len, host.ptr, host.len);
-	return k;
+	bl_tpl_ids(c, tpl);
+	return c;
 }
 
 static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
@@ -130,7 +223,7 @@ static uint64_t bl_cached_principal_key(baseline_t *b, aw_slice_t pr)
 	if (pr.len > BL_PKC_TEXT)
 		return baseline_principal_key(b, pr);
 	c = &b->pkc[bl_cache_slot(pr, 0, BL_PKC_SLOTS)];
-	if (c->key && c->len == pr.len && aw_mem_eq(c->text, pr.ptr, pr.len))
+	if (c->key && c->len == pr.len && bl_text_eq(c->text, pr.ptr, pr.len))
 		return c->key;
 	k = baseline_principal_key(b, pr);
 	c->key = k;
@@ -147,7 +240,7 @@ static uint64_t bl_cached_header_name(baseline_t *b, aw_slice_t s)
 	if (s.len > BL_HNC_TEXT)
 		return baseline_hash_name(s.ptr, s.len, 1);
 	c = &b->hnc[bl_cache_slot(s, 0x68, BL_HNC_SLOTS)];
-	if (c->hash && c->len == s.len && aw_mem_eq(c->text, s.ptr, s.len))
+	if (c->hash && c->len == s.len && bl_text_eq(c->text, s.ptr, s.len))
 		return c->hash;
 	h = baseline_hash_name(s.ptr, s.len, 1); /* never 0 */
 	c->hash = h;
@@ -164,7 +257,7 @@ static uint64_t bl_cached_agent(baseline_t *b, aw_slice_t s)
 	if (s.len > BL_UAC_TEXT)
 		return baseline_hash_name(s.ptr, s.len, 0);
 	c = &b->uac[bl_cache_slot(s, 0x7561, BL_UAC_SLOTS)];
-	if (c->hash && c->len == s.len && aw_mem_eq(c->text, s.ptr, s.len))
+	if (c->hash && c->len == s.len && bl_text_eq(c->text, s.ptr, s.len))
 		return c->hash;
 	h = baseline_hash_name(s.ptr, s.len, 0);
 	c->hash = h;
@@ -194,10 +287,8 @@ uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t pat
 			pi++;
 		ts = ti;
 		ps = pi;
-		while (ti < tpl.len && tpl.ptr[ti] != '/')
-			ti++;
-		while (pi < path.len && path.ptr[pi] != '/')
-			pi++;
+		ti = bl_next_slash(tpl.ptr, ti, tpl.len);
+		pi = bl_next_slash(path.ptr, pi, path.len);
 		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
 		    pi > ps) {
 			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
@@ -220,20 +311,63 @@ uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t pat
 	return n;
 }
 
+/* baseline_object_ids for a template whose object-ID segments c holds (at most max): the
+ * path is walked segment by segment up to the last of them only. */
+static uint32_t bl_object_ids_cached(const baseline_t *b, const bl_ekey_cache_t *c, aw_slice_t path,
+				     uint64_t *ids, int64_t *last_int, int *last_is_int)
+{
+	size_t pi = 0, ps, k;
+	uint32_t n = 0, j, seg;
+
+	*last_is_int = 0;
+	*last_int = 0;
+	for (seg = 0, j = 0; j < c->nid && pi < path.len; seg++) {
+		while (pi < path.len && path.ptr[pi] == '/')
+			pi++;
+		ps = pi;
+		pi = bl_next_slash(path.ptr, pi, path.len);
+		if (seg != c->id_seg[j])
+			continue;
+		j++;
+		if (pi > ps) {
+			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
+			int64_t v = 0;
+
+			ids[n++] = h ^ (uint64_t)c->id_off[j - 1] * 0x9e3779b97f4a7c15ull;
+			*last_is_int = pi - ps <= 15;
+			for (k = ps; k < pi && *last_is_int; k++) {
+				if (path.ptr[k] < '0' || path.ptr[k] > '9')
+					*last_is_int = 0;
+				else
+					v = v * 10 + (path.ptr[k] - '0');
+			}
+			*last_int = v;
+		}
+	}
+	return n;
+}
+
 void baseline_obs_keys(baseline_t *b, baseline_obs_t *o)
 {
 	uint32_t i, n = o->nreq_headers < BASELINE_OBS_NAMES ? o->nreq_headers : BASELINE_OBS_NAMES;
+	const bl_ekey_cache_t *c =
+		bl_cached_endpoint(b, o->host, o->method, o->endpoint, &o->ep_key);
+	uint32_t hint = c ? c->ep : 0;
 
-	o->nids = baseline_object_ids(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
-				      &o->last_id_int, &o->last_id_is_int);
+	if (c && c->nid <= BASELINE_OBS_IDS)
+		o->nids = bl_object_ids_cached(b, c, o->path, o->ids, &o->last_id_int,
+					       &o->last_id_is_int);
+	else
+		o->nids = baseline_object_ids(b, o->endpoint, o->path, o->ids, BASELINE_OBS_IDS,
+					      &o->last_id_int, &o->last_id_is_int);
 	o->ids_known = o->nids <= BASELINE_OBS_IDS;
 
-	o->ep_key = bl_cached_endpoint_key(b, o->host, o->method, o->endpoint);
 	o->pr_key = o->principal.len ? bl_cached_principal_key(b, o->principal) : 0;
 	o->ua_hash = o->user_agent.len ? bl_cached_agent(b, o->user_agent) : 0;
 	for (i = 0; i < n; i++)
 		o->name_hash[i] = bl_cached_header_name(b, o->req_headers[i].name);
 	o->nname_hash = n;
+	b->obs_hint = hint; /* last: its line has been read by now (baseline_private.h) */
 }
 
 /* FNV-1a over 64 bits, optionally of the lower-cased bytes: names are public (header names,
@@ -530,7 +664,8 @@ static void bl_ep_finish(baseline_t *b, uint32_t idx)
 {
 	bl_endpoint_t *e = &b->ep[idx];
 	bl_profile_t *d = &e->cur;
-	uint64_t d1 = bl_hll_count(&b->hll, &e->hll[0]), d2 = bl_hll_count(&b->hll, &e->hll[1]);
+	uint64_t d1 = bl_hll_count(&b->hll, &e->principals),
+		 d2 = bl_hll_count(&b->hll, &e->clients);
 
 	d->f[BL_F_MINUTES] = 1;
 	d->f[BL_F_CALLS] = e->cur_calls;
@@ -549,8 +684,8 @@ static void bl_ep_finish(baseline_t *b, uint32_t idx)
 		bl_profile_add(e->inflight, d);
 	}
 	memset(d, 0, sizeof(*d));
-	bl_hll_clear(&b->hll, &e->hll[0]);
-	bl_hll_clear(&b->hll, &e->hll[1]);
+	bl_hll_clear(&b->hll, &e->principals);
+	bl_hll_clear(&b->hll, &e->clients);
 	e->cur_calls = e->cur_fails = 0;
 	e->active = 0;
 	b->counters.minutes_finished++;
@@ -674,21 +809,35 @@ static uint64_t bl_addr_hash(const net_addr_t *a)
 
 static void bl_headers(bl_profile_t *cur, const baseline_obs_t *o)
 {
-	uint64_t seen[BASELINE_TOP_HEADERS];
-	uint32_t i, j, n = 0;
+	uint64_t seen[BASELINE_TOP_HEADERS], seen_bits = 0;
+	uint32_t i, j, n = 0, at = 0;
 
 	for (i = 0; i < o->nreq_headers; i++) {
 		const api_header_t *h = &o->req_headers[i];
 		uint64_t x = i < o->nname_hash ? o->name_hash[i]
 					       : baseline_hash_name(h->name.ptr, h->name.len, 1);
+		uint64_t bit = 1ull << (x & 63);
 
-		for (j = 0; j < n && seen[j] != x; j++)
-			;
-		if (j < n)
-			continue; /* a repeated header counts once per call */
-		if (n < BASELINE_TOP_HEADERS)
+		/* seen_bits has the bit of every hash in seen[]: a clear bit says "not seen". */
+		if (seen_bits & bit) {
+			for (j = 0; j < n && seen[j] != x; j++)
+				;
+			if (j < n)
+				continue; /* a repeated header counts once per call */
+		}
+		if (n < BASELINE_TOP_HEADERS) {
 			seen[n++] = x;
-		bl_list_add(cur, BL_L_HEADERS, x, 1);
+			seen_bits |= bit;
+		}
+		/* Names come in much the same order call after call: most are the item after the
+		 * last one's. */
+		if (at < cur->n[BL_L_HEADERS] && cur->item[BL_L_HEADERS][at].hash == x) {
+			if (cur->item[BL_L_HEADERS][at].count != UINT64_MAX)
+				cur->item[BL_L_HEADERS][at].count++;
+			at++;
+		} else {
+			at = bl_list_add_at(cur, BL_L_HEADERS, x, 1, at);
+		}
 	}
 }
 
@@ -779,8 +928,10 @@ static void bl_sample_bodies(baseline_t *b, bl_profile_t *cur, const api_call_t 
 			cur->f[BL_F_SENS0 + t]++;
 }
 
-static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
-				const baseline_obs_t *o, uint64_t minute, uint64_t pr_hash)
+/* Learns the call in the endpoint's open minute, all but the distinct counts (baseline_observe
+ * adds them once it knows the principal's entry); returns the client address's hash. */
+static uint64_t bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
+				    const baseline_obs_t *o, uint64_t minute)
 {
 	bl_profile_t *cur = &e->cur;
 	int cls = o->status >= 100 && o->status < 600 ? o->status / 100 : 0;
@@ -797,12 +948,10 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 		e->next_active = b->ep_active;
 		b->ep_active = idx + 1;
 	}
-	/* The distinct counts are added last: their dense registers are fetched meanwhile. */
-	if (pr_hash)
-		bl_hll_prefetch(&b->hll, &e->hll[0], pr_hash);
+	/* The client count is added last: its register is fetched meanwhile. */
 	if (o->client) {
 		addr_hash = bl_addr_hash(o->client);
-		bl_hll_prefetch(&b->hll, &e->hll[1], addr_hash);
+		bl_hll_prefetch(&b->hll, &e->clients, addr_hash);
 	}
 	e->cur_calls++;
 	if (cls == 4)
@@ -830,10 +979,7 @@ static void bl_observe_endpoint(baseline_t *b, bl_endpoint_t *e, uint32_t idx,
 	 * its rate, and a replay samples the same calls. */
 	if (o->call && cur->f[BL_F_BODY_SAMPLES] < b->cfg.body_sample)
 		bl_sample_bodies(b, cur, o->call);
-	if (pr_hash)
-		bl_hll_add(&b->hll, &e->hll[0], pr_hash);
-	if (o->client)
-		bl_hll_add(&b->hll, &e->hll[1], addr_hash);
+	return addr_hash;
 }
 
 static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
@@ -859,16 +1005,43 @@ static void bl_observe_principal(baseline_t *b, bl_principal_t *p, uint32_t idx,
 
 void baseline_prefetch(const baseline_t *b, uint64_t ep_key, uint64_t pr_key)
 {
-	__builtin_prefetch(&b->ep_index.slot[ep_key & b->ep_index.mask]);
+	if (b->obs_hint)
+		__builtin_prefetch(&b->ep[b->obs_hint - 1]);
+	else
+		__builtin_prefetch(&b->ep_index.slot[ep_key & b->ep_index.mask]);
 	if (pr_key)
 		__builtin_prefetch(
 			&b->pr_index.slot[bl_index_pair(ep_key, pr_key) & b->pr_index.mask]);
 }
 
+/* The endpoint's entry: the one the endpoint cache remembered for the call's key (checked:
+ * entries are freed by merges and taken again), without the index, else bl_ep_get's, which
+ * the cache then remembers. */
+static bl_endpoint_t *bl_ep_hinted(baseline_t *b, const baseline_obs_t *o, uint64_t ek,
+				   uint32_t *idx)
+{
+	uint32_t h = b->obs_hint;
+	bl_endpoint_t *e;
+	bl_ekey_cache_t *c;
+
+	b->obs_hint = 0;
+	if (h && h <= b->ep_used && b->ep[h - 1].used && b->ep[h - 1].key == ek) {
+		*idx = h - 1;
+		return &b->ep[h - 1];
+	}
+	e = bl_ep_get(b, ek, idx);
+	if (!e || o->host.len + o->method.len + o->endpoint.len > BL_EKC_TEXT)
+		return e;
+	c = &b->ekc[bl_cache_slot(o->endpoint, o->host.len << 8 ^ o->method.len, BL_EKC_SLOTS)];
+	if (c->key == ek)
+		c->ep = *idx + 1;
+	return e;
+}
+
 void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 {
 	uint64_t t = o->time_us > b->now_us ? o->time_us : b->now_us, minute = t / BL_MINUTE_US;
-	uint64_t ek, pk = 0;
+	uint64_t ek, pk = 0, addr_hash;
 	bl_endpoint_t *e;
 	bl_principal_t *p;
 	uint32_t ei, pi;
@@ -886,7 +1059,7 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 	/* The principal's index slot, then its entry, are fetched while the endpoint learns. */
 	if (pk)
 		__builtin_prefetch(&b->pr_index.slot[bl_index_pair(ek, pk) & b->pr_index.mask]);
-	e = bl_ep_get(b, ek, &ei);
+	e = bl_ep_hinted(b, o, ek, &ei);
 	b->obs_ep = e ? ei + 1 : 0;
 	if (!e)
 		return;
@@ -899,10 +1072,17 @@ void baseline_observe(baseline_t *b, const baseline_obs_t *o)
 			__builtin_prefetch((const char *)&b->pr[v - 1] + 128, 1);
 		}
 	}
-	bl_observe_endpoint(b, e, ei, o, minute, pk);
-	if (!pk)
-		return;
-	p = bl_pr_get(b, ek, ei, pk, &pi);
+	addr_hash = bl_observe_endpoint(b, e, ei, o, minute);
+	p = pk ? bl_pr_get(b, ek, ei, pk, &pi) : NULL;
+	/* Distinct principals: a principal is in the endpoint's set from its first call of the
+	 * minute there, the call that opens its own entry's minute (both minutes are the current
+	 * one: they are finished together by the sweep). Adding it then only gives the same
+	 * registers as adding it on every call; one refused an entry is added every time. The
+	 * sets are added to in the same order as before (principals, clients, object IDs). */
+	if (pk && (!p || !p->active || minute > p->minute))
+		bl_hll_add(&b->hll, &e->principals, pk);
+	if (o->client)
+		bl_hll_add(&b->hll, &e->clients, addr_hash);
 	if (p)
 		bl_observe_principal(b, p, pi, o, minute);
 }

@@ -151,6 +151,12 @@ int bl_field_lookup(const char *name, size_t n);
 
 /* Counts one occurrence of hash in list l of p; a full table counts it in its other field. */
 void bl_list_add(bl_profile_t *p, enum bl_list l, uint64_t hash, uint64_t count);
+/* The same, looking first from index hint on (a hash is at most once in a list, so where the
+ * search starts changes nothing but its cost): names that come in the same order call after
+ * call are found at once when hint is the value returned for the name before. Returns 1 + the
+ * hash's index, 0 when it went to the other count. */
+uint32_t bl_list_add_at(bl_profile_t *p, enum bl_list l, uint64_t hash, uint64_t count,
+			uint32_t hint);
 void bl_profile_add(bl_profile_t *dst, const bl_profile_t *src);
 void bl_profile_sub(bl_profile_t *dst, const bl_profile_t *src);
 void bl_pprofile_add(bl_pprofile_t *dst, const bl_pprofile_t *src);
@@ -172,14 +178,17 @@ void bl_hist_dist(const uint64_t *h, baseline_dist_t *d);
 /* The store's tables (baseline.c). */
 
 typedef struct bl_endpoint {
+	/* What every call reads or writes comes first, the client count's head among it (the
+	 * principal count takes an add only on a principal's first call of the minute). */
 	uint64_t key;
-	uint32_t next_active; /* 1 + index: the list of entries with an open minute */
-	uint32_t next_free; /* 1 + index: freed entries (merges) */
-	uint8_t used, active, listed;
 	uint64_t minute; /* open minute (minutes since the epoch) when active */
 	uint32_t cur_calls, cur_fails;
-	uint64_t sample_tick; /* calls seen, for the 1-in-N body sample */
-	bl_hll_t hll[2]; /* open minute: principals, clients */
+	uint8_t used, active, listed;
+	bl_hll_t clients; /* open minute: distinct client addresses */
+	uint32_t next_active; /* 1 + index: the list of entries with an open minute */
+	uint32_t next_free; /* 1 + index: freed entries (merges) */
+	uint64_t sample_tick; /* unused (keeps the entry's size, part of the memory figures) */
+	bl_hll_t principals; /* open minute: distinct principals */
 	bl_profile_t cur; /* open minute's additive counters */
 	bl_profile_t learned; /* finished minutes (embedded; Redis: this sensor's own) */
 	bl_profile_t *remote; /* Redis: merged profile as read back; NULL before the first */
@@ -210,13 +219,20 @@ typedef struct baseline_redis baseline_redis_t;
 
 /* Direct-mapped caches of keys by their strings (baseline_obs_keys). */
 #define BL_EKC_SLOTS 256
-#define BL_EKC_TEXT 200 /* host, method and template bytes; longer ones are not cached */
+#define BL_EKC_TEXT 180 /* host, method and template bytes; longer ones are not cached */
 #define BL_PKC_SLOTS 1024
 #define BL_PKC_TEXT 64
 
 typedef struct bl_ekey_cache {
 	uint64_t key; /* 0: empty */
 	uint16_t host_len, method_len, tpl_len;
+	/* The template's object-ID segments (baseline_object_ids): how many (UINT8_MAX: more
+	 * than BASELINE_OBS_IDS, not kept), their indexes among its segments and their offsets
+	 * in it (under BL_EKC_TEXT). An entry takes 216 bytes, as before they were kept. */
+	uint8_t nid;
+	uint8_t id_seg[BASELINE_OBS_IDS];
+	uint8_t id_off[BASELINE_OBS_IDS];
+	uint32_t ep; /* 1 + index of the endpoint's entry when last seen (checked), 0: none */
 	char text[BL_EKC_TEXT];
 } bl_ekey_cache_t;
 
@@ -263,9 +279,11 @@ struct baseline {
 	void *scratch; /* sensitive-scan report, allocated once */
 	bl_ekey_cache_t *ekc; /* BL_EKC_SLOTS */
 	bl_pkey_cache_t *pkc; /* BL_PKC_SLOTS */
+	/* Written by baseline_obs_keys after it read the pointers around it: a line it has. */
+	uint32_t obs_hint; /* 1 + index of the entry it expects for the call's endpoint, 0: none */
+	uint32_t obs_ep; /* 1 + index of the endpoint baseline_observe last learned, 0: none */
 	bl_hname_cache_t *hnc; /* BL_HNC_SLOTS */
 	bl_agent_cache_t *uac; /* BL_UAC_SLOTS */
-	uint32_t obs_ep; /* 1 + index of the endpoint baseline_observe last learned, 0: none */
 };
 
 uint64_t bl_index_pair(uint64_t ep, uint64_t pr);

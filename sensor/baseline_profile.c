@@ -95,22 +95,34 @@ static uint64_t bl_sat_add(uint64_t a, uint64_t b)
 
 void bl_list_add(bl_profile_t *p, enum bl_list l, uint64_t hash, uint64_t count)
 {
+	bl_list_add_at(p, l, hash, count, 0);
+}
+
+uint32_t bl_list_add_at(bl_profile_t *p, enum bl_list l, uint64_t hash, uint64_t count,
+			uint32_t hint)
+{
 	bl_item_t *it = p->item[l];
 	uint32_t i, n = p->n[l];
 
-	for (i = 0; i < n; i++) {
-		if (it[i].hash == hash) {
-			it[i].count = bl_sat_add(it[i].count, count);
-			return;
-		}
-	}
+	if (hint > n)
+		hint = 0;
+	for (i = hint; i < n; i++)
+		if (it[i].hash == hash)
+			goto found;
+	for (i = 0; i < hint; i++)
+		if (it[i].hash == hash)
+			goto found;
 	if (n < bl_list_cap[l]) {
 		it[n].hash = hash;
 		it[n].count = count;
 		p->n[l] = n + 1;
-		return;
+		return n + 1;
 	}
 	p->f[bl_list_other[l]] = bl_sat_add(p->f[bl_list_other[l]], count);
+	return 0;
+found:
+	it[i].count = bl_sat_add(it[i].count, count);
+	return i + 1;
 }
 
 static void bl_first_last(uint64_t *dst_first, uint64_t *dst_last, uint64_t first, uint64_t last)

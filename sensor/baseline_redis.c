@@ -342,8 +342,8 @@ int baseline_redis_put_endpoint(baseline_redis_t *r, uint32_t idx, const bl_endp
 			rec->value = d->item[l][i].count;
 		}
 	h->nhll = 2;
-	p = bl_put_hll(r->b, &e->hll[0], (uint8_t *)rec);
-	p = bl_put_hll(r->b, &e->hll[1], p);
+	p = bl_put_hll(r->b, &e->principals, (uint8_t *)rec);
+	p = bl_put_hll(r->b, &e->clients, p);
 	h->len = (uint32_t)(p - start);
 	r->lens[r->open] += h->len;
 	return 0;

@@ -42,6 +42,8 @@ static aw_slice_t sl(const char *s)
 	return x;
 }
 
+static int with_keys; /* call() works the keys out first, as the pipeline does */
+
 /* One call to GET host/users/{userId} at time t. */
 static void call(baseline_t *b, const char *tpl, const char *path, const char *who, uint64_t t,
 		 int status, uint64_t size, uint64_t lat)
@@ -70,6 +72,8 @@ static void call(baseline_t *b, const char *tpl, const char *path, const char *w
 	o.nreq_headers = (t / 1000) % 10 ? 3 : 2; /* the Accept header on 90% of calls */
 	o.user_agent = sl("app/1.0");
 	o.query = sl("page=1&limit=5&page=2");
+	if (with_keys)
+		baseline_obs_keys(b, &o);
 	baseline_observe(b, &o);
 }
 
@@ -368,6 +372,125 @@ static void test_caps(void **state)
 	}
 }
 
+/* baseline_obs_keys works object IDs out from its endpoint cache (the template's ID segments
+ * kept with its key): the same as baseline_obs_keys without it, baseline_object_ids, twice
+ * (the second time from the cache). */
+static void test_obs_ids(void **state)
+{
+	static const char *const cases[][2] = {
+		{"/users/{userId}", "/users/42"},
+		{"/users/{userId}", "/users/"},
+		{"/users/{userId}", "/users"},
+		{"/users/{userId}/orders/{orderId}", "/users/7/orders/abc-9"},
+		{"/users/{userId}/orders/{orderId}", "//users//7///orders/12345678901234567"},
+		{"/users/{userId}/orders/{orderId}", "/users/7/orders/"},
+		{"/a/{x}/", "/a/1/b/c"},
+		{"/{*}/{id}", "/static/99"},
+		{"/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}", "/1/2/3/4/5/6/7/8/9/10"},
+		{"/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", "/1/2/3/4/5/6/7/8x"},
+		{"/plain/path", "/plain/path"},
+		{"/v1/{id}", "/v1/012345678901234"},
+		{"/v1/{id}/{id2}", "/v1/-5/x"},
+		{"{id}", "abc"},
+	};
+	baseline_t *b = mk(16, 64, NULL);
+	unsigned i, r, j;
+
+	(void)state;
+	for (r = 0; r < 2; r++) {
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			baseline_obs_t o;
+			uint64_t ids[BASELINE_OBS_IDS];
+			int64_t last_int;
+			int last_is_int;
+			uint32_t n;
+
+			memset(&o, 0, sizeof(o));
+			o.host = sl("api");
+			o.method = sl("GET");
+			o.endpoint = sl(cases[i][0]);
+			o.path = sl(cases[i][1]);
+			baseline_obs_keys(b, &o);
+			n = baseline_object_ids(b, o.endpoint, o.path, ids, BASELINE_OBS_IDS,
+						&last_int, &last_is_int);
+			assert_int_equal(o.ep_key, ek(b, cases[i][0]));
+			assert_int_equal(o.nids, n);
+			assert_int_equal(o.ids_known, n <= BASELINE_OBS_IDS);
+			assert_int_equal(o.last_id_is_int, last_is_int);
+			assert_int_equal(o.last_id_int, last_int);
+			for (j = 0; j < n && j < BASELINE_OBS_IDS; j++)
+				assert_true(o.ids[j] == ids[j]);
+		}
+	}
+	baseline_free(b);
+}
+
+/* The endpoint's distinct principals per minute: a principal is counted from its first call
+ * of the minute, also when calls of several interleave, and also one the principal table
+ * had no room for. */
+static void test_distinct_principals(void **state)
+{
+	static const char *const who[] = {"jwt:a", "jwt:b", "jwt:a", "jwt:c", "jwt:b",
+					  "jwt:d", "jwt:a", "jwt:d", "jwt:e", "jwt:c"};
+	unsigned cap, m, i;
+
+	(void)state;
+	for (cap = 2; cap <= 64; cap += 62) {
+		baseline_t *b = mk(4, cap, NULL);
+		baseline_endpoint_view_t v;
+
+		for (m = 0; m < 3; m++)
+			for (i = 0; i < sizeof(who) / sizeof(who[0]); i++)
+				call(b, "/users/{userId}", "/users/1", who[(i + m) % 10],
+				     T0 + m * MIN_US + i * 1000u, 200, 1, 1);
+		baseline_finish(b);
+		assert_int_equal(baseline_endpoint_view(b, ek(b, "/users/{userId}"), &v), 0);
+		assert_int_equal(v.minutes, 3);
+		assert_true(fabs(v.principals.mean - 5.0) < 1e-9);
+		assert_true(fabs(v.principals.var) < 1e-9);
+		assert_int_equal(baseline_counters(b)->principal_cap_hits > 0, cap == 2);
+		baseline_free(b);
+	}
+}
+
+/* The endpoint cache remembers each endpoint's entry: one merged away (/d), or merged away
+ * and its entry taken by another endpoint (/a), is found again through the index. */
+static void test_obs_hint(void **state)
+{
+	static const char *const want[][2] = {
+		{"/a", "2"}, {"/b", "8"}, {"/c", "2"}, {"/d", "1"}, {"/e", "1"}};
+	baseline_t *b = mk(16, 64, NULL);
+	baseline_endpoint_view_t v;
+	unsigned i;
+
+	(void)state;
+	with_keys = 1;
+	for (i = 0; i < 3; i++) {
+		call(b, "/a", "/a", "jwt:x", T0 + i, 200, 1, 1);
+		call(b, "/b", "/b", "jwt:x", T0 + i, 200, 1, 1);
+	}
+	call(b, "/d", "/d", "jwt:x", T0 + 5, 200, 1, 1);
+	baseline_merge_endpoint(b, ek(b, "/a"), ek(b, "/b"));
+	baseline_merge_endpoint(b, ek(b, "/d"), ek(b, "/b"));
+	call(b, "/d", "/d", "jwt:x", T0 + 10, 200, 1, 1);
+	/* The next minute's sweep frees /a's and /d's first entries: /c and /e take them. */
+	call(b, "/c", "/c", "jwt:x", T0 + MIN_US, 200, 1, 1);
+	call(b, "/e", "/e", "jwt:x", T0 + MIN_US, 200, 1, 1);
+	call(b, "/a", "/a", "jwt:x", T0 + MIN_US + 1, 200, 1, 1);
+	call(b, "/a", "/a", "jwt:x", T0 + MIN_US + 2, 200, 1, 1);
+	call(b, "/b", "/b", "jwt:x", T0 + MIN_US + 3, 200, 1, 1);
+	call(b, "/c", "/c", "jwt:x", T0 + MIN_US + 4, 200, 1, 1);
+	with_keys = 0;
+	baseline_finish(b);
+	assert_int_equal(baseline_counters(b)->endpoints, 5);
+	assert_int_equal(baseline_counters(b)->calls, 14);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(baseline_endpoint_view(b, ek(b, want[i][0]), &v), 0);
+		assert_int_equal(v.calls, strtoull(want[i][1], NULL, 10));
+	}
+	baseline_free(b);
+}
+
 static void test_save_load(void **state)
 {
 	const char *path = "test_baseline.tmp";
@@ -616,6 +739,8 @@ int main(void)
 		cmocka_unit_test(test_hll_encoding), cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_save_load),    cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_learned),	     cmocka_unit_test(test_field_names),
+		cmocka_unit_test(test_obs_ids),	     cmocka_unit_test(test_distinct_principals),
+		cmocka_unit_test(test_obs_hint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
