@@ -159,6 +159,7 @@ typedef struct output_writer {
 	uint64_t handed; /* batches handed to the writer */
 	uint64_t written; /* ... and written by it */
 	int stop;
+	int idle; /* the writer waits on work: a new batch must wake it */
 	uint64_t write_errors; /* counted by the writer, read under mu */
 } output_writer_t;
 
@@ -212,8 +213,11 @@ static void *output_writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "aw-writer");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->written == w->handed && !w->stop)
+		while (w->written == w->handed && !w->stop) {
+			w->idle = 1;
 			pthread_cond_wait(&w->work, &w->mu);
+			w->idle = 0;
+		}
 		if (w->written == w->handed)
 			break;
 		b = w->slot[w->written % w->n];
@@ -298,6 +302,7 @@ static int output_write_lines(output_t *o)
 	char *nbuf;
 	size_t nlen, nsize;
 	unsigned failed;
+	int wake;
 
 	if (o->jb.len == 0)
 		return 0;
@@ -315,9 +320,9 @@ static int output_write_lines(output_t *o)
 	cur = &w->slot[w->handed % w->n];
 	json_buf_exchange(&o->jb, &cur->buf, &cur->len, &cur->size, NULL, 0);
 	w->handed++;
-	pthread_cond_signal(&w->work);
 	if (w->handed - w->written >= w->n) {
 		o->counters.queue_full++;
+		pthread_cond_signal(&w->work);
 		while (w->handed - w->written >= w->n)
 			pthread_cond_wait(&w->done, &w->mu);
 	}
@@ -325,7 +330,12 @@ static int output_write_lines(output_t *o)
 	json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, next->buf, next->size);
 	next->buf = NULL;
 	next->size = 0;
+	wake = w->idle;
 	pthread_mutex_unlock(&w->mu);
+	/* Woken only when it waits, and after the lock is given back: on a shared core the
+	 * writer would otherwise run at once into the lock this thread still holds. */
+	if (wake)
+		pthread_cond_signal(&w->work);
 	return 0;
 }
 
