@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "json.h"
 #include "waits.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -537,14 +538,9 @@ typedef struct bl_cmd {
 static size_t bl_u64_str(char *out, uint64_t v)
 {
 	char tmp[20];
-	size_t n = 0, i;
+	size_t n = json_format_u64(tmp + sizeof(tmp), v);
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	memcpy(out, tmp + sizeof(tmp) - n, n);
 	out[n] = '\0';
 	return n;
 }
