@@ -114,6 +114,23 @@ static void test_json_structure(void **state)
 	assert_int_equal(acct.in_use, 0);
 }
 
+/* Writes s (n bytes, at most 80) as the value of "s" and checks it against the byte-by-byte
+ * reference. */
+static void check_escaped(json_buf_t *jb, const unsigned char *s, size_t n)
+{
+	char want[600];
+	const char *got;
+	size_t wl = ref_escape(want, s, n);
+
+	json_buf_clear(jb);
+	json_begin(jb);
+	json_kv_strn(jb, "s", (const char *)s, n);
+	assert_int_equal(json_end(jb), 0);
+	got = line(jb);
+	assert_int_equal(strlen(got), wl + 7);
+	assert_memory_equal(got + 5, want, wl);
+}
+
 static void test_json_escaping(void **state)
 {
 	mem_account_t acct;
@@ -248,9 +265,7 @@ static void test_json_escaping_blocks(void **state)
 	mem_account_t acct;
 	json_buf_t jb;
 	unsigned char s[80];
-	char want[600];
-	const char *got;
-	size_t n, at, k, wl;
+	size_t n, at, k;
 
 	(void)state;
 	mem_account_init(&acct, "t", 0);
@@ -265,14 +280,7 @@ static void test_json_escaping_blocks(void **state)
 
 					memcpy(s + at, specials[k], l);
 				}
-				wl = ref_escape(want, s, n);
-				json_buf_clear(&jb);
-				json_begin(&jb);
-				json_kv_strn(&jb, "s", (const char *)s, n);
-				assert_int_equal(json_end(&jb), 0);
-				got = line(&jb);
-				assert_int_equal(strlen(got), wl + 7);
-				assert_memory_equal(got + 5, want, wl);
+				check_escaped(&jb, s, n);
 			}
 		}
 	}
@@ -289,9 +297,7 @@ static void test_json_escaping_every_byte(void **state)
 	mem_account_t acct;
 	json_buf_t jb;
 	unsigned char s[48];
-	char want[400];
-	const char *got;
-	size_t n, at, wl;
+	size_t n, at;
 	unsigned c, c2;
 
 	(void)state;
@@ -308,14 +314,7 @@ static void test_json_escaping_every_byte(void **state)
 							s[n - 1 - (at % 2)] =
 								(unsigned char)(0xff - c);
 					}
-					wl = ref_escape(want, s, n);
-					json_buf_clear(&jb);
-					json_begin(&jb);
-					json_kv_strn(&jb, "s", (const char *)s, n);
-					assert_int_equal(json_end(&jb), 0);
-					got = line(&jb);
-					assert_int_equal(strlen(got), wl + 7);
-					assert_memory_equal(got + 5, want, wl);
+					check_escaped(&jb, s, n);
 				}
 			}
 		}
