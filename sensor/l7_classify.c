@@ -164,7 +164,7 @@ void l7_classify_packet(l7_ctx_t *ctx, flow_t *f, const packet_t *p)
 
 void l7_classify_release(l7_ctx_t *ctx, flow_t *f)
 {
-	if (!(f->flags & FLOW_F_L7_DONE) && f->l7 && ctx->ndpi) {
+	if (!(f->flags & FLOW_F_L7_DONE) && f->l7) { /* f->l7 exists once nDPI has started */
 		uint8_t guessed = 0;
 		ndpi_protocol proto = ndpi_detection_giveup(ctx->ndpi, f->l7, 1, &guessed);
 		uint16_t id = l7_pick(proto);
