@@ -404,7 +404,7 @@ static int bl_index_init(bl_index_t *ix, uint32_t entries, mem_account_t *acct)
 
 	while (n < entries * 2u)
 		n <<= 1;
-	ix->slot = mem_calloc(acct, (size_t)n * sizeof(uint32_t));
+	ix->slot = mem_table_alloc(acct, (size_t)n * sizeof(uint32_t));
 	ix->mask = n - 1;
 	return ix->slot ? 0 : AW_ENOMEM;
 }
@@ -554,8 +554,8 @@ static int bl_alloc_tables(baseline_t *b)
 	const baseline_config_t *c = &b->cfg;
 	int rc;
 
-	b->ep = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_endpoint_t));
-	b->pr = mem_calloc(b->acct, (size_t)c->max_principals * sizeof(bl_principal_t));
+	b->ep = mem_table_alloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_endpoint_t));
+	b->pr = mem_table_alloc(b->acct, (size_t)c->max_principals * sizeof(bl_principal_t));
 	b->scratch = mem_alloc(b->acct, sizeof(sensitive_report_t));
 	b->ekc = mem_calloc(b->acct, BL_EKC_SLOTS * sizeof(bl_ekey_cache_t));
 	b->pkc = mem_calloc(b->acct, BL_PKC_SLOTS * sizeof(bl_pkey_cache_t));
@@ -571,9 +571,10 @@ static int bl_alloc_tables(baseline_t *b)
 	if (rc == 0 && c->redis_url[0]) {
 		/* Slot i's Redis profiles; bl_ep_get points the endpoint at them. Touched only as
 		 * endpoints come into use. */
-		b->ep_remote = mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
+		b->ep_remote =
+			mem_table_alloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
 		b->ep_inflight =
-			mem_calloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
+			mem_table_alloc(b->acct, (size_t)c->max_endpoints * sizeof(bl_profile_t));
 		if (!b->ep_remote || !b->ep_inflight)
 			rc = AW_ENOMEM;
 	}
@@ -620,19 +621,21 @@ void baseline_free(baseline_t *b)
 		return;
 	baseline_redis_free(b->redis);
 	if (b->ep_remote)
-		mem_free(b->acct, b->ep_remote,
-			 (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
+		mem_table_free(b->acct, b->ep_remote,
+			       (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
 	if (b->ep_inflight)
-		mem_free(b->acct, b->ep_inflight,
-			 (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
+		mem_table_free(b->acct, b->ep_inflight,
+			       (size_t)b->cfg.max_endpoints * sizeof(bl_profile_t));
 	if (b->ep)
-		mem_free(b->acct, b->ep, (size_t)b->cfg.max_endpoints * sizeof(bl_endpoint_t));
+		mem_table_free(b->acct, b->ep,
+			       (size_t)b->cfg.max_endpoints * sizeof(bl_endpoint_t));
 	if (b->pr)
-		mem_free(b->acct, b->pr, (size_t)b->cfg.max_principals * sizeof(bl_principal_t));
+		mem_table_free(b->acct, b->pr,
+			       (size_t)b->cfg.max_principals * sizeof(bl_principal_t));
 	if (b->ep_index.slot)
-		mem_free(b->acct, b->ep_index.slot, ((size_t)b->ep_index.mask + 1) * 4);
+		mem_table_free(b->acct, b->ep_index.slot, ((size_t)b->ep_index.mask + 1) * 4);
 	if (b->pr_index.slot)
-		mem_free(b->acct, b->pr_index.slot, ((size_t)b->pr_index.mask + 1) * 4);
+		mem_table_free(b->acct, b->pr_index.slot, ((size_t)b->pr_index.mask + 1) * 4);
 	if (b->scratch)
 		mem_free(b->acct, b->scratch, sizeof(sensitive_report_t));
 	if (b->ekc)

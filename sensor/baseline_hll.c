@@ -27,17 +27,19 @@ int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct)
 	memset(p, 0, sizeof(*p));
 	if (!cap)
 		return 0;
-	/* Blocks come zeroed and are touched only as sets grow into them. */
-	p->blocks = mem_calloc(acct, (size_t)cap * BL_HLL_REGS);
+	/* Blocks come zeroed and are touched only as sets grow into them. The sizes are set
+	 * first: bl_hll_pool_fini frees what was allocated by them. */
+	p->cap = cap;
+	p->blocks = mem_table_alloc(acct, (size_t)cap * BL_HLL_REGS);
 	p->free = mem_alloc(acct, (size_t)cap * sizeof(uint32_t));
 	p->mid_cap = cap * BL_HLL_MID_PER_DENSE;
-	p->mid_blocks = mem_calloc(acct, (size_t)p->mid_cap * BL_HLL_MID_SLOTS * sizeof(uint32_t));
+	p->mid_blocks =
+		mem_table_alloc(acct, (size_t)p->mid_cap * BL_HLL_MID_SLOTS * sizeof(uint32_t));
 	p->mid_free = mem_alloc(acct, (size_t)p->mid_cap * sizeof(uint32_t));
 	if (!p->blocks || !p->free || !p->mid_blocks || !p->mid_free) {
 		bl_hll_pool_fini(p, acct);
 		return AW_ENOMEM;
 	}
-	p->cap = cap;
 	for (i = 0; i < cap; i++)
 		p->free[i] = cap - 1 - i;
 	p->nfree = cap;
@@ -50,12 +52,12 @@ int bl_hll_pool_init(bl_hll_pool_t *p, uint32_t cap, mem_account_t *acct)
 void bl_hll_pool_fini(bl_hll_pool_t *p, mem_account_t *acct)
 {
 	if (p->blocks)
-		mem_free(acct, p->blocks, (size_t)p->cap * BL_HLL_REGS);
+		mem_table_free(acct, p->blocks, (size_t)p->cap * BL_HLL_REGS);
 	if (p->free)
 		mem_free(acct, p->free, (size_t)p->cap * sizeof(uint32_t));
 	if (p->mid_blocks)
-		mem_free(acct, p->mid_blocks,
-			 (size_t)p->mid_cap * BL_HLL_MID_SLOTS * sizeof(uint32_t));
+		mem_table_free(acct, p->mid_blocks,
+			       (size_t)p->mid_cap * BL_HLL_MID_SLOTS * sizeof(uint32_t));
 	if (p->mid_free)
 		mem_free(acct, p->mid_free, (size_t)p->mid_cap * sizeof(uint32_t));
 	memset(p, 0, sizeof(*p));

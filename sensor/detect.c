@@ -182,18 +182,18 @@ static int dt_table_init(dt_table_t *t, dt_table_mem_t *m, size_t size, uint32_t
 	t->horizon_us = horizon_us;
 	t->c = c;
 	c->capacity = (uint64_t)sets * DT_WAYS;
-	t->slots = dt_alloc_aligned(acct, (size_t)c->capacity * stride, &m->slots, &m->slots_len);
-	t->keys = dt_alloc_aligned(acct, (size_t)c->capacity * sizeof(uint64_t), &m->keys,
-				   &m->keys_len);
+	/* Page-aligned, so lines are aligned too. */
+	m->slots_len = (size_t)c->capacity * stride;
+	m->keys_len = (size_t)c->capacity * sizeof(uint64_t);
+	t->slots = m->slots = mem_table_alloc(acct, m->slots_len);
+	t->keys = m->keys = mem_table_alloc(acct, m->keys_len);
 	return t->slots && t->keys ? 0 : AW_ENOMEM;
 }
 
 static void dt_table_fini(dt_table_t *t, dt_table_mem_t *m, mem_account_t *acct)
 {
-	if (m->slots)
-		mem_free(acct, m->slots, m->slots_len);
-	if (m->keys)
-		mem_free(acct, m->keys, m->keys_len);
+	mem_table_free(acct, m->slots, m->slots_len);
+	mem_table_free(acct, m->keys, m->keys_len);
 	memset(m, 0, sizeof(*m));
 	t->slots = NULL;
 	t->keys = NULL;

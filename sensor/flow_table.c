@@ -283,7 +283,7 @@ int flow_table_new(flow_table_t **out, const flow_config_t *cfg, mem_account_t *
 	ft->end_cb = end_cb;
 	ft->end_ud = ud;
 	ft->mask = n - 1;
-	ft->buckets = mem_calloc(acct, (size_t)n * sizeof(*ft->buckets));
+	ft->buckets = mem_table_alloc(acct, (size_t)n * sizeof(*ft->buckets));
 	if (!ft->buckets) {
 		mem_free(acct, ft, sizeof(*ft));
 		return AW_ENOMEM;
@@ -303,7 +303,7 @@ void flow_table_free(flow_table_t *ft)
 		next = s->next;
 		mem_free(ft->acct, s, sizeof(*s));
 	}
-	mem_free(ft->acct, ft->buckets, (size_t)(ft->mask + 1) * sizeof(*ft->buckets));
+	mem_table_free(ft->acct, ft->buckets, (size_t)(ft->mask + 1) * sizeof(*ft->buckets));
 	mem_free(ft->acct, ft, sizeof(*ft));
 }
 
