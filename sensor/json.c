@@ -38,9 +38,15 @@ void json_buf_init(json_buf_t *jb, mem_account_t *acct, size_t max)
 	jb->max = max;
 }
 
+void json_buf_lend(json_buf_t *jb, json_grow_fn grow, void *ud)
+{
+	jb->grow = grow;
+	jb->grow_ud = ud;
+}
+
 void json_buf_free(json_buf_t *jb)
 {
-	if (jb->buf)
+	if (jb->buf && !jb->grow)
 		mem_free(jb->acct, jb->buf, jb->size);
 	jb->buf = NULL;
 	jb->size = jb->len = jb->line = jb->lim = 0;
@@ -84,7 +90,10 @@ static char *json_grow(json_buf_t *jb, size_t n)
 		return NULL;
 	if (n > jb->max || want - jb->line > jb->max)
 		goto overflow;
-	if (want > jb->size) {
+	if (want > jb->size && jb->grow) {
+		if (jb->grow(jb->grow_ud, jb, want) < 0)
+			goto overflow;
+	} else if (want > jb->size) {
 		nsize = jb->size ? jb->size : JSON_BUF_MIN;
 		while (nsize < want)
 			nsize *= 2;

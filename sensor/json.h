@@ -24,19 +24,27 @@
 
 #define JSON_MAX_DEPTH 32
 
-typedef struct json_buf {
+typedef struct json_buf json_buf_t;
+
+/* Makes room for want bytes in a buffer its owner lends (json_buf_lend): sets buf and size,
+ * keeping the len bytes written; 0, or < 0 when it cannot. */
+typedef int (*json_grow_fn)(void *ud, json_buf_t *jb, size_t want);
+
+struct json_buf {
 	char *buf;
 	size_t len, size, max; /* bytes used, allocated; bytes one line may take */
 	size_t line; /* start of the current line: the lines before it await their sink */
 	size_t lim; /* the current line may write up to here without growing (see json.c) */
 	mem_account_t *acct;
+	json_grow_fn grow; /* NULL: buf is the writer's own, grown with mem_realloc */
+	void *grow_ud;
 	int depth;
 	int overflow; /* the line hit max or an allocation failed */
 	uint8_t empty; /* the innermost open object or array has no member yet */
 	uint8_t outer_empty[JSON_MAX_DEPTH]; /* the same of the ones around it, by depth */
 	uint64_t date_sec; /* second of date, plus one (0: none): events of a second share it */
 	char date[24]; /* "YYYY-MM-DDTHH:MM:SS" */
-} json_buf_t;
+};
 
 /* Sets up an empty writer whose lines may take up to max bytes each, charged to acct. */
 void json_buf_init(json_buf_t *jb, mem_account_t *acct, size_t max);
@@ -44,6 +52,10 @@ void json_buf_free(json_buf_t *jb);
 
 /* Forgets the finished lines (once they are written out); not in the middle of a line. */
 void json_buf_clear(json_buf_t *jb);
+
+/* From now on the buffers are the owner's: grow is called, instead of mem_realloc, when one is
+ * too small; json_buf_free leaves them alone. */
+void json_buf_lend(json_buf_t *jb, json_grow_fn grow, void *ud);
 
 /* Hands the finished lines over with their storage (*buf, *len, *size) and takes the buffer
  * nbuf of nsize bytes (NULL, 0: none yet) in their place, empty; not in the middle of a line.

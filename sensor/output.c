@@ -135,18 +135,25 @@ typedef struct output_hdr {
 } output_hdr_t;
 
 /*
- * The writer thread: a ring of queue_batches + 1 buffers. Batch k is composed in buffer
- * k mod n, then handed to the writer, which writes the batches in order; the packet thread may
- * reuse a buffer once the writer is done with the batch it held. So which buffer holds which
- * batch, and how large each grows, depend on the events alone, never on timing: memory use is
- * the same on every replay. Only the packet thread allocates or frees (the memory account is
- * not shared).
+ * The writer thread. The packet thread composes a batch in a buffer, hands it to the writer's
+ * queue (up to queue_batches batches, written in order) and goes on in another buffer. The
+ * buffers are n = queue_batches + 1 slices of OUTPUT_SLICE bytes, one mapping made when the
+ * writer starts, and a "big" buffer for a batch that outgrows its slice (an event of more than
+ * OUTPUT_SLICE - OUTPUT_BATCH bytes): the batch moves there once the writer is done with the
+ * batch the big buffer held before, and it grows as needed. A slice the writer is done with
+ * goes on a stack of spares; the next batch goes to the spare written last, still in cache and
+ * with its pages mapped, so as long as the writer keeps up, two or three slices take turns.
+ * Memory use depends on the events alone, never on timing (n slices, and the big buffer at the
+ * size the largest batch needed): replays give the same stats. Only the packet thread
+ * allocates or frees (the memory account is not shared); the writer only gives buffers back.
  */
 #define OUTPUT_QUEUE_MAX 256
+#define OUTPUT_SLICE (2 * OUTPUT_BATCH)
 
 typedef struct output_batch {
 	char *buf;
 	size_t len, size;
+	int big; /* buf is the big buffer */
 } output_batch_t;
 
 typedef struct output_writer {
@@ -154,8 +161,14 @@ typedef struct output_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t work; /* the writer waits here for a batch or stop */
 	pthread_cond_t done; /* the packet thread waits here for a buffer or an idle writer */
-	output_batch_t slot[OUTPUT_QUEUE_MAX + 1];
-	unsigned n; /* buffers in the ring: queue_batches + 1 */
+	output_batch_t slot[OUTPUT_QUEUE_MAX + 1]; /* batch k waits in slot k mod n */
+	char *spare[OUTPUT_QUEUE_MAX + 1]; /* free slices, the one written last on top */
+	unsigned nspare;
+	unsigned n; /* slices: queue_batches + 1 */
+	char *slices; /* n x OUTPUT_SLICE bytes */
+	char *big; /* packet thread only */
+	size_t big_size;
+	int big_busy; /* the big buffer holds a batch handed to the writer */
 	uint64_t handed; /* batches handed to the writer */
 	uint64_t written; /* ... and written by it */
 	int stop;
@@ -224,6 +237,10 @@ static void *output_writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		failed = output_sinks_write(o, b.buf, b.len);
 		pthread_mutex_lock(&w->mu);
+		if (b.big)
+			w->big_busy = 0;
+		else
+			w->spare[w->nspare++] = b.buf;
 		w->write_errors += failed;
 		w->written++;
 		pthread_cond_broadcast(&w->done);
@@ -232,9 +249,59 @@ static void *output_writer_main(void *arg)
 	return NULL;
 }
 
+/* json_grow_fn for the writer's buffers: moves the batch from its slice to the big buffer, or
+ * grows the big buffer it is in. */
+static int output_grow(void *ud, json_buf_t *jb, size_t want)
+{
+	output_t *o = ud;
+	output_writer_t *w = o->writer;
+	size_t nsize = w->big_size ? w->big_size : OUTPUT_SLICE;
+	char *nb;
+
+	while (nsize < want)
+		nsize *= 2;
+	if (jb->buf != w->big) {
+		pthread_mutex_lock(&w->mu);
+		while (w->big_busy)
+			pthread_cond_wait(&w->done, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
+	if (nsize > w->big_size) {
+		nb = mem_realloc(o->acct, w->big, w->big_size, nsize);
+		if (!nb)
+			return AW_ENOMEM;
+		w->big = nb;
+		w->big_size = nsize;
+	}
+	if (jb->buf != w->big) {
+		memcpy(w->big, jb->buf, jb->len);
+		pthread_mutex_lock(&w->mu);
+		w->spare[w->nspare++] = jb->buf;
+		pthread_mutex_unlock(&w->mu);
+		jb->buf = w->big;
+	}
+	jb->size = w->big_size;
+	return 0;
+}
+
+static void output_writer_free(output_t *o, output_writer_t *w)
+{
+	if (w->slices)
+		mem_table_free(o->acct, w->slices, (size_t)w->n * OUTPUT_SLICE);
+	if (w->big)
+		mem_free(o->acct, w->big, w->big_size);
+	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->mu);
+	mem_free(o->acct, w, sizeof(*w));
+}
+
 static int output_writer_start(output_t *o)
 {
 	output_writer_t *w = mem_calloc(o->acct, sizeof(*w));
+	char *nbuf;
+	size_t nlen, nsize;
+	unsigned i;
 
 	if (!w)
 		return AW_ENOMEM;
@@ -247,13 +314,23 @@ static int output_writer_start(output_t *o)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
+	w->slices = mem_table_alloc(o->acct, (size_t)w->n * OUTPUT_SLICE);
+	if (!w->slices) {
+		output_writer_free(o, w);
+		return AW_ENOMEM;
+	}
+	/* Slice 0 first, on top. */
+	for (i = 1; i < w->n; i++)
+		w->spare[w->nspare++] = w->slices + (size_t)(w->n - i) * OUTPUT_SLICE;
+	json_buf_free(&o->jb);
+	json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, w->slices, OUTPUT_SLICE);
+	json_buf_lend(&o->jb, output_grow, o);
 	o->writer = w;
 	if (pthread_create(&w->thread, NULL, output_writer_main, o) != 0) {
 		/* No thread: the packet thread writes, as with writer_thread off. */
-		pthread_cond_destroy(&w->done);
-		pthread_cond_destroy(&w->work);
-		pthread_mutex_destroy(&w->mu);
-		mem_free(o->acct, w, sizeof(*w));
+		json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, NULL, 0);
+		json_buf_lend(&o->jb, NULL, NULL);
+		output_writer_free(o, w);
 		o->writer = NULL;
 	}
 	return 0;
@@ -298,7 +375,7 @@ int output_new(output_t **out, const output_config_t *cfg, mem_account_t *acct)
 static int output_write_lines(output_t *o)
 {
 	output_writer_t *w = o->writer;
-	output_batch_t *cur, *next;
+	output_batch_t *cur;
 	char *nbuf;
 	size_t nlen, nsize;
 	unsigned failed;
@@ -315,10 +392,11 @@ static int output_write_lines(output_t *o)
 		return failed ? AW_EIO : 0;
 	}
 	pthread_mutex_lock(&w->mu);
-	/* The batch goes to its slot; the next one is composed in the following slot, once the
-	 * writer is done with the batch that slot held n batches ago. */
 	cur = &w->slot[w->handed % w->n];
 	json_buf_exchange(&o->jb, &cur->buf, &cur->len, &cur->size, NULL, 0);
+	cur->big = cur->buf == w->big;
+	if (cur->big)
+		w->big_busy = 1;
 	w->handed++;
 	if (w->handed - w->written >= w->n) {
 		o->counters.queue_full++;
@@ -326,10 +404,11 @@ static int output_write_lines(output_t *o)
 		while (w->handed - w->written >= w->n)
 			pthread_cond_wait(&w->done, &w->mu);
 	}
-	next = &w->slot[w->handed % w->n];
-	json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, next->buf, next->size);
-	next->buf = NULL;
-	next->size = 0;
+	/* The next batch goes to the slice written last. At most n - 1 batches wait, so one slice
+	 * at least is free; the loop is a safeguard. */
+	while (w->nspare == 0)
+		pthread_cond_wait(&w->done, &w->mu);
+	json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, w->spare[--w->nspare], OUTPUT_SLICE);
 	wake = w->idle;
 	pthread_mutex_unlock(&w->mu);
 	/* Woken only when it waits, and after the lock is given back: on a shared core the
@@ -378,7 +457,8 @@ void output_tick(output_t *o, uint64_t now_us)
 void output_free(output_t *o)
 {
 	output_writer_t *w;
-	unsigned i;
+	char *nbuf;
+	size_t nlen, nsize;
 	int k;
 
 	if (!o)
@@ -391,13 +471,11 @@ void output_free(output_t *o)
 		pthread_cond_signal(&w->work);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
-		for (i = 0; i < w->n; i++)
-			if (w->slot[i].buf)
-				mem_free(o->acct, w->slot[i].buf, w->slot[i].size);
-		pthread_cond_destroy(&w->done);
-		pthread_cond_destroy(&w->work);
-		pthread_mutex_destroy(&w->mu);
-		mem_free(o->acct, w, sizeof(*w));
+		/* The event buffer is a slice: it goes with the rest. */
+		json_buf_exchange(&o->jb, &nbuf, &nlen, &nsize, NULL, 0);
+		json_buf_lend(&o->jb, NULL, NULL);
+		output_writer_free(o, w);
+		o->writer = NULL;
 	}
 	for (k = 0; k < o->nsinks; k++)
 		o->ops[k]->close(o->state[k], o->acct);
