@@ -369,11 +369,41 @@ static size_t bl_hll_zeros(uint8_t *out, uint32_t run)
 	return o;
 }
 
-static int bl_hll_cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+/* Sorts n <= BL_HLL_MID_MAX (register << 8 | rank) values by register, which are distinct: by
+ * insertion when they are few, else in two counting passes over the register's 14 bits. */
+_Static_assert(BL_HLL_P <= 14, "two 7-bit counting passes cover a register");
 
-	return x < y ? -1 : x > y;
+static void bl_hll_sort(uint32_t *v, uint32_t n)
+{
+	uint32_t tmp[BL_HLL_MID_MAX], cnt[1u << 7], i, j, pass;
+
+	if (n <= BL_HLL_SPARSE) {
+		for (i = 1; i < n; i++) {
+			uint32_t x = v[i];
+
+			for (j = i; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		const unsigned shift = 8 + 7 * pass;
+		const uint32_t *src = pass ? tmp : v;
+		uint32_t *dst = pass ? v : tmp, sum = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(src[i] >> shift) & 127]++;
+		for (i = 0; i < 128; i++) {
+			uint32_t c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[(src[i] >> shift) & 127]++] = src[i];
+	}
 }
 
 size_t bl_hll_redis_encode(const bl_hll_pool_t *p, const bl_hll_t *h, uint8_t *out)
@@ -395,7 +425,7 @@ size_t bl_hll_redis_encode(const bl_hll_pool_t *p, const bl_hll_t *h, uint8_t *o
 		n = h->n;
 		memcpy(sp, h->sp, n * sizeof(sp[0]));
 	}
-	qsort(sp, n, sizeof(sp[0]), bl_hll_cmp_u32); /* by register */
+	bl_hll_sort(sp, n);
 	for (i = 0; i < n; i++) {
 		if ((sp[i] & 0xff) > 32) { /* sparse values stop at 32: write it dense */
 			uint8_t regs[BL_HLL_REGS];
