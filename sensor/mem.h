@@ -42,7 +42,7 @@ void *mem_calloc(mem_account_t *acct, size_t n);
  * covers 2 MiB of the table instead of 4 KiB, and the first touch of that much faults once
  * instead of 512 times. mem_table_free takes the same n.
  */
-#define MEM_TABLE_HUGE (1u << 20)
+#define MEM_TABLE_HUGE (512u << 10)
 void *mem_table_alloc(mem_account_t *acct, size_t n);
 void mem_table_free(mem_account_t *acct, void *p, size_t n);
 
