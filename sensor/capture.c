@@ -14,6 +14,7 @@
  * those of the libpcap path, which gzip, pcapng and other files still take.
  */
 #include "capture.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 #define CAPTURE_MAX_RECORD (256u * 1024) /* larger snap lengths take the libpcap path */
 #define CAPTURE_PCAP_HDR 24 /* classic pcap file header */
 #define CAPTURE_REC_HDR 16 /* classic pcap record header */
+#define CAPTURE_BUF (CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR)
 
 /* A classic pcap file read directly. */
 typedef struct capture_direct {
@@ -43,7 +45,8 @@ typedef struct capture_direct {
 	uint32_t snaplen, maxlen; /* libpcap's snapshot, and its maximum for the link type */
 	int has_filter;
 	struct bpf_program prog;
-	unsigned char *buf; /* CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR bytes */
+	unsigned char *buf; /* CAPTURE_BUF bytes */
+	mem_account_t acct; /* buf's, not reported: a capture has no pipeline */
 	size_t off, len; /* next record at buf + off; bytes in buf */
 	int eof; /* read(2) said end of file */
 } capture_direct_t;
@@ -192,7 +195,7 @@ static void capture_direct_free(capture_direct_t *d)
 		close(d->fd);
 	if (d->has_filter)
 		pcap_freecode(&d->prog);
-	free(d->buf);
+	mem_table_free(&d->acct, d->buf, CAPTURE_BUF);
 	free(d);
 }
 
@@ -239,7 +242,9 @@ static capture_direct_t *capture_direct_open(const char *path, pcap_t *pcap)
 		capture_direct_free(d);
 		return NULL;
 	}
-	d->buf = malloc(CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR);
+	/* Read at every packet: a mapping of its own, on huge pages (mem_table_alloc). */
+	mem_account_init(&d->acct, "capture", 0);
+	d->buf = mem_table_alloc(&d->acct, CAPTURE_BUF);
 	if (!d->buf) {
 		capture_direct_free(d);
 		return NULL;
@@ -265,7 +270,7 @@ static size_t capture_direct_fill(capture_direct_t *d, size_t want)
 		d->off = 0;
 	}
 	while (d->len < want && !d->eof) {
-		room = CAPTURE_BLOCK + CAPTURE_MAX_RECORD + CAPTURE_REC_HDR - d->len;
+		room = CAPTURE_BUF - d->len;
 		if (room > CAPTURE_BLOCK)
 			room = CAPTURE_BLOCK;
 		n = read(d->fd, d->buf + d->len, room);
