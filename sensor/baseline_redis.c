@@ -133,7 +133,8 @@ struct baseline_redis {
 	char sha[48];
 	size_t batch_cap;
 	uint32_t nbufs;
-	uint8_t **bufs;
+	uint8_t **bufs; /* nbufs batches of batch_cap bytes, in buf_area */
+	uint8_t *buf_area;
 	size_t *lens;
 
 	pthread_t thread;
@@ -978,18 +979,20 @@ int baseline_redis_new(baseline_redis_t **out, baseline_t *b, char *errbuf, size
 	r->lens = mem_calloc(b->acct, r->nbufs * sizeof(*r->lens));
 	r->free_stack = mem_calloc(b->acct, r->nbufs * sizeof(uint32_t));
 	r->queue = mem_calloc(b->acct, r->nbufs * sizeof(uint32_t));
-	r->upd_ep = mem_calloc(b->acct, cfg->max_endpoints * sizeof(*r->upd_ep));
-	r->upd_pr = mem_calloc(b->acct, cfg->max_principals * sizeof(*r->upd_pr));
+	r->upd_ep = mem_table_alloc(b->acct, cfg->max_endpoints * sizeof(*r->upd_ep));
+	r->upd_pr = mem_table_alloc(b->acct, cfg->max_principals * sizeof(*r->upd_pr));
 	r->dirty_ep = mem_calloc(b->acct, cfg->max_endpoints * sizeof(uint32_t));
 	r->dirty_pr = mem_calloc(b->acct, cfg->max_principals * sizeof(uint32_t));
 	*out = r; /* freed by baseline_redis_free from here on */
 	if (!r->bufs || !r->lens || !r->free_stack || !r->queue || !r->upd_ep || !r->upd_pr ||
 	    !r->dirty_ep || !r->dirty_pr)
 		goto nomem;
+	/* One mapping for all batches (mem_table_alloc: huge pages), touched as batches fill. */
+	r->buf_area = mem_table_alloc(b->acct, (size_t)r->nbufs * r->batch_cap);
+	if (!r->buf_area)
+		goto nomem;
 	for (i = 0; i < r->nbufs; i++) {
-		r->bufs[i] = mem_alloc(b->acct, r->batch_cap);
-		if (!r->bufs[i])
-			goto nomem;
+		r->bufs[i] = r->buf_area + (size_t)i * r->batch_cap;
 		r->free_stack[r->nfree++] = r->nbufs - 1 - i;
 	}
 	snprintf(r->tmp_key, sizeof(r->tmp_key), "%stmp:%d:%llx", cfg->redis_prefix, (int)getpid(),
@@ -1014,7 +1017,6 @@ nomem:
 void baseline_redis_free(baseline_redis_t *r)
 {
 	mem_account_t *acct;
-	uint32_t i;
 
 	if (!r)
 		return;
@@ -1031,9 +1033,7 @@ void baseline_redis_free(baseline_redis_t *r)
 		pthread_cond_destroy(&r->freed);
 	}
 	bl_redis_disconnect(r);
-	for (i = 0; r->bufs && i < r->nbufs; i++)
-		if (r->bufs[i])
-			mem_free(acct, r->bufs[i], r->batch_cap);
+	mem_table_free(acct, r->buf_area, (size_t)r->nbufs * r->batch_cap);
 	if (r->bufs)
 		mem_free(acct, r->bufs, r->nbufs * sizeof(*r->bufs));
 	if (r->lens)
@@ -1043,9 +1043,9 @@ void baseline_redis_free(baseline_redis_t *r)
 	if (r->queue)
 		mem_free(acct, r->queue, r->nbufs * sizeof(uint32_t));
 	if (r->upd_ep)
-		mem_free(acct, r->upd_ep, r->b->cfg.max_endpoints * sizeof(*r->upd_ep));
+		mem_table_free(acct, r->upd_ep, r->b->cfg.max_endpoints * sizeof(*r->upd_ep));
 	if (r->upd_pr)
-		mem_free(acct, r->upd_pr, r->b->cfg.max_principals * sizeof(*r->upd_pr));
+		mem_table_free(acct, r->upd_pr, r->b->cfg.max_principals * sizeof(*r->upd_pr));
 	if (r->dirty_ep)
 		mem_free(acct, r->dirty_ep, r->b->cfg.max_endpoints * sizeof(uint32_t));
 	if (r->dirty_pr)
