@@ -549,12 +549,10 @@ static size_t bl_u64_str(char *out, uint64_t v)
 /* prefix + 16 lowercase hex digits of v at out (room for strlen(prefix) + 17 bytes). */
 static size_t bl_hex_name(char *out, const char *prefix, uint64_t v)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t pl = strlen(prefix), i;
+	size_t pl = strlen(prefix);
 
 	memcpy(out, prefix, pl);
-	for (i = 0; i < 16; i++)
-		out[pl + i] = hex[(v >> (60 - 4 * i)) & 0xf];
+	json_format_hex64(out + pl, v);
 	out[pl + 16] = '\0';
 	return pl + 16;
 }

@@ -254,4 +254,25 @@ void json_format_time(char *out, size_t out_len, uint64_t ts_us);
 /* Writes the decimal digits of v ending just before end; returns how many (at most 20). */
 size_t json_format_u64(char *end, uint64_t v);
 
+/* Writes the 16 lowercase hex digits of v, most significant first, at out (no NUL): the form of
+ * hashed identifiers ("redacted:...", principal ids, Redis key names). Each half's nibbles are
+ * spread one per byte and turned into '0'-'9' or 'a'-'f' all at once. */
+static inline void json_format_hex64(char *out, uint64_t v)
+{
+	int h;
+
+	for (h = 0; h < 2; h++) {
+		uint64_t x = h ? (v & 0xffffffffu) : v >> 32;
+
+		x = (x | x << 16) & 0x0000ffff0000ffffull;
+		x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+		x = (x | x << 4) &
+		    0x0f0f0f0f0f0f0f0full; /* byte k: nibble k, least significant first */
+		x += 0x3030303030303030ull +
+		     (((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull) * 39;
+		x = __builtin_bswap64(x);
+		memcpy(out + 8 * h, &x, 8);
+	}
+}
+
 #endif

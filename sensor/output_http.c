@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "error.h"
+#include "json.h"
 #include "siphash.h"
 
 #define OUTPUT_HTTP_SCRATCH (64u << 10) /* longest merged header value written */
@@ -147,13 +148,8 @@ int output_http_is_secret(const char *name, size_t n)
 
 void output_http_redact(const output_http_config_t *cfg, const char *v, size_t n, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint64_t hv = siphash24(cfg->hash_key, v, n);
-	int i;
-
 	memcpy(out, "redacted:", 9);
-	for (i = 0; i < 16; i++)
-		out[9 + i] = hex[(hv >> (60 - 4 * i)) & 15];
+	json_format_hex64(out + 9, siphash24(cfg->hash_key, v, n));
 	out[25] = '\0';
 }
 

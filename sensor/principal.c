@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "json.h"
 #include "principal.h"
 #include "sensitive.h"
 
@@ -806,21 +807,6 @@ static void principal_address(const principal_config_t *cfg, principal_t *out,
 	principal_forwarded(cfg, out, fwd->n ? fwd : xff);
 }
 
-/* Eight hex digits of x, most significant first, in one word: each nibble spread to a byte,
- * turned into '0'-'9' or 'a'-'f' all at once. */
-static void principal_hex8(char *out, uint32_t x)
-{
-	uint64_t v = x;
-
-	v = (v | v << 16) & 0x0000ffff0000ffffull;
-	v = (v | v << 8) & 0x00ff00ff00ff00ffull;
-	v = (v | v << 4) & 0x0f0f0f0f0f0f0f0full; /* byte k: nibble k, least significant first */
-	v += 0x3030303030303030ull +
-	     (((v + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull) * 39;
-	v = __builtin_bswap64(v);
-	memcpy(out, &v, 8);
-}
-
 /* "<kind>:p:<16 hex digits>", the same text as "%s:p:%016llx" without printf's cost per call. */
 static void principal_format_id(char id[PRINCIPAL_ID_LEN], const char *kind, uint64_t h)
 {
@@ -831,8 +817,7 @@ static void principal_format_id(char id[PRINCIPAL_ID_LEN], const char *kind, uin
 	memcpy(id, kind, n);
 	memcpy(id + n, ":p:", 3);
 	n += 3;
-	principal_hex8(id + n, (uint32_t)(h >> 32));
-	principal_hex8(id + n + 8, (uint32_t)h);
+	json_format_hex64(id + n, h);
 	id[n + 16] = '\0';
 }
 

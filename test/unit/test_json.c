@@ -461,6 +461,32 @@ static void test_json_numbers_cap(void **state)
 
 /* Lines accumulate until cleared; a dropped line leaves the others whole; members given as
  * text get their separator. */
+/* json_format_hex64 writes what "%016llx" writes: every nibble value at every position, and
+ * values with all nibbles alike or mixed. */
+static void test_json_hex64(void **state)
+{
+	uint64_t v = 0x9e3779b97f4a7c15ull;
+	char got[17], want[17];
+	int i, k, d;
+
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		if (i < 16 * 16) { /* digit d at position k, zeros elsewhere */
+			k = i / 16;
+			d = i % 16;
+			v = (uint64_t)d << (4 * k);
+		} else if (i < 16 * 16 + 16) { /* all nibbles d */
+			v = 0x1111111111111111ull * (uint64_t)(i - 16 * 16);
+		} else {
+			v = v * 6364136223846793005ull + 1442695040888963407ull;
+		}
+		json_format_hex64(got, v);
+		got[16] = '\0';
+		snprintf(want, sizeof(want), "%016llx", (unsigned long long)v);
+		assert_string_equal(got, want);
+	}
+}
+
 static void test_json_lines(void **state)
 {
 	static const char want[] = "{\"a\":1,\"b\":2,\"c\":3}\n{\"c\":3,\"d\":4,\"o\":{\"e\":5}}\n";
@@ -566,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_json_cap),
 		cmocka_unit_test(test_json_cap_exact),
 		cmocka_unit_test(test_json_lines),
+		cmocka_unit_test(test_json_hex64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
