@@ -154,18 +154,8 @@ const alert_detector_t *detect_rule_info(unsigned rule)
 /* ------------------------------------------------------------------------------------------ */
 /* Set-associative tables */
 
-/* n bytes aligned to DT_LINE, from mem_calloc: *mem and *len are what to free. */
-static void *dt_alloc_aligned(mem_account_t *acct, size_t n, void **mem, size_t *len)
-{
-	*len = n + DT_LINE;
-	*mem = mem_calloc(acct, *len);
-	if (!*mem)
-		return NULL;
-	return (void *)(((uintptr_t)*mem + DT_LINE - 1) & ~(uintptr_t)(DT_LINE - 1));
-}
-
-static int dt_table_init(dt_table_t *t, dt_table_mem_t *m, size_t size, uint32_t cap,
-			 uint64_t horizon_us, detect_table_counters_t *c, mem_account_t *acct)
+static int dt_table_init(dt_table_t *t, size_t size, uint32_t cap, uint64_t horizon_us,
+			 detect_table_counters_t *c, mem_account_t *acct)
 {
 	uint32_t sets = 1;
 	size_t stride = DT_LINE;
@@ -183,18 +173,17 @@ static int dt_table_init(dt_table_t *t, dt_table_mem_t *m, size_t size, uint32_t
 	t->c = c;
 	c->capacity = (uint64_t)sets * DT_WAYS;
 	/* Page-aligned, so lines are aligned too. */
-	m->slots_len = (size_t)c->capacity * stride;
-	m->keys_len = (size_t)c->capacity * sizeof(uint64_t);
-	t->slots = m->slots = mem_table_alloc(acct, m->slots_len);
-	t->keys = m->keys = mem_table_alloc(acct, m->keys_len);
+	t->slots = mem_table_alloc(acct, (size_t)c->capacity * stride);
+	t->keys = mem_table_alloc(acct, (size_t)c->capacity * sizeof(uint64_t));
 	return t->slots && t->keys ? 0 : AW_ENOMEM;
 }
 
-static void dt_table_fini(dt_table_t *t, dt_table_mem_t *m, mem_account_t *acct)
+static void dt_table_fini(dt_table_t *t, mem_account_t *acct)
 {
-	mem_table_free(acct, m->slots, m->slots_len);
-	mem_table_free(acct, m->keys, m->keys_len);
-	memset(m, 0, sizeof(*m));
+	if (!t->c) /* never set up */
+		return;
+	mem_table_free(acct, t->slots, (size_t)t->c->capacity * t->stride);
+	mem_table_free(acct, t->keys, (size_t)t->c->capacity * sizeof(uint64_t));
 	t->slots = NULL;
 	t->keys = NULL;
 }
@@ -365,18 +354,14 @@ int detect_new(detect_t **out, const detect_config_t *cfg, baseline_t *bl,
 						       sizeof(dt_principal_t), sizeof(dt_client_t),
 						       sizeof(dt_user_t),      sizeof(dt_object_t)};
 	detect_t *d;
-	void *mem;
-	size_t len;
 	int i, rc = 0;
 
 	*out = NULL;
-	d = dt_alloc_aligned(acct, sizeof(*d), &mem, &len);
+	d = mem_table_alloc(acct, sizeof(*d)); /* page-aligned: its hot first line is a line */
 	if (!d) {
 		snprintf(errbuf, errlen, "cannot set up the detectors: %s", error_str(AW_ENOMEM));
 		return AW_ENOMEM;
 	}
-	d->mem = mem;
-	d->mem_len = len;
 	d->cfg = *cfg;
 	d->on = (cfg->bola ? DT_ON_BOLA : 0) | (cfg->auth ? DT_ON_AUTH : 0) |
 		(cfg->sharing ? DT_ON_SHARING : 0) | (cfg->jwt ? DT_ON_JWT : 0) |
@@ -410,7 +395,7 @@ int detect_new(detect_t **out, const detect_config_t *cfg, baseline_t *bl,
 
 		if (i == DETECT_T_ENDPOINTS || i == DETECT_T_OBJECTS)
 			horizon = 24 * 60 * DT_MINUTE_US; /* learned figures: keep them long */
-		rc = dt_table_init(&d->t[i], &d->tmem[i], stride[i], cap ? cap : 1, horizon,
+		rc = dt_table_init(&d->t[i], stride[i], cap ? cap : 1, horizon,
 				   &d->counters.tables[i], acct);
 	}
 	if (rc < 0) {
@@ -429,10 +414,10 @@ void detect_free(detect_t *d)
 	if (!d)
 		return;
 	for (i = 0; i < DETECT_T__COUNT; i++)
-		dt_table_fini(&d->t[i], &d->tmem[i], d->acct);
+		dt_table_fini(&d->t[i], d->acct);
 	if (d->view)
 		mem_free(d->acct, d->view, sizeof(*d->view));
-	mem_free(d->acct, d->mem, d->mem_len);
+	mem_table_free(d->acct, d, sizeof(*d));
 }
 
 void detect_tick(detect_t *d, uint64_t now_us)

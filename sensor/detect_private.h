@@ -40,12 +40,6 @@ typedef struct dt_table {
 	detect_table_counters_t *c;
 } dt_table_t;
 
-/* A table's memory as allocated (dt_table_t holds it aligned). */
-typedef struct dt_table_mem {
-	void *slots, *keys;
-	size_t slots_len, keys_len;
-} dt_table_mem_t;
-
 /* The entry of key, made (zeroed) when absent: *fresh is set then. Never NULL. */
 void *dt_get(dt_table_t *t, uint64_t key, uint64_t now_us, int *fresh);
 /* The entry of key, or NULL. */
@@ -247,9 +241,6 @@ struct detect {
 	alert_emit_fn emit;
 	void *ud;
 	mem_account_t *acct;
-	void *mem; /* as allocated */
-	size_t mem_len;
-	dt_table_mem_t tmem[DETECT_T__COUNT];
 	baseline_endpoint_view_t *view; /* scratch, one view read at a time */
 	struct {
 		uint64_t w[DT_AGENT_WORDS];
