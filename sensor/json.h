@@ -264,10 +264,10 @@ static inline void json_format_hex64(char *out, uint64_t v)
 	for (h = 0; h < 2; h++) {
 		uint64_t x = h ? (v & 0xffffffffu) : v >> 32;
 
+		/* Then byte k holds nibble k, the least significant first. */
 		x = (x | x << 16) & 0x0000ffff0000ffffull;
 		x = (x | x << 8) & 0x00ff00ff00ff00ffull;
-		x = (x | x << 4) &
-		    0x0f0f0f0f0f0f0f0full; /* byte k: nibble k, least significant first */
+		x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
 		x += 0x3030303030303030ull +
 		     (((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull) * 39;
 		x = __builtin_bswap64(x);

@@ -192,8 +192,8 @@ typedef struct principal_memo_slot {
 	uint64_t tail; /* the token's last 8 bytes: tokens of one issuer share their first ones */
 	uint8_t key[SIPHASH_KEY_LEN]; /* the hash key it was made with */
 	char alg[PRINCIPAL_ALG_LEN];
-	char token
-		[PRINCIPAL_MEMO_TOKEN]; /* before the claims: a short token shares a hit's lines */
+	/* Before the claims: a short token shares the lines a hit reads anyway. */
+	char token[PRINCIPAL_MEMO_TOKEN];
 	char claims[PRINCIPAL_MAX_CLAIMS][PRINCIPAL_CLAIM_LEN];
 } principal_memo_slot_t;
 
