@@ -156,6 +156,32 @@ static uint32_t bl_cache_slot(aw_slice_t s, uint64_t salt, uint32_t slots)
 _Static_assert(sizeof(bl_ekey_cache_t) == 216, "an endpoint cache entry takes 216 bytes");
 _Static_assert(BL_EKC_TEXT <= UINT8_MAX, "object-ID offsets fit a byte");
 
+/* Whether template segment s (n bytes) stands for an object ID: a parameter, not the
+ * catch-all {*}. */
+static inline int bl_tpl_is_id(const char *s, size_t n)
+{
+	return n && s[0] == '{' && !(n == 3 && s[1] == '*');
+}
+
+/* The ID of path segment seg (n bytes > 0) at template offset off; *last_int and *last_is_int
+ * get its value when it is a number of at most 15 digits. */
+static uint64_t bl_object_id(const baseline_t *b, const char *seg, size_t n, size_t off,
+			     int64_t *last_int, int *last_is_int)
+{
+	int64_t v = 0;
+	size_t k;
+
+	*last_is_int = n <= 15;
+	for (k = 0; k < n && *last_is_int; k++) {
+		if (seg[k] < '0' || seg[k] > '9')
+			*last_is_int = 0;
+		else
+			v = v * 10 + (seg[k] - '0');
+	}
+	*last_int = v;
+	return siphash24(b->cfg.hash_key, seg, n) ^ (uint64_t)off * 0x9e3779b97f4a7c15ull;
+}
+
 /* The object-ID segments of template tpl, as baseline_object_ids walks it. */
 static void bl_tpl_ids(bl_ekey_cache_t *c, aw_slice_t tpl)
 {
@@ -168,7 +194,7 @@ static void bl_tpl_ids(bl_ekey_cache_t *c, aw_slice_t tpl)
 			ti++;
 		ts = ti;
 		ti = bl_next_slash(tpl.ptr, ti, tpl.len);
-		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*')) {
+		if (bl_tpl_is_id(tpl.ptr + ts, ti - ts)) {
 			if (c->nid == BASELINE_OBS_IDS) {
 				c->nid = UINT8_MAX;
 				return;
@@ -289,23 +315,13 @@ uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t pat
 		ps = pi;
 		ti = bl_next_slash(tpl.ptr, ti, tpl.len);
 		pi = bl_next_slash(path.ptr, pi, path.len);
-		if (ti > ts && tpl.ptr[ts] == '{' && !(ti - ts == 3 && tpl.ptr[ts + 1] == '*') &&
-		    pi > ps) {
-			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
-			int64_t v = 0;
-			size_t k;
+		if (bl_tpl_is_id(tpl.ptr + ts, ti - ts) && pi > ps) {
+			uint64_t id =
+				bl_object_id(b, path.ptr + ps, pi - ps, ts, last_int, last_is_int);
 
 			if (n < max)
-				ids[n] = h ^ (uint64_t)ts * 0x9e3779b97f4a7c15ull;
+				ids[n] = id;
 			n++;
-			*last_is_int = pi - ps <= 15;
-			for (k = ps; k < pi && *last_is_int; k++) {
-				if (path.ptr[k] < '0' || path.ptr[k] > '9')
-					*last_is_int = 0;
-				else
-					v = v * 10 + (path.ptr[k] - '0');
-			}
-			*last_int = v;
 		}
 	}
 	return n;
@@ -316,7 +332,7 @@ uint32_t baseline_object_ids(const baseline_t *b, aw_slice_t tpl, aw_slice_t pat
 static uint32_t bl_object_ids_cached(const baseline_t *b, const bl_ekey_cache_t *c, aw_slice_t path,
 				     uint64_t *ids, int64_t *last_int, int *last_is_int)
 {
-	size_t pi = 0, ps, k;
+	size_t pi = 0, ps;
 	uint32_t n = 0, j, seg;
 
 	*last_is_int = 0;
@@ -329,20 +345,9 @@ static uint32_t bl_object_ids_cached(const baseline_t *b, const bl_ekey_cache_t 
 		if (seg != c->id_seg[j])
 			continue;
 		j++;
-		if (pi > ps) {
-			uint64_t h = siphash24(b->cfg.hash_key, path.ptr + ps, pi - ps);
-			int64_t v = 0;
-
-			ids[n++] = h ^ (uint64_t)c->id_off[j - 1] * 0x9e3779b97f4a7c15ull;
-			*last_is_int = pi - ps <= 15;
-			for (k = ps; k < pi && *last_is_int; k++) {
-				if (path.ptr[k] < '0' || path.ptr[k] > '9')
-					*last_is_int = 0;
-				else
-					v = v * 10 + (path.ptr[k] - '0');
-			}
-			*last_int = v;
-		}
+		if (pi > ps)
+			ids[n++] = bl_object_id(b, path.ptr + ps, pi - ps, c->id_off[j - 1],
+						last_int, last_is_int);
 	}
 	return n;
 }
